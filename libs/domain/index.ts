@@ -1,0 +1,6 @@
+export { Dn, DnSyntaxError, ATTRIBUTE_OIDS, attributeTypeOid, canonicalAttributeType } from './name/dn';
+export type { Ava, Rdn } from './name/dn';
+export { Fqan, FqanSyntaxError } from './name/fqan';
+export { ErrorCodes, ok, fail } from './error/codes';
+export type { ErrorCode, Failure, Result } from './error/codes';
+export type { Account, AuthzRequest, AuthzResult, Caller, DecisionValue, Dialect } from './authz/request';

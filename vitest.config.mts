@@ -1,0 +1,18 @@
+import { resolve } from 'node:path';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// SWC rather than esbuild: NestJS constructor injection needs emitDecoratorMetadata.
+export default defineConfig({
+  plugins: [swc.vite({ jsc: { target: 'es2022', transform: { legacyDecorator: true, decoratorMetadata: true } } })],
+  resolve: {
+    alias: [{ find: /^@gridauthz\/(.*)$/, replacement: resolve(import.meta.dirname, 'libs/$1/index.ts') }],
+  },
+  test: {
+    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
