@@ -4,3 +4,5 @@ export { Fqan, FqanSyntaxError } from './name/fqan';
 export { ErrorCodes, ok, fail } from './error/codes';
 export type { ErrorCode, Failure, Result } from './error/codes';
 export type { Account, AuthzRequest, AuthzResult, Caller, DecisionValue, Dialect } from './authz/request';
+export { silentLog } from './log/log-sink';
+export type { LogSink } from './log/log-sink';
