@@ -1,0 +1,130 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { Config, SettingSpec } from './settings';
+import { SETTINGS } from './settings';
+
+export const DEFAULT_CONFIG_FILE = '/etc/gridauthz/gridauthz.yaml';
+
+/** A configuration problem; the message names the key (and where its value came from). */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Explicit config file (--config); it must exist. Otherwise GRIDAUTHZ_CONFIG, then the default file if present. */
+  readonly file?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Defaults that replace the grid defaults (development mode); file and environment still win. */
+  readonly overrideDefaults?: Partial<Record<string, unknown>>;
+  /** Relative paths in the file and the environment are resolved against this (default: cwd). */
+  readonly baseDir?: string;
+}
+
+/**
+ * Precedence, lowest first: built-in defaults, overrideDefaults, the YAML file, GRIDAUTHZ_* environment.
+ * Unknown keys in the file are errors, not silently ignored: a typo must not leave a default in force.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): { config: Config; file: string | undefined } {
+  const env = options.env ?? process.env;
+  const baseDir = options.baseDir ?? process.cwd();
+  const problems: string[] = [];
+  const explicit = options.file ?? env.GRIDAUTHZ_CONFIG;
+  let file: string | undefined;
+  let fileValues: Record<string, unknown> = {};
+  if (explicit !== undefined && explicit !== '') {
+    file = resolve(baseDir, explicit);
+    if (!existsSync(file)) throw new ConfigError([`config file ${file} does not exist`]);
+  } else if (existsSync(DEFAULT_CONFIG_FILE)) {
+    file = DEFAULT_CONFIG_FILE;
+  }
+  if (file !== undefined) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+      if (parsed !== null && parsed !== undefined) {
+        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping');
+        fileValues = flatten(parsed as Record<string, unknown>);
+      }
+    } catch (err) {
+      throw new ConfigError([`config file ${file}: ${err instanceof Error ? err.message : String(err)}`]);
+    }
+    const known = new Set<string>(SETTINGS.map((s) => s.key));
+    for (const key of Object.keys(fileValues)) if (!known.has(key)) problems.push(`${key} (in ${file}): unknown configuration key`);
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const spec of SETTINGS as readonly SettingSpec[]) {
+    let raw: unknown = spec.default;
+    let source = 'default';
+    if (options.overrideDefaults && spec.key in options.overrideDefaults) raw = options.overrideDefaults[spec.key];
+    if (spec.key in fileValues) {
+      raw = fileValues[spec.key];
+      source = `in ${file}`;
+    }
+    for (const name of [...spec.env].reverse()) {
+      const fromEnv = env[name];
+      if (fromEnv !== undefined && fromEnv !== '') {
+        raw = fromEnv;
+        source = `from ${name}`;
+      }
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      const message = parsed.error.issues[0]?.message ?? 'invalid value';
+      problems.push(`${spec.key} (${source}): ${message}, got ${JSON.stringify(raw)}`);
+      continue;
+    }
+    values[spec.key] = parsed.data;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const pathOf = (key: string): string => {
+    const value = values[key] as string;
+    return isAbsolute(value) ? value : resolve(baseDir, value);
+  };
+  const config: Config = {
+    pdp: { host: values['pdp.host'] as string, port: values['pdp.port'] as number, bodyLimit: values['pdp.bodyLimit'] as number },
+    management: { host: values['management.host'] as string, port: values['management.port'] as number },
+    tls: { certFile: pathOf('tls.certFile'), keyFile: pathOf('tls.keyFile') },
+    trust: { caDir: pathOf('trust.caDir'), vomsDir: pathOf('trust.vomsDir') },
+    database: {
+      url: values['database.url'] as string | undefined,
+      dataDir: pathOf('database.dataDir'),
+      poolSize: values['database.poolSize'] as number,
+    },
+    policy: { dir: pathOf('policy.dir') },
+    log: { level: values['log.level'] as Config['log']['level'], format: values['log.format'] as Config['log']['format'] },
+  };
+  return { config, file };
+}
+
+function flatten(object: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) Object.assign(out, flatten(value as Record<string, unknown>, path));
+    else out[path] = value;
+  }
+  return out;
+}
+
+/** Checks that the files and directories serving needs exist, naming the key of any that does not. */
+export function checkServeFiles(config: Config): void {
+  const problems: string[] = [];
+  const need = (key: string, path: string, kind: 'file' | 'directory'): void => {
+    try {
+      const stat = statSync(path);
+      if (kind === 'directory' ? !stat.isDirectory() : !stat.isFile()) problems.push(`${key}: ${path} is not a ${kind}`);
+    } catch {
+      problems.push(`${key}: ${kind} ${path} does not exist or cannot be read`);
+    }
+  };
+  need('tls.certFile', config.tls.certFile, 'file');
+  need('tls.keyFile', config.tls.keyFile, 'file');
+  need('trust.caDir', config.trust.caDir, 'directory');
+  need('trust.vomsDir', config.trust.vomsDir, 'directory');
+  if (problems.length > 0) throw new ConfigError(problems);
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Every configuration key, its environment variable and its default, in one table: the config file (YAML),
+ * the environment and docs/configuration.md all derive from it. Grid defaults follow the usual
+ * /etc/grid-security layout so that a site can run gridauthz with no config file at all.
+ */
+const port = z.coerce
+  .number({ error: 'expected a TCP port number' })
+  .int('expected a whole port number')
+  .min(1, 'expected a TCP port 1-65535')
+  .max(65535, 'expected a TCP port 1-65535');
+const host = z.string().trim().min(1, 'expected a host name or IP address');
+const path = z.string().trim().min(1, 'expected a file system path');
+const positiveInt = z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
+const bytes = z.coerce.number({ error: 'expected a number of bytes' }).int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes');
+
+export interface SettingSpec {
+  readonly key: string;
+  readonly env: readonly string[];
+  readonly schema: z.ZodType;
+  readonly default?: unknown;
+  readonly description: string;
+}
+
+export const SETTINGS = [
+  { key: 'pdp.host', env: ['GRIDAUTHZ_PDP_HOST'], schema: host, default: '0.0.0.0', description: 'Address of the PDP (mutual TLS) listener.' },
+  { key: 'pdp.port', env: ['GRIDAUTHZ_PDP_PORT'], schema: port, default: 8443, description: 'Port of the PDP listener (SCAS and GUMS clients expect 8443).' },
+  { key: 'pdp.bodyLimit', env: ['GRIDAUTHZ_PDP_BODY_LIMIT'], schema: bytes, default: 262144, description: 'Largest request body accepted, in bytes; larger bodies are refused before parsing.' },
+  { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
+  { key: 'management.port', env: ['GRIDAUTHZ_MANAGEMENT_PORT'], schema: port, default: 9180, description: 'Port of the management listener.' },
+  { key: 'tls.certFile', env: ['GRIDAUTHZ_HOST_CERT', 'X509_USER_CERT'], schema: path, default: '/etc/grid-security/hostcert.pem', description: 'Host certificate (PEM) the PDP listener presents.' },
+  { key: 'tls.keyFile', env: ['GRIDAUTHZ_HOST_KEY', 'X509_USER_KEY'], schema: path, default: '/etc/grid-security/hostkey.pem', description: 'Private key of the host certificate (PEM, unencrypted).' },
+  { key: 'trust.caDir', env: ['GRIDAUTHZ_CA_DIR', 'X509_CERT_DIR'], schema: path, default: '/etc/grid-security/certificates', description: 'IGTF-style CA directory: <hash>.0 certificates, <hash>.r0 CRLs, .signing_policy and .namespaces files.' },
+  { key: 'trust.vomsDir', env: ['GRIDAUTHZ_VOMS_DIR', 'X509_VOMS_DIR'], schema: path, default: '/etc/grid-security/vomsdir', description: 'vomsdir: <vo>/<host>.lsc files naming trusted VOMS servers.' },
+  { key: 'database.url', env: ['DATABASE_URL', 'GRIDAUTHZ_DATABASE_URL'], schema: z.string().trim().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(), default: undefined, description: 'PostgreSQL URL. Unset: an embedded PGlite database in database.dataDir (one process only).' },
+  { key: 'database.dataDir', env: ['GRIDAUTHZ_DATA_DIR'], schema: path, default: './var/db', description: 'Directory of the embedded PGlite database, used when database.url is unset.' },
+  { key: 'database.poolSize', env: ['GRIDAUTHZ_DATABASE_POOL_SIZE'], schema: positiveInt, default: 10, description: 'Connections per process to PostgreSQL (the embedded database always uses one).' },
+  { key: 'policy.dir', env: ['GRIDAUTHZ_POLICY_DIR'], schema: path, default: '/etc/gridauthz/policies', description: 'Directory of the site policy files (SPL) loaded when the database holds no active policy.' },
+  { key: 'log.level', env: ['GRIDAUTHZ_LOG_LEVEL'], schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'Log level.' },
+  { key: 'log.format', env: ['GRIDAUTHZ_LOG_FORMAT'], schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise).' },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingKey = (typeof SETTINGS)[number]['key'];
+
+/** The validated configuration, nested as in the YAML file. */
+export interface Config {
+  readonly pdp: { readonly host: string; readonly port: number; readonly bodyLimit: number };
+  readonly management: { readonly host: string; readonly port: number };
+  readonly tls: { readonly certFile: string; readonly keyFile: string };
+  readonly trust: { readonly caDir: string; readonly vomsDir: string };
+  readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number };
+  readonly policy: { readonly dir: string };
+  readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; readonly format: 'auto' | 'json' | 'pretty' };
+}

@@ -1,0 +1,109 @@
+import { DataSource, type EntityManager, type MixedList } from 'typeorm';
+import type { LogSink } from '@gridauthz/domain';
+import { EmbeddedPostgres } from './embedded-postgres';
+
+export interface DatabaseOptions {
+  /** postgres:// URL; absent means the embedded database in dataDir. */
+  readonly url?: string | undefined;
+  readonly dataDir: string;
+  /** Pool size for PostgreSQL; the embedded database always uses one connection. */
+  readonly poolSize?: number;
+  // TypeORM's own option type for migration classes.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly migrations: MixedList<Function>;
+  readonly log: LogSink;
+  /** How long a caller may wait for a pooled connection before the query fails (ms). */
+  readonly acquireTimeoutMs?: number;
+}
+
+/**
+ * One database handle for the process: a TypeORM DataSource over pg, pointed at PostgreSQL or at the
+ * embedded PGlite socket. The schema comes only from migrations; synchronize is never on.
+ */
+export class Database {
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly kind: 'postgres' | 'embedded',
+    private readonly embedded: EmbeddedPostgres | undefined,
+  ) {}
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const embedded = options.url ? undefined : await EmbeddedPostgres.start(options.dataDir);
+    const acquireTimeoutMs = options.acquireTimeoutMs ?? 15_000;
+    try {
+      const dataSource = new DataSource({
+        type: 'postgres',
+        ...(embedded ? embedded.connectionOptions() : { url: options.url }),
+        poolSize: embedded ? 1 : (options.poolSize ?? 10),
+        synchronize: false,
+        migrationsRun: false,
+        migrationsTransactionMode: 'each',
+        migrations: options.migrations,
+        entities: [],
+        logging: false,
+        extra: { connectionTimeoutMillis: acquireTimeoutMs, application_name: 'gridauthz' },
+      });
+      await dataSource.initialize();
+      options.log.info({ database: embedded ? `embedded PGlite in ${options.dataDir}` : 'postgresql' }, 'database connected');
+      return new Database(dataSource, embedded ? 'embedded' : 'postgres', embedded);
+    } catch (err) {
+      await embedded?.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Applies pending migrations; returns their names. */
+  async migrate(): Promise<string[]> {
+    const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  }
+
+  /** Reverts the most recent migration; returns false when none was applied. */
+  async revertLast(): Promise<boolean> {
+    const before = await this.appliedMigrations();
+    if (before.length === 0) return false;
+    await this.dataSource.undoLastMigration({ transaction: 'each' });
+    return true;
+  }
+
+  async appliedMigrations(): Promise<string[]> {
+    const exists = await this.dataSource.query<{ present: boolean }[]>(
+      `SELECT to_regclass('migrations') IS NOT NULL AS present`,
+    );
+    if (!exists[0]?.present) return [];
+    const rows = await this.dataSource.query<{ name: string }[]>(`SELECT name FROM migrations ORDER BY id`);
+    return rows.map((r) => r.name);
+  }
+
+  async pendingMigrations(): Promise<boolean> {
+    return this.dataSource.showMigrations();
+  }
+
+  /** True when a round trip to the database succeeds within the timeout. */
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      });
+      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    } finally {
+      await this.embedded?.stop();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { Database } from './database/database';
+export type { DatabaseOptions } from './database/database';

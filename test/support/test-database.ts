@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { silentLog } from '@gridauthz/domain';
+import { Database } from '@gridauthz/persistence';
+import { MIGRATIONS } from '../../migrations';
+
+export const usingPostgres = (): boolean => (process.env.DATABASE_URL ?? '') !== '';
+export const databaseLabel = (): string => (usingPostgres() ? 'postgres' : 'pglite');
+
+export interface TestDatabase {
+  readonly db: Database;
+  /** For a second process or connection: the URL (Postgres, with the test schema) or the data dir (PGlite). */
+  readonly url: string | undefined;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A database of its own for one test file: on PostgreSQL (DATABASE_URL) a fresh schema, on PGlite a fresh
+ * data directory. Migrations are applied unless `migrate: false`.
+ */
+export async function openTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gridauthz-db-'));
+  let url: string | undefined;
+  let schema: string | undefined;
+  if (usingPostgres()) {
+    schema = `t_${randomBytes(6).toString('hex')}`;
+    const admin = new Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const parsed = new URL(process.env.DATABASE_URL as string);
+    parsed.searchParams.set('options', `-c search_path=${schema}`);
+    url = parsed.toString();
+  }
+  const db = await Database.open({ url, dataDir, migrations: MIGRATIONS, log: silentLog, poolSize: 20 });
+  if (options.migrate !== false) await db.migrate();
+  return {
+    db,
+    url,
+    dataDir,
+    async close() {
+      await db.close();
+      if (schema) {
+        const admin = new Client({ connectionString: process.env.DATABASE_URL });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.end();
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
