@@ -1,0 +1,172 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { constants as cryptoConstants } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { Database } from '@gridauthz/persistence';
+import { MIGRATIONS } from '../../migrations';
+import type { Config } from './config';
+import { PinoNestLogger } from './http/nest-logger';
+import { ManagementModule } from './management/management.module';
+import type { ReadinessCheck } from './management/readiness';
+import { PdpModule } from './pdp/pdp.module';
+import type { CallerAuthenticator, Clock } from './tls/caller-authenticator';
+
+/** The trust material the listeners need, built by the caller (see trust.ts). */
+export interface TrustBinding {
+  readonly authenticator: CallerAuthenticator;
+  /** CA certificates (PEM) offered to clients in the TLS CertificateRequest. */
+  caPems(): string[];
+  readonly readiness: ReadinessCheck;
+  /** Called after the trust directory was reloaded. */
+  onChange(listener: () => void): void;
+  close(): Promise<void> | void;
+}
+
+export interface StartServerOptions {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly trust: TrustBinding;
+  /** Apply pending migrations once connected (development, single-node installs). */
+  readonly migrate: boolean;
+  readonly clock?: Clock;
+}
+
+export interface RunningServer {
+  readonly pdpUrl: string;
+  readonly managementUrl: string;
+  /** Resolves once the database is connected and its schema current; rejects on a fatal storage error. */
+  readonly ready: Promise<void>;
+  database(): Database | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root of the server: listeners first (so probes answer at once), then the database, which may
+ * take a while (PGlite's first initdb, a PostgreSQL that is still starting). Until it is there /readyz says 503.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config, log, trust } = options;
+  const clock = options.clock ?? (() => new Date());
+  let database: Database | undefined;
+  let schemaCurrent = false;
+  let closed = false;
+
+  const databaseCheck: ReadinessCheck = {
+    name: 'database',
+    async check() {
+      if (!database) return { ok: false, detail: 'not connected yet' };
+      if (!schemaCurrent) return { ok: false, detail: 'schema has pending migrations (run `gridauthz migrate`)' };
+      const ok = await database.ping();
+      return { ok, detail: ok ? `${database.kind} reachable` : `${database.kind} not answering` };
+    },
+  };
+
+  const tlsOptions = () => ({
+    key: readFileSync(config.tls.keyFile),
+    cert: readFileSync(config.tls.certFile),
+    ca: trust.caPems(),
+    requestCert: true,
+    // OpenSSL would refuse RFC 3820 proxies; the guard validates every chain instead.
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2' as const,
+    // No session tickets: a resumed session shows the server only the leaf certificate, not the chain.
+    secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+  });
+
+  const pdp = await NestFactory.create<NestFastifyApplication>(
+    PdpModule.register({ authenticator: trust.authenticator, clock }),
+    new FastifyAdapter({
+      https: tlsOptions(),
+      loggerInstance: log.child({ listener: 'pdp' }),
+      disableRequestLogging: true,
+      genReqId: () => randomUUID(),
+      requestIdHeader: false,
+      bodyLimit: config.pdp.bodyLimit,
+      keepAliveTimeout: 65_000,
+    }),
+    { logger: new PinoNestLogger(log.child({ listener: 'pdp' })), abortOnError: false },
+  );
+  const fastify = pdp.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
+  });
+  await pdp.listen(config.pdp.port, config.pdp.host);
+  const httpsServer = pdp.getHttpServer() as HttpsServer;
+  trust.onChange(() => {
+    try {
+      httpsServer.setSecureContext(tlsOptions());
+      log.info({ cas: trust.caPems().length }, 'TLS trust anchors reloaded');
+    } catch (err) {
+      log.error({ err }, 'could not apply reloaded trust anchors; keeping the previous ones');
+    }
+  });
+
+  const management = await NestFactory.create<NestFastifyApplication>(
+    ManagementModule.register([databaseCheck, trust.readiness]),
+    new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), disableRequestLogging: true }),
+    { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
+  );
+  await management.listen(config.management.port, config.management.host);
+
+  const urlOf = (scheme: string, server: { address(): AddressInfo | string | null }): string => {
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  };
+  const pdpUrl = urlOf('https', httpsServer);
+  const managementUrl = urlOf('http', management.getHttpServer());
+  log.info({ pdp: pdpUrl, management: managementUrl }, 'listening');
+
+  const ready = (async () => {
+    let delayMs = 500;
+    for (;;) {
+      try {
+        database = await Database.open({
+          url: config.database.url,
+          dataDir: config.database.dataDir,
+          poolSize: config.database.poolSize,
+          migrations: MIGRATIONS,
+          log,
+        });
+        break;
+      } catch (err) {
+        // The embedded database fails for reasons a retry does not cure (another process holds it).
+        if (!config.database.url || closed) throw err;
+        log.warn({ err: { message: (err as Error).message }, retryInMs: delayMs }, 'database not reachable; retrying');
+        await new Promise((r) => setTimeout(r, delayMs));
+        delayMs = Math.min(delayMs * 2, 30_000);
+      }
+    }
+    if (closed) return;
+    if (options.migrate) {
+      const applied = await database.migrate();
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    }
+    schemaCurrent = !(await database.pendingMigrations());
+    if (!schemaCurrent) log.warn('database schema has pending migrations; not ready until `gridauthz migrate` runs');
+    log.info('ready');
+  })();
+  ready.catch(() => undefined); // observed by the caller; avoid an unhandled rejection if it is not
+
+  return {
+    pdpUrl,
+    managementUrl,
+    ready,
+    database: () => database,
+    async close() {
+      closed = true;
+      await Promise.allSettled([pdp.close(), management.close()]);
+      await ready.catch(() => undefined);
+      await database?.close();
+      await trust.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, checkServeFiles, loadConfig } from './load-config';
+
+const noFile = { file: undefined, env: {} as NodeJS.ProcessEnv };
+const load = (env: Record<string, string>, file?: string) => loadConfig({ ...noFile, env: { GRIDAUTHZ_CONFIG: file ?? '', ...env } });
+const messageOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('has grid defaults', () => {
+    const { config } = load({});
+    expect(config.pdp.port).toBe(8443);
+    expect(config.pdp.host).toBe('0.0.0.0');
+    expect(config.management).toEqual({ host: '127.0.0.1', port: 9180 });
+    expect(config.tls.certFile).toBe('/etc/grid-security/hostcert.pem');
+    expect(config.trust.caDir).toBe('/etc/grid-security/certificates');
+    expect(config.trust.vomsDir).toBe('/etc/grid-security/vomsdir');
+    expect(config.database.url).toBeUndefined();
+  });
+
+  it('takes GRIDAUTHZ_* variables over the file, and the file over defaults', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridauthz-config-'));
+    const file = join(dir, 'gridauthz.yaml');
+    writeFileSync(file, 'pdp:\n  port: 9443\n  host: 127.0.0.1\ntrust:\n  caDir: certs\n');
+    const { config } = load({ GRIDAUTHZ_PDP_PORT: '10443' }, file);
+    expect(config.pdp.port).toBe(10443);
+    expect(config.pdp.host).toBe('127.0.0.1');
+    expect(config.trust.caDir).toBe(join(process.cwd(), 'certs'));
+  });
+
+  it('stops on a port that is not a number, naming the key and where the value came from', () => {
+    expect(messageOf(() => load({ GRIDAUTHZ_PDP_PORT: 'abc' }))).toMatch(/pdp\.port \(from GRIDAUTHZ_PDP_PORT\): .*port.*"abc"/);
+    expect(messageOf(() => load({ GRIDAUTHZ_MANAGEMENT_PORT: '70000' }))).toMatch(/management\.port/);
+  });
+
+  it('refuses unknown keys in the file rather than ignoring a typo', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridauthz-config-'));
+    const file = join(dir, 'gridauthz.yaml');
+    writeFileSync(file, 'pdp:\n  prot: 9443\n');
+    expect(messageOf(() => load({}, file))).toMatch(/pdp\.prot .*unknown configuration key/);
+  });
+
+  it('refuses a file that is not YAML, and a named file that does not exist', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridauthz-config-'));
+    const file = join(dir, 'gridauthz.yaml');
+    writeFileSync(file, 'pdp: [unclosed\n');
+    expect(messageOf(() => load({}, file))).toMatch(/gridauthz\.yaml/);
+    expect(messageOf(() => load({}, join(dir, 'missing.yaml')))).toMatch(/does not exist/);
+  });
+
+  it('refuses a database URL that is not postgres://', () => {
+    expect(messageOf(() => load({ DATABASE_URL: 'mysql://x' }))).toMatch(/database\.url \(from DATABASE_URL\)/);
+  });
+
+  it('names the key of a missing CA directory or host certificate when serving', () => {
+    const { config } = load({ GRIDAUTHZ_CA_DIR: '/nonexistent/certificates', GRIDAUTHZ_HOST_CERT: '/nonexistent/hostcert.pem' });
+    const message = messageOf(() => checkServeFiles(config));
+    expect(message).toMatch(/trust\.caDir: directory \/nonexistent\/certificates does not exist/);
+    expect(message).toMatch(/tls\.certFile: file \/nonexistent\/hostcert\.pem/);
+  });
+});

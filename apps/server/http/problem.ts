@@ -1,0 +1,38 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** An RFC 9457 problem with a stable machine-readable code. */
+export class ProblemException extends HttpException {
+  constructor(
+    status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super({ code, title, detail }, status);
+  }
+}
+
+/** Renders every error as application/problem+json; unexpected errors say nothing of their internals. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
+    let body: Record<string, unknown> = { code: 'INTERNAL_ERROR', title: 'Internal server error', detail: 'the request could not be completed' };
+    if (exception instanceof ProblemException) {
+      status = exception.getStatus();
+      body = { code: exception.code, title: exception.title, detail: exception.detail };
+    } else if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      body = { code: `HTTP_${status}`, title: exception.message, detail: exception.message };
+    } else {
+      request.log.error({ err: exception }, 'unhandled error');
+    }
+    void reply
+      .status(status)
+      .header('content-type', 'application/problem+json')
+      .send({ type: 'about:blank', status, ...body, instance: request.url, requestId: request.id });
+  }
+}

@@ -1,0 +1,57 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import { ErrorCodes } from '@gridauthz/domain';
+import { ProblemException } from '../http/problem';
+import { type AuthenticatedCaller, CALLER_AUTHENTICATOR, type CallerAuthenticator, CLOCK, type Clock } from './caller-authenticator';
+import { peerChainDer } from './peer-chain';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: AuthenticatedCaller;
+  }
+}
+
+/**
+ * Mutual TLS in application code. The listener asks for a client certificate but lets OpenSSL accept any
+ * (OpenSSL rejects RFC 3820 proxies unless a flag Node does not expose is set), so every request passes
+ * here: the chain is validated by our credential code and the caller's identity attached to the request.
+ * Anything unverifiable is refused with 403 and a log line naming the reason.
+ */
+@Injectable()
+export class ClientCertificateGuard implements CanActivate {
+  /** The chain of each connection, read once: keep-alive requests reuse it (validation itself is cached). */
+  private readonly chains = new WeakMap<TLSSocket, Buffer[]>();
+
+  constructor(
+    @Inject(CALLER_AUTHENTICATOR) private readonly authenticator: CallerAuthenticator,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const socket = request.raw.socket as TLSSocket;
+    if (typeof socket.getPeerCertificate !== 'function') return this.refuse(request, ErrorCodes.CRED_NO_CERTIFICATE, 'connection is not TLS');
+    let chain = this.chains.get(socket);
+    if (!chain) {
+      chain = peerChainDer(socket);
+      this.chains.set(socket, chain);
+    }
+    if (chain.length === 0) return this.refuse(request, ErrorCodes.CRED_NO_CERTIFICATE, 'no client certificate was presented');
+    const result = this.authenticator.authenticate(chain, this.clock());
+    if (!result.ok) {
+      // Session tickets are off, but should a session ever be resumed Node hands us only the leaf.
+      if (socket.isSessionReused() && chain.length === 1) {
+        return this.refuse(request, ErrorCodes.CRED_RESUMED_SESSION_WITHOUT_CHAIN, `resumed TLS session carries no chain (${result.error.detail})`);
+      }
+      return this.refuse(request, result.error.code, result.error.detail);
+    }
+    request.caller = result.value;
+    return true;
+  }
+
+  private refuse(request: FastifyRequest, code: string, detail: string): never {
+    request.log.warn({ reason: code, detail, remote: request.ip }, 'client certificate refused');
+    throw new ProblemException(403, code, 'Client certificate not accepted', detail);
+  }
+}
