@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { silentLog } from '@gridauthz/domain';
 import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../migrations';
+import { ensurePgliteTemplate } from './pglite-template';
 
 export const usingPostgres = (): boolean => (process.env.DATABASE_URL ?? '') !== '';
 export const databaseLabel = (): string => (usingPostgres() ? 'postgres' : 'pglite');
@@ -35,6 +36,8 @@ export async function openTestDatabase(options: { migrate?: boolean } = {}): Pro
     const parsed = new URL(process.env.DATABASE_URL as string);
     parsed.searchParams.set('options', `-c search_path=${schema}`);
     url = parsed.toString();
+  } else {
+    cpSync(await ensurePgliteTemplate(), join(dataDir, 'pgdata'), { recursive: true });
   }
   const db = await Database.open({ url, dataDir, migrations: MIGRATIONS, log: silentLog, poolSize: 20 });
   if (options.migrate !== false) await db.migrate();
