@@ -1,2 +1,4 @@
 export { Database } from './database/database';
 export type { DatabaseOptions } from './database/database';
+export { GenerationWatcher } from './change/generation-watcher';
+export type { ConfigTopic } from './change/generation-watcher';
