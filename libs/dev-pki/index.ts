@@ -1,0 +1,3 @@
+export { DEV_CA_DN, ensureDevPki, generateDevPki, loadDevPkiManifest, ROGUE_VOMS_HOST, UNTRUSTED_CA_DN, VOMS_HOST } from './generate';
+export type { DevPkiOptions } from './generate';
+export type { DevPkiAc, DevPkiCa, DevPkiEntity, DevPkiManifest, DevPkiProxy, DevPkiUser, DevPkiVomsServer } from './manifest';
