@@ -23,7 +23,14 @@ export interface TestDatabase {
  * A database of its own for one test file: on PostgreSQL (DATABASE_URL) a fresh schema, on PGlite a fresh
  * data directory. Migrations are applied unless `migrate: false`.
  */
-export async function openTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/** Storage of its own for one test: a fresh schema on PostgreSQL, a fresh (template-copied) data dir on PGlite. */
+export interface TestStorage {
+  readonly url: string | undefined;
+  readonly dataDir: string;
+  dispose(): Promise<void>;
+}
+
+export async function createTestStorage(): Promise<TestStorage> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gridauthz-db-'));
   let url: string | undefined;
   let schema: string | undefined;
@@ -39,14 +46,10 @@ export async function openTestDatabase(options: { migrate?: boolean } = {}): Pro
   } else {
     cpSync(await ensurePgliteTemplate(), join(dataDir, 'pgdata'), { recursive: true });
   }
-  const db = await Database.open({ url, dataDir, migrations: MIGRATIONS, log: silentLog, poolSize: 20 });
-  if (options.migrate !== false) await db.migrate();
   return {
-    db,
     url,
     dataDir,
-    async close() {
-      await db.close();
+    async dispose() {
       if (schema) {
         const admin = new Client({ connectionString: process.env.DATABASE_URL });
         await admin.connect();
@@ -54,6 +57,25 @@ export async function openTestDatabase(options: { migrate?: boolean } = {}): Pro
         await admin.end();
       }
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A database of its own for one test file: on PostgreSQL (DATABASE_URL) a fresh schema, on PGlite a fresh
+ * data directory. Migrations are applied unless `migrate: false`.
+ */
+export async function openTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const storage = await createTestStorage();
+  const db = await Database.open({ url: storage.url, dataDir: storage.dataDir, migrations: MIGRATIONS, log: silentLog, poolSize: 20 });
+  if (options.migrate !== false) await db.migrate();
+  return {
+    db,
+    url: storage.url,
+    dataDir: storage.dataDir,
+    async close() {
+      await db.close();
+      await storage.dispose();
     },
   };
 }

@@ -1,0 +1,96 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ensureDevPki } from '@gridauthz/dev-pki';
+import { checkServeFiles, ConfigError, type Config } from '../../server/config';
+import { startServer } from '../../server/bootstrap';
+import { createLogger } from '../../server/logging/logger';
+import { openTrust } from '../../server/trust';
+import { CliError } from '../cli-error';
+import { addConfigOption, configFor, type ConfigFlags } from './config-options';
+
+interface ServeFlags extends ConfigFlags {
+  dev?: boolean;
+  migrate?: boolean;
+}
+
+/** The checkout (or installed package) root: policies/ ships there. */
+const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..', '..');
+
+export function registerServe(program: Command): void {
+  addConfigOption(
+    program
+      .command('serve')
+      .description('run the PDP (mutual TLS) and management listeners')
+      .option('--dev', 'development mode: a generated PKI in ./var/pki, the embedded database in ./var/db, PDP on 127.0.0.1, migrations applied')
+      .option('--migrate', 'apply pending database migrations at start-up'),
+  ).action(async (flags: ServeFlags) => {
+    const varDir = resolve('var');
+    const pkiDir = join(varDir, 'pki');
+    const config = configFor(
+      flags,
+      flags.dev
+        ? {
+            overrideDefaults: {
+              'pdp.host': '127.0.0.1',
+              'tls.certFile': join(pkiDir, 'hostcert.pem'),
+              'tls.keyFile': join(pkiDir, 'hostkey.pem'),
+              'trust.caDir': join(pkiDir, 'certificates'),
+              'trust.vomsDir': join(pkiDir, 'vomsdir'),
+              'database.dataDir': join(varDir, 'db'),
+              'policy.dir': join(PACKAGE_ROOT, 'policies'),
+            },
+          }
+        : {},
+    );
+    const log = createLogger(config);
+    if (flags.dev) await ensureDevPki({ dir: pkiDir });
+    try {
+      checkServeFiles(config);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(err.message, 78);
+      throw err;
+    }
+
+    const trust = await openTrust(config, log);
+    const server = await startServer({ config, log, trust, migrate: Boolean(flags.dev || flags.migrate) });
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      server.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+
+    try {
+      await server.ready;
+    } catch (err) {
+      log.fatal({ err: { message: (err as Error).message } }, 'storage failed; stopping');
+      await server.close().catch(() => undefined);
+      throw new CliError(`cannot open the database: ${(err as Error).message}`, 69);
+    }
+    if (flags.dev) process.stdout.write(devBanner(config, server.pdpUrl, server.managementUrl, pkiDir));
+  });
+}
+
+function devBanner(config: Config, pdpUrl: string, managementUrl: string, pkiDir: string): string {
+  const rel = (p: string): string => (p.startsWith(`${process.cwd()}/`) ? p.slice(process.cwd().length + 1) : p);
+  const user = join(pkiDir, 'users', 'alice');
+  return [
+    '',
+    `gridauthz (development mode) is serving:`,
+    `  PDP         ${pdpUrl}   (mutual TLS; CA directory ${rel(config.trust.caDir)})`,
+    `  management  ${managementUrl}/healthz  ${managementUrl}/readyz`,
+    '',
+    'Reach the PDP as the development user alice:',
+    `  curl --capath ${rel(config.trust.caDir)} --cert ${rel(join(user, 'usercert.pem'))} --key ${rel(join(user, 'userkey.pem'))} ${pdpUrl}/status`,
+    '',
+  ].join('\n');
+}

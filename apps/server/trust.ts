@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import { CredentialValidator, IgtfTrustStore } from '@gridauthz/credentials';
+import { ok } from '@gridauthz/domain';
+import type { TrustBinding } from './bootstrap';
+import type { Config } from './config';
+import type { CallerAuthenticator } from './tls/caller-authenticator';
+
+/** How often the trust directory's generation is compared, to hand reloaded CAs to the TLS listener. */
+const TRUST_CHANGE_POLL_MS = 2_000;
+
+/**
+ * Opens the IGTF trust directory and vomsdir, watches them (fetch-crl rewrites CRLs several times a day),
+ * and binds them to the listener: the caller authenticator and the CA list offered in the TLS handshake.
+ */
+export async function openTrust(config: Config, log: Logger): Promise<TrustBinding> {
+  const store = await IgtfTrustStore.open({ caDir: config.trust.caDir, vomsDir: config.trust.vomsDir, log: log.child({ component: 'trust' }) });
+  store.watch();
+  const validator = new CredentialValidator(store);
+  const authenticator: CallerAuthenticator = {
+    authenticate(chain, now) {
+      const result = validator.validate(chain, now);
+      if (!result.ok) return result;
+      const credential = result.value;
+      return ok({
+        dn: credential.identity.subject,
+        viaProxy: credential.proxies.length > 0,
+        limited: credential.limited,
+        notAfter: credential.notAfter,
+        chainLength: chain.length,
+      });
+    },
+  };
+  const listeners: (() => void)[] = [];
+  let seenGeneration = store.generation;
+  const timer = setInterval(() => {
+    if (store.generation === seenGeneration) return;
+    seenGeneration = store.generation;
+    for (const listener of listeners) listener();
+  }, TRUST_CHANGE_POLL_MS);
+  timer.unref();
+  return {
+    authenticator,
+    caPems: () => store.anchorsPem(),
+    readiness: {
+      name: 'trust store',
+      async check() {
+        const stats = store.stats();
+        return stats.caCount > 0
+          ? { ok: true, detail: `${stats.caCount} CAs, ${stats.crlCount} CRLs loaded` }
+          : { ok: false, detail: `no CA certificates loaded from ${config.trust.caDir}` };
+      },
+    },
+    onChange: (listener) => void listeners.push(listener),
+    close() {
+      clearInterval(timer);
+      store.close();
+    },
+  };
+}

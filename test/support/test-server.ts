@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../../apps/server/config';
+import { type RunningServer, startServer } from '../../apps/server/bootstrap';
+import { openTrust } from '../../apps/server/trust';
+import { captureLog, type CapturedLog } from './log-capture';
+import { fixturePath, fixturePki } from './fixtures';
+import { createTestStorage, type TestStorage } from './test-database';
+
+export interface TestServer {
+  readonly server: RunningServer;
+  readonly log: CapturedLog;
+  readonly config: Config;
+  /** The fixture CA (PEM), for clients to verify the server with. */
+  readonly ca: string;
+  close(): Promise<void>;
+}
+
+/** The real server (both listeners, real TLS, real storage) on ephemeral loopback ports with the fixture PKI. */
+export async function startTestServer(overrides: { config?: Partial<Config>; storage?: TestStorage } = {}): Promise<TestServer> {
+  const pki = fixturePki();
+  const storage = overrides.storage ?? (await createTestStorage());
+  const config: Config = {
+    pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144 },
+    management: { host: '127.0.0.1', port: 0 },
+    tls: { certFile: fixturePath(pki.host.certFile), keyFile: fixturePath(pki.host.keyFile) },
+    trust: { caDir: fixturePath(pki.caDir), vomsDir: fixturePath(pki.vomsDir) },
+    database: { url: storage.url, dataDir: storage.dataDir, poolSize: 10 },
+    policy: { dir: fixturePath('policies') },
+    log: { level: 'debug', format: 'json' },
+    ...overrides.config,
+  };
+  const log = captureLog();
+  const trust = await openTrust(config, log.logger);
+  const server = await startServer({ config, log: log.logger, trust, migrate: true });
+  await server.ready;
+  return {
+    server,
+    log,
+    config,
+    ca: readFileSync(fixturePath(pki.ca.certFile), 'utf8'),
+    async close() {
+      await server.close();
+      if (!overrides.storage) await storage.dispose();
+    },
+  };
+}
