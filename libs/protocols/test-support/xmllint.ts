@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,13 +33,9 @@ export function validatePayload(envelope: string, schema = PROFILE_PROTOCOL_SCHE
   try {
     const file = join(dir, 'payload.xml');
     writeFileSync(file, soapPayload(envelope));
-    try {
-      const output = execFileSync('xmllint', ['--noout', '--nonet', '--schema', join(sharedDir(), 'schemas', schema), file], { encoding: 'utf8', stdio: 'pipe' });
-      return { valid: true, output };
-    } catch (error) {
-      const e = error as { stderr?: string; stdout?: string };
-      return { valid: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-    }
+    const run = spawnSync('xmllint', ['--noout', '--nonet', '--schema', join(sharedDir(), 'schemas', schema), file], { encoding: 'utf8' });
+    if (run.error !== undefined) throw run.error;
+    return { valid: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
