@@ -35,7 +35,6 @@ export function signResponse(responseXml: string, responseId: string, key: Respo
     const signer = new SignedXml({
       privateKey: key.privateKeyPem,
       publicCert: key.certificatePem,
-      idAttribute: 'ID',
       signatureAlgorithm: XMLDSIG.rsaSha256,
       canonicalizationAlgorithm: XMLDSIG.excC14n,
     });
@@ -99,9 +98,10 @@ export function verifyQuerySignature(
 
   const signatureXml = new XMLSerializer().serializeToString(signature);
   for (const [keyIndex, trusted] of policy.trustedKeys.entries()) {
+    // No idAttribute option: xml-crypto already looks up ID (and Id, id), and naming it again makes it count
+    // every element twice and refuse the document as a wrapping attempt.
     const verifier = new SignedXml({
       publicCert: publicKeyOf(trusted),
-      idAttribute: 'ID',
       // Never the certificate in KeyInfo: the caller's trust store alone decides who may sign.
       getCertFromKeyInfo: () => null,
     });
