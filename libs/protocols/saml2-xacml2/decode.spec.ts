@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeXacmlQuery } from './decode';
@@ -183,6 +185,33 @@ describe('decodeXacmlQuery: leniency (§4, §10 item 3, §14)', () => {
     expect(q.request.environment['http://authz-interop.org/xacml/environment/pilot-job/vo']).toEqual(['atlas']);
   });
 
+  it('orders a chain leaf first when it arrives in another order', () => {
+    // CA -> user -> proxy, generated here (throwaway keys), sent as CA, user, proxy.
+    const dir = mkdtempSync(join(tmpdir(), 'gridauthz-chain-'));
+    try {
+      const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+      openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/DC=org/DC=example/CN=CA', '-days', '1');
+      openssl('req', '-new', ...ec, '-keyout', 'user.key', '-out', 'user.csr', '-subj', '/DC=org/DC=example/CN=Jane');
+      openssl('x509', '-req', '-in', 'user.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-out', 'user.pem', '-days', '1');
+      openssl('req', '-new', ...ec, '-keyout', 'proxy.key', '-out', 'proxy.csr', '-subj', '/DC=org/DC=example/CN=Jane/CN=1234');
+      openssl('x509', '-req', '-in', 'proxy.csr', '-CA', 'user.pem', '-CAkey', 'user.key', '-out', 'proxy.pem', '-days', '1');
+      const [ca, user, proxy] = ['ca.pem', 'user.pem', 'proxy.pem'].map((f) => readFileSync(join(dir, f), 'utf8'));
+      if (ca === undefined || user === undefined || proxy === undefined) throw new Error('openssl produced no certificates');
+      const q = decoded(query(`<c:Subject>${attribute('urn:oasis:names:tc:xacml:1.0:subject:key-info', [`${ca}${user}${proxy}`])}</c:Subject><c:Resource/><c:Action/><c:Environment/>`));
+      expect(q.request.subject.chain).toEqual([derOf(proxy), derOf(user), derOf(ca)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('flags a PEM block that is not a certificate', () => {
+    const bogus = `-----BEGIN CERTIFICATE-----\n${Buffer.from('0\x03\x02\x01\x00').toString('base64')}\n-----END CERTIFICATE-----`;
+    const q = decoded(query(`<c:Subject>${attribute('urn:oasis:names:tc:xacml:1.0:subject:key-info', [bogus])}</c:Subject><c:Resource/><c:Action/><c:Environment/>`));
+    expect(q.request.subject.chain).toBeUndefined();
+    expect(q.request.defects).toEqual([expect.objectContaining({ kind: 'syntax-error', attribute: 'urn:oasis:names:tc:xacml:1.0:subject:key-info' })]);
+  });
+
   it('accepts bare base64 DER in key-info', () => {
     const q = decoded(query(`<c:Subject>${attribute('urn:oasis:names:tc:xacml:1.0:subject:key-info', [pemBody(userPem)])}</c:Subject><c:Resource/><c:Action/><c:Environment/>`));
     expect(q.request.subject.chain).toEqual([derOf(userPem)]);
@@ -299,6 +328,23 @@ describe('decodeXacmlQuery: rejected messages are typed errors', () => {
     expect(code('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>')).toBe('PROTO_NOT_A_QUERY');
     expect(code('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><p:AuthzDecisionQuery xmlns:p="urn:oasis:names:tc:SAML:2.0:protocol"/></s:Body></s:Envelope>')).toBe('PROTO_NOT_A_QUERY');
     expect(code(query('', 'ID="q" Version="2.0"').replace(/<c:Request[^>]*><\/c:Request>/, ''))).toBe('PROTO_QUERY_INVALID');
+  });
+
+  it('treats attacker-chosen names as data, not as object keys', () => {
+    expect(code(query(minimal).replace(/urn:oasis:names:tc:xacml:2.0:profile:saml2.0:v2:schema:protocol/, 'constructor'))).toBe('PROTO_NOT_A_QUERY');
+    const result = decodeXacmlQuery(query(`<c:Subject/><c:Resource/><c:Action/><c:Environment><c:Attribute AttributeId="__proto__"><c:AttributeValue>x</c:AttributeValue></c:Attribute></c:Environment>`));
+    if (!result.ok) throw new Error(result.error.code);
+    expect(Object.keys(result.value.request.environment)).toEqual(['__proto__']);
+    expect(result.value.request.environment['__proto__']).toEqual(['x']);
+  });
+
+  it('accepts a SOAP Header, whitespace and comments around the payload; refuses two Bodies', () => {
+    const withHeader = query(minimal).replace('<s:Body>', '<s:Header><h:x xmlns:h="urn:x" s:mustUnderstand="1"/></s:Header>\n  <!-- c --><s:Body>\n');
+    expect(code(withHeader)).toBe('ok');
+    expect(code(`\uFEFF  \n${query(minimal)}`)).toBe('ok');
+    expect(code(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(query(minimal))]))).toBe('ok');
+    expect(code(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(query(minimal), 'utf16le')]))).toBe('ok');
+    expect(code(query(minimal).replace('</s:Body>', '</s:Body><s:Body/>'))).toBe('PROTO_SOAP_INVALID');
   });
 
   it('refuses another SAML version, keeping the query ID for the VersionMismatch answer', () => {

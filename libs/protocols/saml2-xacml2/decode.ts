@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { Dn, Fqan } from '@gridauthz/domain';
 import type { AuthzQuery, Dialect, PilotJob, RequestDefect } from '@gridauthz/domain';
 import type { Element } from '@xmldom/xmldom';
@@ -57,11 +58,12 @@ export interface DecodeOptions {
   readonly signature?: RequestSignaturePolicy;
 }
 
-const PROTOCOL_NS: Readonly<Record<string, NamespaceFamily>> = {
-  [XACML_SAML.v2.protocolNs]: 'v2',
-  [XACML_SAML.os.protocolNs]: 'os',
-  [XACML_SAML.osProtocolNsMisspelt]: 'os',
-};
+// A Map, not an object literal: the namespace URI is attacker-chosen and must not reach Object.prototype.
+const PROTOCOL_NS: ReadonlyMap<string, NamespaceFamily> = new Map([
+  [XACML_SAML.v2.protocolNs, 'v2'],
+  [XACML_SAML.os.protocolNs, 'os'],
+  [XACML_SAML.osProtocolNsMisspelt, 'os'],
+]);
 
 /**
  * Decodes a SOAP-wrapped XACMLAuthzDecisionQuery. Malformed envelopes and non-queries are errors (SOAP
@@ -74,7 +76,7 @@ export function decodeXacmlQuery(body: Buffer | string, limits: XmlLimits = {}, 
   const payload = soapBodyPayload(parsed.value.document);
   if (!payload.ok) return payload;
   let query = payload.value;
-  const family = query.namespaceURI === null ? undefined : PROTOCOL_NS[query.namespaceURI];
+  const family = query.namespaceURI === null ? undefined : PROTOCOL_NS.get(query.namespaceURI);
   if (family === undefined || query.localName !== XACML_SAML.queryLocalName) {
     return protocolError(ProtocolErrorCodes.PROTO_NOT_A_QUERY, 'Body does not contain an XACMLAuthzDecisionQuery');
   }
@@ -169,9 +171,12 @@ function accessSubjectAttributes(context: XacmlContext): XacmlAttribute[] {
 
 /** §4.4, in its order: a declared profile wins over attribute ids. */
 function detectDialect(context: XacmlContext): Dialect {
-  const gliteProfile = valuesOf(context.environment, GLITE.profileIdAttribute)[0];
-  if (gliteProfile !== undefined) return gliteProfile === GLITE.profile.gridCe ? 'grid-ce' : 'grid-wn';
-  if (valuesOf(context.environment, EMI.profileIdAttribute).length > 0 || hasId(context.environment, EMI.profileIdAttribute)) return 'emi';
+  // The attribute's presence decides the family; its value only picks grid-ce (anything else is answered as
+  // grid-wn, whose obligations are the same).
+  if (hasId(context.environment, GLITE.profileIdAttribute)) {
+    return valuesOf(context.environment, GLITE.profileIdAttribute)[0] === GLITE.profile.gridCe ? 'grid-ce' : 'grid-wn';
+  }
+  if (hasId(context.environment, EMI.profileIdAttribute)) return 'emi';
   const all = [...context.subjects.flatMap((s) => s.attributes), ...context.resources.flatMap((r) => r.attributes), ...context.action, ...context.environment];
   if (all.some((a) => a.id.startsWith(AUTHZ_INTEROP.prefix))) return 'authz-interop';
   return 'xacml';
@@ -262,7 +267,8 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
   const hostDnId = [AUTHZ_INTEROP.resource.x509Id, EMI.resource.owner].find((candidate) => valuesOf(allResources, candidate).length > 0);
   const hostDn = hostDnId === undefined ? undefined : parseDn(hostDnId, valuesOf(allResources, hostDnId)[0]);
 
-  const environment: Record<string, string[]> = {};
+  // Null prototype: attribute ids are attacker-chosen ("__proto__" must stay an ordinary key).
+  const environment = Object.create(null) as Record<string, string[]>;
   for (const attribute of context.environment) environment[attribute.id] = valuesOf(context.environment, attribute.id);
 
   const pilotJob = extractPilotJob(context, parseDn, parseFqans);
@@ -356,48 +362,69 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * key-info / cert-chain values: PEM blocks in order (leaf first, as clients send them), or bare base64 DER
- * (§4.3). Returns a reason string when a value is neither. Only the outer DER SEQUENCE is checked here; the
- * credentials lib parses the certificates.
+ * key-info / cert-chain values: PEM blocks, or bare base64 DER (§4.3), each parsed as X.509 so garbage is
+ * caught here, then ordered leaf first when the certificates form one issuer chain (clients send proxy
+ * first, but nothing enforces it). Returns a reason string when a value is not certificates. Validation of
+ * the chain is the credentials lib's job.
  */
 export function decodeCertificates(values: readonly string[]): Buffer[] | string {
-  const out: Buffer[] = [];
+  const ders: Buffer[] = [];
   for (const value of values) {
     if (value.includes('-----BEGIN')) {
       const blocks = [...value.matchAll(PEM_CERTIFICATE)];
       if (blocks.length === 0) return 'no PEM CERTIFICATE block';
       for (const block of blocks) {
         const der = base64Der(block[1] ?? '');
-        if (der === undefined) return 'a PEM CERTIFICATE block is not base64 DER';
-        out.push(der);
+        if (der === undefined) return 'a PEM CERTIFICATE block is not a base64 DER certificate';
+        ders.push(der);
       }
     } else {
       const der = base64Der(value);
-      if (der === undefined) return 'value is neither PEM nor base64 DER';
-      out.push(der);
+      if (der === undefined) return 'value is neither PEM nor a base64 DER certificate';
+      ders.push(der);
     }
   }
-  return out.length === 0 ? 'no certificate' : out;
+  if (ders.length === 0) return 'no certificate';
+  const parsed: X509Certificate[] = [];
+  for (const der of ders) {
+    try {
+      parsed.push(new X509Certificate(der));
+    } catch {
+      return 'a certificate does not parse as X.509';
+    }
+  }
+  return leafFirst(parsed, ders);
+}
+
+/**
+ * Reorders into leaf → … → top when each certificate but one was issued by another in the set and exactly
+ * one issued none; anything else (unrelated certificates, loops) keeps the order received.
+ */
+function leafFirst(certificates: readonly X509Certificate[], ders: readonly Buffer[]): Buffer[] {
+  const issuedBy = (child: number, parent: number): boolean => {
+    const c = certificates[child];
+    const p = certificates[parent];
+    return c !== undefined && p !== undefined && child !== parent && c.checkIssued(p);
+  };
+  const indices = certificates.map((_, i) => i);
+  const leaves = indices.filter((candidate) => !indices.some((other) => issuedBy(other, candidate)));
+  const leaf = leaves[0];
+  if (leaf === undefined || leaves.length !== 1) return [...ders];
+  const order = [leaf];
+  while (order.length < certificates.length) {
+    const current = order[order.length - 1] ?? leaf;
+    const parents = indices.filter((candidate) => !order.includes(candidate) && issuedBy(current, candidate));
+    const parent = parents[0];
+    if (parent === undefined || parents.length !== 1) return [...ders];
+    order.push(parent);
+  }
+  return order.map((i) => ders[i] ?? Buffer.alloc(0));
 }
 
 function base64Der(text: string): Buffer | undefined {
   const compact = text.replace(/\s+/g, '');
   if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
-  const der = Buffer.from(compact, 'base64');
-  // A certificate is a DER SEQUENCE whose length covers the whole buffer.
-  if (der.length < 2 || der[0] !== 0x30 || derLength(der) !== der.length) return undefined;
-  return der;
-}
-
-function derLength(der: Buffer): number | undefined {
-  const first = der[1];
-  if (first === undefined) return undefined;
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  if (count === 0 || count > 4 || der.length < 2 + count) return undefined;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + (der[2 + i] ?? 0);
-  return 2 + count + length;
+  return Buffer.from(compact, 'base64');
 }
 
 function describe(error: unknown): string {

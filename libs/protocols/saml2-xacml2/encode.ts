@@ -55,8 +55,8 @@ export function encodeXacmlResponse(query: DecodedQuery, result: AuthzResult, op
 
 /** As encodeXacmlResponse, with an enveloped signature over the saml2p:Response (off unless configured, §7.4). */
 export function encodeSignedXacmlResponse(query: DecodedQuery, result: AuthzResult, opts: EncodeOptions & { signingKey: ResponseSigningKey }): ProtocolResult<string> {
-  const { xml, id } = buildResponse(query, result, opts);
-  const signed = signResponse(xml, id, opts.signingKey);
+  const { xml, id, hasIssuer } = buildResponse(query, result, opts);
+  const signed = signResponse(xml, id, hasIssuer, opts.signingKey);
   return signed.ok ? { ok: true, value: soapEnvelope(signed.value) } : signed;
 }
 
@@ -78,7 +78,7 @@ export function encodeProtocolError(error: ProtocolError, opts: EncodeOptions): 
   return { httpStatus: 500, body: encodeSoapFault(faultCodeFor(error.code), error.detail) };
 }
 
-function buildResponse(query: DecodedQuery, result: AuthzResult, opts: EncodeOptions): { xml: string; id: string } {
+function buildResponse(query: DecodedQuery, result: AuthzResult, opts: EncodeOptions): { xml: string; id: string; hasIssuer: boolean } {
   const responseId = ncName(opts.idGenerator());
   const assertionId = ncName(opts.idGenerator());
   const instant = opts.now.toISOString();
@@ -106,7 +106,7 @@ function buildResponse(query: DecodedQuery, result: AuthzResult, opts: EncodeOpt
     `</${ctx}:Result></${ctx}:Response>` +
     (query.returnContext ? requestEcho(query.context) : '') +
     `</${a}:Statement></${a}:Assertion></${p}:Response>`;
-  return { xml, id: responseId };
+  return { xml, id: responseId, hasIssuer: responseIssuer !== '' };
 }
 
 /** The Issuer declares saml2 itself when it sits on the Response (saml2 is declared first on the Assertion). */

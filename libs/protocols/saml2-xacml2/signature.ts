@@ -30,7 +30,7 @@ export interface RequestSignaturePolicy {
  * signature could be replayed as the answer to a different query). The Signature goes where the SAML schema
  * puts it: after the Response's Issuer, or first when there is none.
  */
-export function signResponse(responseXml: string, responseId: string, key: ResponseSigningKey): ProtocolResult<string> {
+export function signResponse(responseXml: string, responseId: string, hasIssuer: boolean, key: ResponseSigningKey): ProtocolResult<string> {
   try {
     const signer = new SignedXml({
       privateKey: key.privateKeyPem,
@@ -45,7 +45,6 @@ export function signResponse(responseXml: string, responseId: string, key: Respo
       transforms: [XMLDSIG.envelopedSignature, XMLDSIG.excC14n],
       digestAlgorithm: XMLDSIG.sha256,
     });
-    const hasIssuer = /^<[^>]*>\s*<saml2:Issuer[\s>]/.test(responseXml);
     signer.computeSignature(responseXml, {
       prefix: XMLDSIG.prefix,
       location: hasIssuer
