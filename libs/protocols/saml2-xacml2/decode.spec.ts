@@ -212,6 +212,20 @@ describe('decodeXacmlQuery: leniency (§4, §10 item 3, §14)', () => {
     expect(q.request.defects).toEqual([expect.objectContaining({ kind: 'syntax-error', attribute: 'urn:oasis:names:tc:xacml:1.0:subject:key-info' })]);
   });
 
+  it('flags a chain longer than any real one', () => {
+    const q = decoded(query(`<c:Subject>${attribute('urn:oasis:names:tc:xacml:1.0:subject:key-info', [userPem.repeat(33)])}</c:Subject><c:Resource/><c:Action/><c:Environment/>`));
+    expect(q.request.defects).toEqual([expect.objectContaining({ kind: 'syntax-error', detail: 'more than 32 certificates' })]);
+  });
+
+  it('stays fast on thousands of repeated values', () => {
+    const values = Array.from({ length: 2500 }, (_, i) => `/atlas/g${i % 50}`);
+    const started = Date.now();
+    const q = decoded(query(`<c:Subject>${attribute('http://authz-interop.org/xacml/subject/voms-fqan', values)}</c:Subject><c:Resource/><c:Action/><c:Environment>${attribute('urn:x:env', values)}</c:Environment>`));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(q.request.subject.assertedFqans).toHaveLength(50);
+    expect(q.request.environment['urn:x:env']).toHaveLength(50);
+  });
+
   it('accepts bare base64 DER in key-info', () => {
     const q = decoded(query(`<c:Subject>${attribute('urn:oasis:names:tc:xacml:1.0:subject:key-info', [pemBody(userPem)])}</c:Subject><c:Resource/><c:Action/><c:Environment/>`));
     expect(q.request.subject.chain).toEqual([derOf(userPem)]);

@@ -188,17 +188,18 @@ function hasId(attributes: readonly XacmlAttribute[], id: string): boolean {
 
 /** Values of every attribute with this id, merged (§4.3: split across elements), trimmed, empties dropped (§14.1). */
 function valuesOf(attributes: readonly XacmlAttribute[], ...ids: string[]): string[] {
-  const out: string[] = [];
+  // A Set, since a hostile message may repeat a value thousands of times.
+  const out = new Set<string>();
   for (const id of ids) {
     for (const attribute of attributes) {
       if (attribute.id !== id) continue;
       for (const raw of attribute.values) {
         const value = raw.trim();
-        if (value !== '' && !out.includes(value)) out.push(value);
+        if (value !== '') out.add(value);
       }
     }
   }
-  return out;
+  return [...out];
 }
 
 function extractRequest(context: XacmlContext, dialect: Dialect, requestId: string | undefined, messageIssuer: string | undefined): AuthzQuery {
@@ -269,7 +270,11 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
 
   // Null prototype: attribute ids are attacker-chosen ("__proto__" must stay an ordinary key).
   const environment = Object.create(null) as Record<string, string[]>;
-  for (const attribute of context.environment) environment[attribute.id] = valuesOf(context.environment, attribute.id);
+  for (const attribute of context.environment) {
+    const merged = new Set(environment[attribute.id] ?? []);
+    for (const raw of attribute.values) if (raw.trim() !== '') merged.add(raw.trim());
+    environment[attribute.id] = [...merged];
+  }
 
   const pilotJob = extractPilotJob(context, parseDn, parseFqans);
   const resourceId = valuesOf(resource, XACML.resourceId)[0];
@@ -360,6 +365,8 @@ function extractPilotJob(
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Far above any real proxy chain; bounds the pairwise issuer matching below. */
+const MAX_CHAIN = 32;
 
 /**
  * key-info / cert-chain values: PEM blocks, or bare base64 DER (§4.3), each parsed as X.509 so garbage is
@@ -385,6 +392,7 @@ export function decodeCertificates(values: readonly string[]): Buffer[] | string
     }
   }
   if (ders.length === 0) return 'no certificate';
+  if (ders.length > MAX_CHAIN) return `more than ${MAX_CHAIN} certificates`;
   const parsed: X509Certificate[] = [];
   for (const der of ders) {
     try {
