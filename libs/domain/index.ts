@@ -3,6 +3,16 @@ export type { Ava, Rdn } from './name/dn';
 export { Fqan, FqanSyntaxError } from './name/fqan';
 export { ErrorCodes, ok, fail } from './error/codes';
 export type { ErrorCode, Failure, Result } from './error/codes';
-export type { Account, AuthzRequest, AuthzResult, Caller, DecisionValue, Dialect } from './authz/request';
+export type {
+  Account,
+  AuthzQuery,
+  AuthzRequest,
+  AuthzResult,
+  Caller,
+  DecisionValue,
+  Dialect,
+  PilotJob,
+  RequestDefect,
+} from './authz/request';
 export { silentLog } from './log/log-sink';
 export type { LogSink } from './log/log-sink';

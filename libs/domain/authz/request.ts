@@ -1,8 +1,12 @@
 import type { Dn } from '../name/dn';
 import type { Fqan } from '../name/fqan';
 
-/** The protocol dialects gridauthz answers (saml2-xacml2.md §4.4, prima-saml1.md). */
-export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'prima';
+/**
+ * The protocol dialects gridauthz answers (saml2-xacml2.md §4.4, prima-saml1.md). `xacml` is §4.4 item 4: a
+ * query that carries no profile's attributes (ARC "subject" conversion, pepcli-like use), answered with a
+ * decision and no obligations.
+ */
+export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'xacml' | 'prima';
 
 export type DecisionValue = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminate';
 
@@ -23,26 +27,68 @@ export interface Caller {
   readonly viaProxy: boolean;
 }
 
-/** Protocol-neutral question: may this subject do this action on this resource, and as whom? */
-export interface AuthzRequest {
+/**
+ * Something the message lacked or carried unparsably. The decision answers Indeterminate with this status
+ * (each codec then renders it in its dialect, e.g. authz-interop turns missing-attribute into processing-error).
+ */
+export interface RequestDefect {
+  readonly kind: 'missing-attribute' | 'syntax-error';
+  /** The attribute (protocol id) or part ("subject") concerned. */
+  readonly attribute: string;
+  readonly detail: string;
+}
+
+/** The identity of a pilot job that calls glexec on behalf of the subject (the payload owner). */
+export interface PilotJob {
+  readonly dn?: Dn;
+  readonly issuerDn?: Dn;
+  readonly vo?: string;
+  readonly fqans?: readonly Fqan[];
+  readonly primaryFqan?: Fqan;
+  /** gLite pilot-job-classifier action attribute, verbatim. */
+  readonly classifier?: string;
+}
+
+/** What a message asks, before the transport adds who asked (the TLS caller). */
+export interface AuthzQuery {
   readonly dialect: Dialect;
-  readonly caller: Caller;
+  /** The message's own id (SAML query ID), for the audit line; not unique across clients. */
+  readonly requestId?: string;
+  /** The message's self-declared issuer, for the log only: callers are authorized by their TLS identity. */
+  readonly messageIssuer?: string;
+  /** The profile the message declared (gLite / EMI profile-id), verbatim. */
+  readonly profileId?: string;
   readonly subject: {
     /** DER certificates from key-info / cert-chain, leaf first, when the message carried them. */
     readonly chain?: readonly Buffer[];
     /** DN asserted by the caller (only honoured for trusted callers). */
     readonly assertedDn?: Dn;
+    /** Issuer of the asserted DN's certificate, when asserted. */
+    readonly assertedIssuerDn?: Dn;
+    readonly assertedVos?: readonly string[];
     readonly assertedFqans?: readonly Fqan[];
     readonly assertedPrimaryFqan?: Fqan;
+    /** Who the caller says verified the FQANs (VOMS server DN); absent when it said "not verified". */
+    readonly assertedFqanIssuer?: string;
   };
   readonly resource?: string;
   readonly action?: string;
-  /** Resource host name or DN, when the dialect carries it. */
+  /** Resource host name (authz-interop dns-host-name), when the dialect carries it. */
   readonly host?: string;
+  /** Resource host certificate DN (authz-interop resource-x509-id, EMI resource-owner). */
+  readonly hostDn?: Dn;
   /** Obligation ids the caller says it can enforce (authz-interop pep-oblig-supported). */
   readonly obligationsSupported: readonly string[];
-  /** Environment attributes, e.g. pilot-job attributes, kept for the record. */
+  readonly pilotJob?: PilotJob;
+  /** Environment attributes by id, verbatim (trimmed), kept for the record. */
   readonly environment: Readonly<Record<string, readonly string[]>>;
+  /** Non-empty: the decision must be Indeterminate with the first defect's kind as status. */
+  readonly defects: readonly RequestDefect[];
+}
+
+/** Protocol-neutral question: may this subject do this action on this resource, and as whom? */
+export interface AuthzRequest extends AuthzQuery {
+  readonly caller: Caller;
 }
 
 /** The outcome of a decision, before a codec renders it in the caller's dialect. */

@@ -1,0 +1,11 @@
+export { decodeXacmlQuery, decodeCertificates } from './saml2-xacml2/decode';
+export type { DecodedQuery, DecodeOptions, XacmlAttribute, XacmlContext } from './saml2-xacml2/decode';
+export { encodeXacmlResponse, encodeSignedXacmlResponse, encodeProtocolError } from './saml2-xacml2/encode';
+export type { EncodeOptions } from './saml2-xacml2/encode';
+export type { RequestSignaturePolicy, ResponseSigningKey } from './saml2-xacml2/signature';
+export type { NamespaceFamily } from './saml2-xacml2/profiles/xacml';
+export { encodeSoapFault } from './soap/envelope';
+export { parseUntrustedXml, DEFAULT_XML_LIMITS } from './xml/safe-parse';
+export type { ParsedXml, XmlLimits } from './xml/safe-parse';
+export { ProtocolErrorCodes, faultCodeFor } from './errors';
+export type { ProtocolError, ProtocolErrorCode, ProtocolResult } from './errors';

@@ -1,0 +1,440 @@
+import { X509Certificate } from 'node:crypto';
+import { Dn, Fqan } from '@gridauthz/domain';
+import type { AuthzQuery, Dialect, PilotJob, RequestDefect } from '@gridauthz/domain';
+import type { Element } from '@xmldom/xmldom';
+import { ProtocolErrorCodes, protocolError } from '../errors';
+import type { ProtocolResult } from '../errors';
+import { soapBodyPayload } from '../soap/envelope';
+import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom';
+import { parseUntrustedXml } from '../xml/safe-parse';
+import type { XmlLimits } from '../xml/safe-parse';
+import { AUTHZ_INTEROP } from './profiles/authz-interop';
+import { EMI } from './profiles/emi';
+import { GLITE } from './profiles/glite';
+import { SAML } from './profiles/saml';
+import { XACML, XACML_SAML, XS } from './profiles/xacml';
+import type { NamespaceFamily } from './profiles/xacml';
+import { XMLDSIG } from './profiles/xmldsig';
+import { verifyQuerySignature } from './signature';
+import type { RequestSignaturePolicy } from './signature';
+
+/** One xacml-context:Attribute element as received; values untrimmed so the echo returns what was sent. */
+export interface XacmlAttribute {
+  readonly id: string;
+  /** The declared DataType, or xs:string when absent (§4.3). */
+  readonly dataType: string;
+  readonly issuer?: string;
+  readonly values: readonly string[];
+}
+
+/** The xacml-context:Request as received, for the ReturnContext echo and for consumers needing more. */
+export interface XacmlContext {
+  /** `category` is the SubjectCategory attribute when the element had one. */
+  readonly subjects: readonly { readonly category?: string; readonly attributes: readonly XacmlAttribute[] }[];
+  readonly resources: readonly { readonly attributes: readonly XacmlAttribute[] }[];
+  readonly action: readonly XacmlAttribute[];
+  readonly environment: readonly XacmlAttribute[];
+}
+
+export interface DecodedQuery {
+  /** Namespace family of the query; the answer uses the same (§0 item 2). */
+  readonly family: NamespaceFamily;
+  /** Query ID verbatim (no NCName check: real clients send UUIDs), echoed as InResponseTo. */
+  readonly id?: string;
+  readonly issueInstant?: string;
+  readonly issuer?: { readonly value: string; readonly format?: string };
+  readonly returnContext: boolean;
+  /** Recorded only: grid clients always send false and there are no PIPs to suppress. */
+  readonly inputContextOnly: boolean;
+  readonly dialect: Dialect;
+  readonly context: XacmlContext;
+  readonly request: AuthzQuery;
+  /** Set when a signature was verified; the index into the caller's trusted certificates. */
+  readonly signedBy?: number;
+}
+
+export interface DecodeOptions {
+  /** Verify ds:Signature on queries against these certificates; absent: signatures are ignored (§2.3). */
+  readonly signature?: RequestSignaturePolicy;
+}
+
+// A Map, not an object literal: the namespace URI is attacker-chosen and must not reach Object.prototype.
+const PROTOCOL_NS: ReadonlyMap<string, NamespaceFamily> = new Map([
+  [XACML_SAML.v2.protocolNs, 'v2'],
+  [XACML_SAML.os.protocolNs, 'os'],
+  [XACML_SAML.osProtocolNsMisspelt, 'os'],
+]);
+
+/**
+ * Decodes a SOAP-wrapped XACMLAuthzDecisionQuery. Malformed envelopes and non-queries are errors (SOAP
+ * Client fault); missing or unparsable attributes are not: they become `request.defects`, so the decision
+ * can answer Indeterminate in the caller's dialect (§7.3).
+ */
+export function decodeXacmlQuery(body: Buffer | string, limits: XmlLimits = {}, options: DecodeOptions = {}): ProtocolResult<DecodedQuery> {
+  const parsed = parseUntrustedXml(body, limits);
+  if (!parsed.ok) return parsed;
+  const payload = soapBodyPayload(parsed.value.document);
+  if (!payload.ok) return payload;
+  let query = payload.value;
+  const family = query.namespaceURI === null ? undefined : PROTOCOL_NS.get(query.namespaceURI);
+  if (family === undefined || query.localName !== XACML_SAML.queryLocalName) {
+    return protocolError(ProtocolErrorCodes.PROTO_NOT_A_QUERY, 'Body does not contain an XACMLAuthzDecisionQuery');
+  }
+  const id = attributeOf(query, 'ID');
+  const version = attributeOf(query, 'Version');
+  // Missing Version is tolerated like the other client sloppiness of §0 item 6; a different one is not (§4.2).
+  if (version !== undefined && version.trim() !== SAML.version) {
+    return protocolError(ProtocolErrorCodes.PROTO_VERSION_MISMATCH, `SAML Version ${version} is not supported`, id);
+  }
+
+  let signedBy: number | undefined;
+  if (options.signature !== undefined) {
+    const signatures = childrenNamed(query, [XMLDSIG.ns], 'Signature');
+    if (signatures.length === 0) {
+      if (options.signature.required) return protocolError(ProtocolErrorCodes.PROTO_SIGNATURE_MISSING, 'query is not signed', id);
+    } else {
+      const verified = verifyQuerySignature(parsed.value.text, parsed.value.document, query, options.signature, limits);
+      if (!verified.ok) return verified;
+      // Decode what the signature covers, not the original tree: nothing unsigned can slip in.
+      query = verified.value.query;
+      signedBy = verified.value.keyIndex;
+    }
+  }
+
+  const requests = childrenNamed(query, [XACML.contextNs], 'Request');
+  const requestElement = requests[0];
+  if (requestElement === undefined || requests.length > 1) {
+    return protocolError(ProtocolErrorCodes.PROTO_QUERY_INVALID, 'query must contain exactly one xacml-context:Request', id);
+  }
+  const context = readContext(requestElement);
+  const issuerElement = childrenNamed(query, [SAML.assertionNs], 'Issuer')[0];
+  const issuerText = issuerElement === undefined ? '' : textOf(issuerElement).trim();
+  const issuerFormat = issuerElement === undefined ? undefined : attributeOf(issuerElement, 'Format');
+  const issuer = issuerText === '' ? undefined : issuerFormat === undefined ? { value: issuerText } : { value: issuerText, format: issuerFormat };
+  const issueInstant = attributeOf(query, 'IssueInstant');
+  const dialect = detectDialect(context);
+  const request = extractRequest(context, dialect, id, issuer?.value);
+
+  return {
+    ok: true,
+    value: {
+      family,
+      ...(id === undefined ? {} : { id }),
+      ...(issueInstant === undefined ? {} : { issueInstant }),
+      ...(issuer === undefined ? {} : { issuer }),
+      returnContext: xsBoolean(attributeOf(query, 'ReturnContext'), false),
+      inputContextOnly: xsBoolean(attributeOf(query, 'InputContextOnly'), false),
+      dialect,
+      context,
+      request,
+      ...(signedBy === undefined ? {} : { signedBy }),
+    },
+  };
+}
+
+function xsBoolean(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  const v = value.trim();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return fallback;
+}
+
+function readAttributes(parent: Element): XacmlAttribute[] {
+  return childrenNamed(parent, [XACML.contextNs], 'Attribute').flatMap((attribute) => {
+    const id = attributeOf(attribute, 'AttributeId')?.trim();
+    if (id === undefined || id === '') return [];
+    const issuer = attributeOf(attribute, 'Issuer');
+    const values = childrenNamed(attribute, [XACML.contextNs], 'AttributeValue').map(textOf);
+    return [{ id, dataType: attributeOf(attribute, 'DataType')?.trim() || XS.string, ...(issuer === undefined ? {} : { issuer }), values }];
+  });
+}
+
+function readContext(request: Element): XacmlContext {
+  const children = elementChildren(request);
+  const named = (localName: string): Element[] => children.filter((child) => isElement(child, [XACML.contextNs], localName));
+  return {
+    subjects: named('Subject').map((subject) => {
+      const category = attributeOf(subject, 'SubjectCategory');
+      return { ...(category === undefined ? {} : { category }), attributes: readAttributes(subject) };
+    }),
+    resources: named('Resource').map((resource) => ({ attributes: readAttributes(resource) })),
+    action: named('Action').flatMap(readAttributes),
+    environment: named('Environment').flatMap(readAttributes),
+  };
+}
+
+/** Attributes of the access subject(s): other categories (intermediary, codebase) do not identify the user. */
+function accessSubjectAttributes(context: XacmlContext): XacmlAttribute[] {
+  return context.subjects.filter((s) => (s.category?.trim() ?? XACML.accessSubject) === XACML.accessSubject).flatMap((s) => [...s.attributes]);
+}
+
+/** §4.4, in its order: a declared profile wins over attribute ids. */
+function detectDialect(context: XacmlContext): Dialect {
+  // The attribute's presence decides the family; its value only picks grid-ce (anything else is answered as
+  // grid-wn, whose obligations are the same).
+  if (hasId(context.environment, GLITE.profileIdAttribute)) {
+    return valuesOf(context.environment, GLITE.profileIdAttribute)[0] === GLITE.profile.gridCe ? 'grid-ce' : 'grid-wn';
+  }
+  if (hasId(context.environment, EMI.profileIdAttribute)) return 'emi';
+  const all = [...context.subjects.flatMap((s) => s.attributes), ...context.resources.flatMap((r) => r.attributes), ...context.action, ...context.environment];
+  if (all.some((a) => a.id.startsWith(AUTHZ_INTEROP.prefix))) return 'authz-interop';
+  return 'xacml';
+}
+
+function hasId(attributes: readonly XacmlAttribute[], id: string): boolean {
+  return attributes.some((a) => a.id === id);
+}
+
+/** Values of every attribute with this id, merged (§4.3: split across elements), trimmed, empties dropped (§14.1). */
+function valuesOf(attributes: readonly XacmlAttribute[], ...ids: string[]): string[] {
+  // A Set, since a hostile message may repeat a value thousands of times.
+  const out = new Set<string>();
+  for (const id of ids) {
+    for (const attribute of attributes) {
+      if (attribute.id !== id) continue;
+      for (const raw of attribute.values) {
+        const value = raw.trim();
+        if (value !== '') out.add(value);
+      }
+    }
+  }
+  return [...out];
+}
+
+function extractRequest(context: XacmlContext, dialect: Dialect, requestId: string | undefined, messageIssuer: string | undefined): AuthzQuery {
+  const defects: RequestDefect[] = [];
+  const subject = accessSubjectAttributes(context);
+  const resource = context.resources[0]?.attributes ?? [];
+  const allResources = context.resources.flatMap((r) => [...r.attributes]);
+
+  const parseDn = (attributeId: string, value: string | undefined): Dn | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      return Dn.parse(value);
+    } catch (error) {
+      defects.push({ kind: 'syntax-error', attribute: attributeId, detail: `not a DN: ${describe(error)}` });
+      return undefined;
+    }
+  };
+  const parseFqans = (attributeId: string, values: readonly string[]): Fqan[] => {
+    const out: Fqan[] = [];
+    for (const value of values) {
+      const fqan = Fqan.tryParse(value);
+      if (fqan === undefined) defects.push({ kind: 'syntax-error', attribute: attributeId, detail: `not an FQAN: "${value}"` });
+      else if (!out.some((known) => known.equals(fqan))) out.push(fqan);
+    }
+    return out;
+  };
+
+  // Subject DN: each dialect's own attribute first, the other as a fallback (ARC mixes them).
+  const dnIds: readonly string[] = dialect === 'authz-interop' ? [AUTHZ_INTEROP.subject.x509Id, XACML.subjectId] : [XACML.subjectId, AUTHZ_INTEROP.subject.x509Id];
+  let assertedDn: Dn | undefined;
+  for (const dnId of dnIds) {
+    const value = valuesOf(subject, dnId)[0];
+    if (value === undefined) continue;
+    assertedDn = parseDn(dnId, value);
+    break;
+  }
+  const issuerId = [AUTHZ_INTEROP.subject.x509Issuer, GLITE.subject.x509SubjectIssuer, EMI.subject.x509SubjectIssuer].find(
+    (candidate) => valuesOf(subject, candidate).length > 0,
+  );
+  const assertedIssuerDn = issuerId === undefined ? undefined : parseDn(issuerId, valuesOf(subject, issuerId)[0]);
+
+  const chainId = [XACML.keyInfo, AUTHZ_INTEROP.subject.certChain].find((candidate) => valuesOf(subject, candidate).length > 0);
+  let chain: Buffer[] | undefined;
+  if (chainId !== undefined) {
+    const decoded = decodeCertificates(valuesOf(subject, chainId));
+    if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
+    else chain = decoded;
+  }
+  if (assertedDn === undefined && chain === undefined && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId)) {
+    defects.push({ kind: 'missing-attribute', attribute: 'subject', detail: 'the query identifies no subject (no subject DN, key-info or cert-chain)' });
+  }
+
+  const fqans = [
+    ...parseFqans(AUTHZ_INTEROP.subject.vomsFqan, valuesOf(subject, AUTHZ_INTEROP.subject.vomsFqan)),
+    ...parseFqans(GLITE.subject.fqan, valuesOf(subject, GLITE.subject.fqan)),
+    ...parseFqans(EMI.subject.group, emiFqans(subject, EMI.subject.group, EMI.subject.role)),
+  ].filter((fqan, index, list) => list.findIndex((other) => other.equals(fqan)) === index);
+  const primaryFqan = [
+    ...parseFqans(AUTHZ_INTEROP.subject.vomsPrimaryFqan, valuesOf(subject, AUTHZ_INTEROP.subject.vomsPrimaryFqan)),
+    ...parseFqans(GLITE.subject.fqanPrimary, valuesOf(subject, GLITE.subject.fqanPrimary)),
+    ...parseFqans(EMI.subject.groupPrimary, emiFqans(subject, EMI.subject.groupPrimary, EMI.subject.rolePrimary)),
+  ][0];
+  const fqanIssuer = subject.find((a) => a.id === AUTHZ_INTEROP.subject.vomsPrimaryFqan)?.issuer?.trim();
+  const vos = valuesOf(subject, AUTHZ_INTEROP.subject.vo, GLITE.subject.virtualOrganization, EMI.subject.virtualOrganization);
+
+  const hostDnId = [AUTHZ_INTEROP.resource.x509Id, EMI.resource.owner].find((candidate) => valuesOf(allResources, candidate).length > 0);
+  const hostDn = hostDnId === undefined ? undefined : parseDn(hostDnId, valuesOf(allResources, hostDnId)[0]);
+
+  // Null prototype: attribute ids are attacker-chosen ("__proto__" must stay an ordinary key).
+  const environment = Object.create(null) as Record<string, string[]>;
+  for (const attribute of context.environment) {
+    const merged = new Set(environment[attribute.id] ?? []);
+    for (const raw of attribute.values) if (raw.trim() !== '') merged.add(raw.trim());
+    environment[attribute.id] = [...merged];
+  }
+
+  const pilotJob = extractPilotJob(context, parseDn, parseFqans);
+  const resourceId = valuesOf(resource, XACML.resourceId)[0];
+  const actionId = valuesOf(context.action, XACML.actionId)[0];
+  const host = valuesOf(allResources, AUTHZ_INTEROP.resource.dnsHostName)[0];
+  const profileId = valuesOf(context.environment, GLITE.profileIdAttribute, EMI.profileIdAttribute)[0];
+
+  return {
+    dialect,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(messageIssuer === undefined ? {} : { messageIssuer }),
+    ...(profileId === undefined ? {} : { profileId }),
+    subject: {
+      ...(chain === undefined ? {} : { chain }),
+      ...(assertedDn === undefined ? {} : { assertedDn }),
+      ...(assertedIssuerDn === undefined ? {} : { assertedIssuerDn }),
+      ...(vos.length === 0 ? {} : { assertedVos: vos }),
+      ...(fqans.length === 0 ? {} : { assertedFqans: fqans }),
+      ...(primaryFqan === undefined ? {} : { assertedPrimaryFqan: primaryFqan }),
+      ...(fqanIssuer === undefined || fqanIssuer === '' || fqanIssuer === AUTHZ_INTEROP.issuerNone ? {} : { assertedFqanIssuer: fqanIssuer }),
+    },
+    ...(resourceId === undefined ? {} : { resource: resourceId }),
+    ...(actionId === undefined ? {} : { action: actionId }),
+    ...(host === undefined ? {} : { host }),
+    ...(hostDn === undefined ? {} : { hostDn }),
+    obligationsSupported: valuesOf(context.environment, AUTHZ_INTEROP.environment.pepObligSupported)
+      .map((value) => (value.includes(':') ? value : `${AUTHZ_INTEROP.obligationPrefix}${value}`))
+      .filter((value, index, list) => list.indexOf(value) === index),
+    ...(pilotJob === undefined ? {} : { pilotJob }),
+    environment,
+    defects,
+  };
+}
+
+/**
+ * EMI carries VOMS attributes as group paths plus role names whose Attribute Issuer names their group
+ * (§5.4); rebuild long-form FQANs: each group with Role=NULL, then its roles.
+ */
+function emiFqans(subject: readonly XacmlAttribute[], groupId: string, roleId: string): string[] {
+  const groups = valuesOf(subject, groupId);
+  const roles: Array<{ group: string; role: string }> = [];
+  for (const attribute of subject) {
+    if (attribute.id !== roleId) continue;
+    const group = attribute.issuer?.trim() || (groups.length === 1 ? groups[0] : undefined);
+    if (group === undefined) continue;
+    for (const raw of attribute.values) if (raw.trim() !== '') roles.push({ group, role: raw.trim() });
+  }
+  if (groupId === EMI.subject.groupPrimary) {
+    // Primary: the primary role qualifies the primary group; a lone group is the primary FQAN itself.
+    const group = groups[0];
+    if (group === undefined) return [];
+    const role = roles.find((r) => r.group === group);
+    return [role === undefined ? group : `${group}/Role=${role.role}`];
+  }
+  const out: string[] = [];
+  for (const group of groups) {
+    out.push(group);
+    for (const r of roles) if (r.group === group) out.push(`${group}/Role=${r.role}`);
+  }
+  for (const r of roles) if (!groups.includes(r.group)) out.push(`${r.group}/Role=${r.role}`);
+  return out;
+}
+
+function extractPilotJob(
+  context: XacmlContext,
+  parseDn: (id: string, value: string | undefined) => Dn | undefined,
+  parseFqans: (id: string, values: readonly string[]) => Fqan[],
+): PilotJob | undefined {
+  const env = context.environment;
+  const ids = AUTHZ_INTEROP.environment.pilotJob;
+  const dnId = [ids.x509Id, ids.x509IdMisspelt].find((candidate) => valuesOf(env, candidate).length > 0);
+  const dn = dnId === undefined ? undefined : parseDn(dnId, valuesOf(env, dnId)[0]);
+  const issuerDn = parseDn(ids.x509Issuer, valuesOf(env, ids.x509Issuer)[0]);
+  const vo = valuesOf(env, ids.vo)[0];
+  const fqans = parseFqans(ids.vomsFqan, valuesOf(env, ids.vomsFqan));
+  const primaryFqan = parseFqans(ids.vomsPrimaryFqan, valuesOf(env, ids.vomsPrimaryFqan))[0];
+  const classifier = valuesOf(context.action, GLITE.action.pilotJobClassifier, GLITE.action.pilotJobClassifierMisspelt)[0];
+  const pilot: PilotJob = {
+    ...(dn === undefined ? {} : { dn }),
+    ...(issuerDn === undefined ? {} : { issuerDn }),
+    ...(vo === undefined ? {} : { vo }),
+    ...(fqans.length === 0 ? {} : { fqans }),
+    ...(primaryFqan === undefined ? {} : { primaryFqan }),
+    ...(classifier === undefined ? {} : { classifier }),
+  };
+  return Object.keys(pilot).length === 0 ? undefined : pilot;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Far above any real proxy chain; bounds the pairwise issuer matching below. */
+const MAX_CHAIN = 32;
+
+/**
+ * key-info / cert-chain values: PEM blocks, or bare base64 DER (§4.3), each parsed as X.509 so garbage is
+ * caught here, then ordered leaf first when the certificates form one issuer chain (clients send proxy
+ * first, but nothing enforces it). Returns a reason string when a value is not certificates. Validation of
+ * the chain is the credentials lib's job.
+ */
+export function decodeCertificates(values: readonly string[]): Buffer[] | string {
+  const ders: Buffer[] = [];
+  for (const value of values) {
+    if (value.includes('-----BEGIN')) {
+      const blocks = [...value.matchAll(PEM_CERTIFICATE)];
+      if (blocks.length === 0) return 'no PEM CERTIFICATE block';
+      for (const block of blocks) {
+        const der = base64Der(block[1] ?? '');
+        if (der === undefined) return 'a PEM CERTIFICATE block is not a base64 DER certificate';
+        ders.push(der);
+      }
+    } else {
+      const der = base64Der(value);
+      if (der === undefined) return 'value is neither PEM nor a base64 DER certificate';
+      ders.push(der);
+    }
+  }
+  if (ders.length === 0) return 'no certificate';
+  if (ders.length > MAX_CHAIN) return `more than ${MAX_CHAIN} certificates`;
+  const parsed: X509Certificate[] = [];
+  for (const der of ders) {
+    try {
+      parsed.push(new X509Certificate(der));
+    } catch {
+      return 'a certificate does not parse as X.509';
+    }
+  }
+  return leafFirst(parsed, ders);
+}
+
+/**
+ * Reorders into leaf → … → top when each certificate but one was issued by another in the set and exactly
+ * one issued none; anything else (unrelated certificates, loops) keeps the order received.
+ */
+function leafFirst(certificates: readonly X509Certificate[], ders: readonly Buffer[]): Buffer[] {
+  const issuedBy = (child: number, parent: number): boolean => {
+    const c = certificates[child];
+    const p = certificates[parent];
+    return c !== undefined && p !== undefined && child !== parent && c.checkIssued(p);
+  };
+  const indices = certificates.map((_, i) => i);
+  const leaves = indices.filter((candidate) => !indices.some((other) => issuedBy(other, candidate)));
+  const leaf = leaves[0];
+  if (leaf === undefined || leaves.length !== 1) return [...ders];
+  const order = [leaf];
+  while (order.length < certificates.length) {
+    const current = order[order.length - 1] ?? leaf;
+    const parents = indices.filter((candidate) => !order.includes(candidate) && issuedBy(current, candidate));
+    const parent = parents[0];
+    if (parent === undefined || parents.length !== 1) return [...ders];
+    order.push(parent);
+  }
+  return order.map((i) => ders[i] ?? Buffer.alloc(0));
+}
+
+function base64Der(text: string): Buffer | undefined {
+  const compact = text.replace(/\s+/g, '');
+  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

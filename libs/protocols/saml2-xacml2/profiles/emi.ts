@@ -1,0 +1,25 @@
+/** EMI Common XACML Authorization Profile identifiers (saml2-xacml2.md §5.4, §6.3). */
+export const EMI = {
+  profileIdAttribute: 'http://dci-sec.org/xacml/attribute/profile-id',
+  subject: {
+    virtualOrganization: 'http://dci-sec.org/xacml/attribute/virtual-organization',
+    group: 'http://dci-sec.org/xacml/attribute/group',
+    groupPrimary: 'http://dci-sec.org/xacml/attribute/group/primary',
+    /** Role values; each Attribute's Issuer names the group the role belongs to. */
+    role: 'http://dci-sec.org/xacml/attribute/role',
+    rolePrimary: 'http://dci-sec.org/xacml/attribute/role/primary',
+    x509SubjectIssuer: 'http://dci-sec.org/xacml/attribute/x509-subject-issuer',
+  },
+  resource: {
+    owner: 'http://dci-sec.org/xacml/attribute/resource-owner',
+  },
+  obligation: {
+    mapLocalUser: 'http://dci-sec.org/xacml/obligation/map-local-user',
+    posix: 'http://dci-sec.org/xacml/obligation/map-local-user/posix',
+  },
+  attribute: {
+    userId: 'http://dci-sec.org/xacml/attribute/user-id',
+    groupIdPrimary: 'http://dci-sec.org/xacml/attribute/group-id/primary',
+    groupId: 'http://dci-sec.org/xacml/attribute/group-id',
+  },
+} as const;

@@ -1,0 +1,28 @@
+/** gLite XACML grid-wn / grid-ce profile identifiers (saml2-xacml2.md §5.3, §6.2). */
+export const GLITE = {
+  profileIdAttribute: 'http://glite.org/xacml/attribute/profile-id',
+  profile: {
+    gridWn: 'http://glite.org/xacml/profile/grid-wn/1.0',
+    gridCe: 'http://glite.org/xacml/profile/grid-ce/1.0',
+  },
+  subject: {
+    virtualOrganization: 'http://glite.org/xacml/attribute/virtual-organization',
+    fqan: 'http://glite.org/xacml/attribute/fqan',
+    fqanPrimary: 'http://glite.org/xacml/attribute/fqan/primary',
+    x509SubjectIssuer: 'http://glite.org/xacml/attribute/x509-subject-issuer',
+  },
+  action: {
+    pilotJobClassifier: 'http://glite.org/xacml/attribute/pilot-job-classifier',
+    /** Spelling of the C PEP API and ARC (§5.3); accepted too. */
+    pilotJobClassifierMisspelt: 'http://glite.org/xacml/attribute/pilot-job-classifer',
+  },
+  obligation: {
+    localEnvironmentMap: 'http://glite.org/xacml/obligation/local-environment-map',
+    posix: 'http://glite.org/xacml/obligation/local-environment-map/posix',
+  },
+  attribute: {
+    userId: 'http://glite.org/xacml/attribute/user-id',
+    groupIdPrimary: 'http://glite.org/xacml/attribute/group-id/primary',
+    groupId: 'http://glite.org/xacml/attribute/group-id',
+  },
+} as const;

@@ -1,0 +1,15 @@
+/** SAML 2.0 identifiers (saml2-xacml2.md §3, §7.3). */
+export const SAML = {
+  protocolNs: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  protocolPrefix: 'saml2p',
+  assertionNs: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  assertionPrefix: 'saml2',
+  version: '2.0',
+  nameIdFormatEntity: 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity',
+  status: {
+    success: 'urn:oasis:names:tc:SAML:2.0:status:Success',
+    requester: 'urn:oasis:names:tc:SAML:2.0:status:Requester',
+    responder: 'urn:oasis:names:tc:SAML:2.0:status:Responder',
+    versionMismatch: 'urn:oasis:names:tc:SAML:2.0:status:VersionMismatch',
+  },
+} as const;

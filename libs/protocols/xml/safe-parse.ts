@@ -1,0 +1,94 @@
+import { DOMParser } from '@xmldom/xmldom';
+import type { Document, Element } from '@xmldom/xmldom';
+import { ProtocolErrorCodes, protocolError } from '../errors';
+import type { ProtocolResult } from '../errors';
+
+export interface XmlLimits {
+  /** Largest accepted body in bytes, checked before decoding (default 256 KiB: cert chains are large). */
+  readonly maxBytes?: number;
+  /** Deepest accepted element nesting (default 64; real queries nest 7 deep). */
+  readonly maxDepth?: number;
+}
+
+export const DEFAULT_XML_LIMITS = { maxBytes: 256 * 1024, maxDepth: 64 } as const;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const utf16le = new TextDecoder('utf-16le', { fatal: true, ignoreBOM: false });
+const utf16be = new TextDecoder('utf-16be', { fatal: true, ignoreBOM: false });
+
+/** Bytes to text: UTF-8 unless a UTF-16 BOM says otherwise; invalid sequences are malformed input. */
+function decodeText(body: Buffer | string): ProtocolResult<string> {
+  if (typeof body === 'string') return { ok: true, value: body.replace(/^\uFEFF/, '') };
+  try {
+    if (body[0] === 0xff && body[1] === 0xfe) return { ok: true, value: utf16le.decode(body) };
+    if (body[0] === 0xfe && body[1] === 0xff) return { ok: true, value: utf16be.decode(body) };
+    return { ok: true, value: utf8.decode(body) };
+  } catch {
+    return protocolError(ProtocolErrorCodes.PROTO_XML_MALFORMED, 'body is not valid UTF-8/UTF-16 text');
+  }
+}
+
+/**
+ * Parses untrusted XML into a namespace-aware DOM. DTDs are refused outright (no entity expansion, no
+ * external resolution), so the only entities left are the five predefined ones and character references.
+ */
+export interface ParsedXml {
+  readonly document: Document;
+  /** The decoded text the document came from (signature verification re-reads it). */
+  readonly text: string;
+}
+
+export function parseUntrustedXml(body: Buffer | string, limits: XmlLimits = {}): ProtocolResult<ParsedXml> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_XML_LIMITS.maxBytes;
+  const maxDepth = limits.maxDepth ?? DEFAULT_XML_LIMITS.maxDepth;
+  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  if (size > maxBytes) return protocolError(ProtocolErrorCodes.PROTO_BODY_TOO_LARGE, `body of ${size} bytes exceeds ${maxBytes}`);
+  const text = decodeText(body);
+  if (!text.ok) return text;
+  // Scan the text before xmldom sees it: xmldom parses an internal subset without complaint. Also catches
+  // DOCTYPE/ENTITY inside comments or CDATA, which no legitimate query carries.
+  if (/<!\s*(DOCTYPE|ENTITY)/i.test(text.value)) {
+    return protocolError(ProtocolErrorCodes.PROTO_XML_DOCTYPE, 'document type declarations are not accepted');
+  }
+  if (!/^\s*</.test(text.value)) return protocolError(ProtocolErrorCodes.PROTO_XML_MALFORMED, 'body is not XML');
+
+  const problems: string[] = [];
+  let doc: Document;
+  try {
+    const parser = new DOMParser({
+      locator: true,
+      // Warnings too: a query that needs xmldom's error recovery is not one we want to guess the meaning of.
+      onError: (level, message) => {
+        problems.push(`${level}: ${message.split('\n')[0] ?? ''}`);
+      },
+    });
+    doc = parser.parseFromString(text.value, 'text/xml');
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return protocolError(ProtocolErrorCodes.PROTO_XML_MALFORMED, `not well-formed XML: ${message ?? ''}`);
+  }
+  if (problems.length > 0) return protocolError(ProtocolErrorCodes.PROTO_XML_MALFORMED, `not well-formed XML: ${problems.join('; ')}`);
+  // Belt and braces with the scan above: a doctype node can only come from a declaration we failed to see.
+  if (doc.doctype !== null) return protocolError(ProtocolErrorCodes.PROTO_XML_DOCTYPE, 'document type declarations are not accepted');
+  const root = doc.documentElement;
+  if (root === null) return protocolError(ProtocolErrorCodes.PROTO_XML_MALFORMED, 'no document element');
+  const depth = maxElementDepth(root, maxDepth);
+  if (depth > maxDepth) return protocolError(ProtocolErrorCodes.PROTO_XML_TOO_DEEP, `elements nest deeper than ${maxDepth}`);
+  return { ok: true, value: { document: doc, text: text.value } };
+}
+
+/** Iterative (an attacker controls the depth, so no recursion); stops counting once past `limit`. */
+function maxElementDepth(root: Element, limit: number): number {
+  let deepest = 0;
+  const stack: Array<{ element: Element; depth: number }> = [{ element: root, depth: 1 }];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item === undefined) break;
+    if (item.depth > deepest) deepest = item.depth;
+    if (deepest > limit) return deepest;
+    for (let child = item.element.firstChild; child !== null; child = child.nextSibling) {
+      if (child.nodeType === child.ELEMENT_NODE) stack.push({ element: child as Element, depth: item.depth + 1 });
+    }
+  }
+  return deepest;
+}
