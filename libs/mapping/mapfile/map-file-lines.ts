@@ -111,10 +111,17 @@ function splitArgus(line: string): SplitLine | string {
   if (!line.startsWith('"')) return 'key must be double-quoted';
   const last = line.lastIndexOf('"');
   if (last === 0) return 'unterminated quoted key';
-  const unescaped = unescapeJava(line.slice(1, last).trim());
-  if (typeof unescaped !== 'string') return unescaped.error;
-  // Argus strips every backslash from slash-form DN keys (a workaround for "\/").
-  const key = unescaped.startsWith('/') && classifyKey(unescaped) === 'dn' ? unescaped.replace(/\\/g, '') : unescaped;
+  const raw = line.slice(1, last).trim();
+  let key: string;
+  if (classifyKey(raw) === 'fqan') {
+    const unescaped = unescapeJava(raw);
+    if (typeof unescaped !== 'string') return unescaped.error;
+    key = unescaped;
+  } else {
+    // Argus strips every backslash from slash-form DN keys (its workaround for "\/"), so they cannot have been
+    // Java escapes; RFC 2253 keys keep their backslashes, which are RFC 2253 escapes for the DN parser.
+    key = raw.startsWith('/') ? raw.replace(/\\/g, '') : raw;
+  }
   const targets = line
     .slice(last + 1)
     .split(',')
