@@ -46,3 +46,4 @@ export type { MapFileSyntax } from './mapfile/map-file-lines';
 export { importGridmapdir, planGridmapdirExport } from './gridmapdir/gridmapdir';
 export type { GridmapdirEntry, GridmapdirExportInput, GridmapdirImport, GridmapdirImportOptions, GridmapdirLayout, GridmapdirPool, ImportedLease } from './gridmapdir/gridmapdir';
 export { exportGridmapdirToDisk, importGridmapdirFromDisk, readGridmapdirEntries } from './gridmapdir/gridmapdir-fs';
+export { exportGridMapfile, exportGroupMapfile, exportLcmapsBanFile } from './mapfile/map-file-export';
