@@ -66,4 +66,25 @@ describe('mapSubject', () => {
     expect(!r.ok && r.error.code).toBe('MAPPING_NO_MATCH');
     expect(await s.leases.list()).toEqual([]);
   });
+
+  it('a key leased in another pool fails by default and moves with leaseInOtherPool=move', async () => {
+    const bobToDteam = { ...config, rules: [{ id: 'bob2', subject: { kind: 'dn' as const, pattern: '/DC=org/CN=Bob' }, account: { kind: 'pool' as const, poolId: 'dteam' } }] };
+    for (const mode of ['fail', 'move', 'allow'] as const) {
+      const settings = { ...ARGUS_SETTINGS, leaseInOtherPool: mode };
+      const s = setup(settings);
+      const bob = subject('/DC=org/CN=Bob');
+      expect((await mapSubject(s.leases, s.config, bob, now)).ok).toBe(true);
+      const edited = compileMappingConfig(bobToDteam, settings);
+      if (!edited.ok) throw new Error(edited.error.detail);
+      const r = await mapSubject(s.leases, edited.value, bob, now);
+      const held = (await s.leases.list()).map((l) => `${l.poolId}/${l.username}`);
+      if (mode === 'fail') {
+        expect(!r.ok && r.error.code).toBe('MAPPING_LEASE_CONFLICT');
+        expect(held).toEqual(['cms/cms001']);
+      } else {
+        expect(r.ok && r.value.account.username).toBe('dteam001');
+        expect(held).toEqual(mode === 'move' ? ['dteam/dteam001'] : ['cms/cms001', 'dteam/dteam001']);
+      }
+    }
+  });
 });

@@ -12,7 +12,7 @@ export interface MappingOutcome {
   readonly leaseCreated?: boolean;
 }
 
-export type MapSubjectError = PlanError | AcquireError | 'MAPPING_PILOT_POOL_DENIED';
+export type MapSubjectError = PlanError | AcquireError | 'MAPPING_PILOT_POOL_DENIED' | 'MAPPING_LEASE_CONFLICT';
 
 /**
  * The mapping use case: rules → plan → lease → POSIX account. Bans are not checked here; the decision pipeline
@@ -35,7 +35,15 @@ export async function mapSubject(
     const account = config.accounts.get(plan.target.username) as PoolAccount;
     return ok({ account: toAccount(config, plan, account), plan });
   }
-  const leased = await leases.acquire(plan.target.poolId, plan.target.subjectKey, now);
+  const { poolId, subjectKey } = plan.target;
+  if (config.settings.leaseInOtherPool !== 'allow') {
+    const elsewhere = (await leases.list({ subjectKey })).filter((l) => l.poolId !== poolId);
+    if (elsewhere.length > 0 && config.settings.leaseInOtherPool === 'fail') {
+      return fail('MAPPING_LEASE_CONFLICT', `${subjectKey} holds ${elsewhere.map((l) => `${l.username} in pool ${l.poolId}`).join(', ')}, but rule ${plan.ruleId} maps it to pool ${poolId}`);
+    }
+    for (const l of elsewhere) await leases.release(l.poolId, l.subjectKey);
+  }
+  const leased = await leases.acquire(poolId, subjectKey, now);
   if (!leased.ok) return leased;
   return ok({ account: toAccount(config, plan, leased.value.account), plan, leaseCreated: leased.value.created });
 }

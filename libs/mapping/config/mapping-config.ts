@@ -1,5 +1,4 @@
-import { Dn } from '@gridauthz/domain';
-import { ok } from '@gridauthz/domain';
+import { Dn, ok } from '@gridauthz/domain';
 import type { PayloadCaller, PilotRole } from '../pilot/pilot-role';
 import { expandPools, type ExpandedPool, type PoolAccount, type PoolDefinition, type UnixGroup } from '../pool/pool';
 import { failWithProblems, type Checked, type Problem } from '../problem';

@@ -23,8 +23,12 @@ export async function importGridmapdirFromDisk(dir: string, options: GridmapdirI
  * LCMAPS, so callers write a fresh one and swap it in (rename) while services are quiesced.
  * Account files are empty, mode 0644; each lease is a hard link to its account; mtimes are the last-used times.
  */
-export async function exportGridmapdirToDisk(dir: string, input: GridmapdirExportInput): Promise<Checked<{ readonly written: number }, 'MAPPING_EXPORT_INVALID'>> {
-  const plan = planGridmapdirExport(input);
+export async function exportGridmapdirToDisk(
+  dir: string,
+  input: GridmapdirExportInput,
+  options: { readonly argusReaders?: boolean } = {},
+): Promise<Checked<{ readonly written: number }, 'MAPPING_EXPORT_INVALID'>> {
+  const plan = planGridmapdirExport(input, options);
   if (!plan.ok) return plan;
   await mkdir(dir, { mode: 0o755 });
   for (const account of plan.value.accounts) await writeFile(join(dir, account), '', { mode: 0o644, flag: 'wx' });

@@ -159,4 +159,10 @@ describe('planGridmapdirExport', () => {
       ['%2fcn%3db', 'lease key is held in more than one pool'],
     ]);
   });
+
+  it('with Argus readers, refuses pool names ending in a digit', () => {
+    const r = planGridmapdirExport({ pools: [{ poolId: 'atlas2', usernames: ['atlas2001'] }], leases: [] }, { argusReaders: true });
+    expect(!r.ok && r.error.problems).toEqual([{ file: 'atlas2', message: 'Argus cannot use a pool name ending in a digit' }]);
+    expect(planGridmapdirExport({ pools: [{ poolId: 'atlas2', usernames: ['atlas2001'] }], leases: [] }).ok).toBe(true);
+  });
 });

@@ -137,13 +137,16 @@ export interface GridmapdirExportInput {
 
 /**
  * Plans a gridmapdir LCMAPS's poolaccount plugins accept (§2.1, §2.9): every account a pool entry under the strict
- * rule, every lease name a valid name of at most 255 bytes, each name and account used once. Fails with all
- * problems, each naming the file.
+ * rule, every lease name a valid name of at most 255 bytes, each name and account used once; with `argusReaders`
+ * (Argus PEPds share the directory) also no pool name ending in a digit (§2.2). Fails with all problems, each
+ * naming the file.
  */
-export function planGridmapdirExport(input: GridmapdirExportInput): Checked<GridmapdirLayout, 'MAPPING_EXPORT_INVALID'> {
+export function planGridmapdirExport(input: GridmapdirExportInput, options: { readonly argusReaders?: boolean } = {}): Checked<GridmapdirLayout, 'MAPPING_EXPORT_INVALID'> {
   const problems: Problem[] = [];
   const poolOfAccount = new Map<string, string>();
   for (const pool of input.pools) {
+    // Argus derives the pool from the name minus its trailing digits, so "atlas2" can never be found there.
+    if (options.argusReaders && /[0-9]$/.test(pool.poolId)) problems.push({ file: pool.poolId, message: 'Argus cannot use a pool name ending in a digit' });
     for (const name of pool.usernames) {
       if (!isPoolEntry(name, pool.poolId, 'strict')) problems.push({ file: name, message: `LCMAPS would not see it as an account of pool ${pool.poolId} (needs ${pool.poolId}<digits>)` });
       if (poolOfAccount.has(name)) problems.push({ file: name, message: 'account listed twice' });

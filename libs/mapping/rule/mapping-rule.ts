@@ -48,6 +48,12 @@ export interface MappingSettings {
   readonly leaseKey: LeaseKeyConvention;
   /** Argus noPrimaryGroupNameIsError. */
   readonly noPrimaryGroupIsError: boolean;
+  /**
+   * The subject key already holds an account in another pool (its rule was edited, mapping.md §2.5). `fail` as
+   * LCMAPS by default and Argus always; `move` as LCMAPS `-override_inconsistency` (release the old lease, lease
+   * anew); `allow` keeps both, which a gridmapdir cannot represent.
+   */
+  readonly leaseInOtherPool: 'fail' | 'move' | 'allow';
 }
 
 /** Argus PEPd defaults (§3.5), the default of the service (§3.7). */
@@ -59,6 +65,7 @@ export const ARGUS_SETTINGS: MappingSettings = {
   groupPrecedence: 'dn',
   leaseKey: 'argus-all',
   noPrimaryGroupIsError: false,
+  leaseInOtherPool: 'fail',
 };
 
 /** LCMAPS with the YAIM `withvoms` then `standard` policies (§3.4): the VOMS policy is tried first. */
@@ -70,6 +77,7 @@ export const LCMAPS_SETTINGS: MappingSettings = {
   groupPrecedence: 'dn',
   leaseKey: 'lcmaps-all',
   noPrimaryGroupIsError: false,
+  leaseInOtherPool: 'fail',
 };
 
 export const DEFAULT_MAPPING_SETTINGS = ARGUS_SETTINGS;

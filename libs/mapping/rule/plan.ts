@@ -2,6 +2,7 @@ import { fail, ok, type Dn, type Fqan, type Result } from '@gridauthz/domain';
 import type { CompiledMappingConfig, CompiledRule } from '../config/mapping-config';
 import { buildSubjectKey } from '../lease/lease-name';
 import type { UnixGroup } from '../pool/pool';
+import type { AccountTarget } from './mapping-rule';
 
 /** Who is being mapped: the end-entity DN and the VOMS FQANs in credential order (the first is the primary). */
 export interface MappingSubject {
@@ -43,9 +44,14 @@ function matchesFqan(rule: CompiledRule, fqan: Fqan): boolean {
   return rule.kind === 'fqan' && rule.matches(fqan);
 }
 
-function target(config: CompiledMappingConfig, rule: CompiledRule, subject: MappingSubject, primary: UnixGroup | undefined, secondary: readonly UnixGroup[], dnOnlyKey: boolean): PlanTarget {
+type AccountRule = CompiledRule & { readonly account: AccountTarget };
+
+function hasAccount(rule: CompiledRule): rule is AccountRule {
+  return rule.account !== undefined;
+}
+
+function target(config: CompiledMappingConfig, rule: AccountRule, subject: MappingSubject, primary: UnixGroup | undefined, secondary: readonly UnixGroup[], dnOnlyKey: boolean): PlanTarget {
   const account = rule.account;
-  if (account === undefined) throw new Error('target() called for a rule without account');
   if (account.kind === 'static') return account;
   const convention = dnOnlyKey ? 'dn-only' : config.settings.leaseKey;
   const groups = primary ? { primary, secondary } : { secondary };
@@ -55,8 +61,9 @@ function target(config: CompiledMappingConfig, rule: CompiledRule, subject: Mapp
 /** Insertion-ordered set of group names that remembers which rules contributed. */
 class GroupCollector {
   readonly names: string[] = [];
-  add(rule: CompiledRule, ruleIds: string[]): void {
-    ruleIds.push(rule.id);
+  readonly ruleIds: string[] = [];
+  add(rule: CompiledRule): void {
+    this.ruleIds.push(rule.id);
     for (const g of rule.groups ?? []) if (!this.names.includes(g)) this.names.push(g);
   }
 }
@@ -66,29 +73,28 @@ function planArgus(config: CompiledMappingConfig, subject: MappingSubject): Resu
   const { settings } = config;
   const primaryFqan = subject.fqans[0];
   const others = primaryFqan ? subject.fqans.slice(1).filter((f) => !f.equals(primaryFqan)) : [];
-  const accountRules = config.rules.filter((r) => r.account !== undefined);
+  const accountRules = config.rules.filter(hasAccount);
   const dnRule = accountRules.find((r) => matchesDn(r, subject.dn));
   const fqanRule = primaryFqan ? accountRules.find((r) => matchesFqan(r, primaryFqan)) : undefined;
   const chosen = settings.accountPrecedence === 'dn' ? (dnRule ?? fqanRule) : (fqanRule ?? dnRule);
   if (!chosen) return fail('MAPPING_NO_MATCH', `no account rule matches ${subject.dn.toSlash()}${primaryFqan ? ` or ${primaryFqan.toLong()}` : ''}`);
 
   const groupRules = config.rules.filter((r) => (r.groups ?? []).length > 0);
-  const dnIds: string[] = [];
-  const primaryIds: string[] = [];
-  const secondaryIds: string[] = [];
   const dnGroups = new GroupCollector();
   const primaryGroups = new GroupCollector();
   const secondaryGroups = new GroupCollector();
   for (const r of groupRules) {
-    if (matchesDn(r, subject.dn)) dnGroups.add(r, dnIds);
-    if (primaryFqan && matchesFqan(r, primaryFqan)) primaryGroups.add(r, primaryIds);
+    if (matchesDn(r, subject.dn)) dnGroups.add(r);
+    if (primaryFqan && matchesFqan(r, primaryFqan)) primaryGroups.add(r);
     // Secondary groups follow the rule order, not the FQAN order (§3.5).
-    if (others.some((f) => matchesFqan(r, f))) secondaryGroups.add(r, secondaryIds);
+    if (others.some((f) => matchesFqan(r, f))) secondaryGroups.add(r);
   }
   const dnFirst = settings.groupPrecedence === 'dn';
   // The three sets are concatenated with duplicates across them kept, as Argus does; they shape the lease key.
   const names = dnFirst ? [...dnGroups.names, ...primaryGroups.names, ...secondaryGroups.names] : [...primaryGroups.names, ...secondaryGroups.names, ...dnGroups.names];
-  const ids = dnFirst ? [...dnIds, ...primaryIds, ...secondaryIds] : [...primaryIds, ...secondaryIds, ...dnIds];
+  const ids = dnFirst
+    ? [...dnGroups.ruleIds, ...primaryGroups.ruleIds, ...secondaryGroups.ruleIds]
+    : [...primaryGroups.ruleIds, ...secondaryGroups.ruleIds, ...dnGroups.ruleIds];
   const groups = names.map((n) => config.groupsByName.get(n) as UnixGroup);
   const [primary, ...secondary] = groups;
   if (!primary && settings.noPrimaryGroupIsError) return fail('MAPPING_NO_PRIMARY_GROUP', `no group rule matches ${subject.dn.toSlash()}`);
@@ -104,7 +110,7 @@ function planArgus(config: CompiledMappingConfig, subject: MappingSubject): Resu
 
 /** LCMAPS with YAIM's withvoms/standard policies (§3.4); accountPrecedence 'fqan' tries withvoms first. */
 function planLcmaps(config: CompiledMappingConfig, subject: MappingSubject): Result<MappingPlan, PlanError> {
-  const accountRules = config.rules.filter((r) => r.account !== undefined);
+  const accountRules = config.rules.filter(hasAccount);
   const groupRules = config.rules.filter((r) => (r.groups ?? []).length > 0);
 
   const voms = (): Result<MappingPlan, PlanError> => {
