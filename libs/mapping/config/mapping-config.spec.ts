@@ -41,6 +41,20 @@ describe('compileMappingConfig', () => {
     ]);
   });
 
+  it('warns about a static target that rules also lease from its pool', () => {
+    const r = compileMappingConfig(
+      {
+        ...base,
+        rules: [
+          { id: 's', subject: { kind: 'dn', pattern: '/CN=x' }, account: { kind: 'static', username: 'dteam001' } },
+          { id: 'p', subject: { kind: 'fqan', pattern: '/dteam' }, account: { kind: 'pool', poolId: 'dteam' } },
+        ],
+      },
+      ARGUS_SETTINGS,
+    );
+    expect(r.ok && r.value.warnings.map((p) => p.message)).toEqual(['rule s: account dteam001 is also leased from pool dteam']);
+  });
+
   it('accepts LCMAPS globs that Argus would reject', () => {
     const config = { ...base, rules: [{ id: 'g', subject: { kind: 'fqan' as const, pattern: '/dteam*' }, account: { kind: 'pool' as const, poolId: 'dteam' } }] };
     expect(compileMappingConfig(config, LCMAPS_SETTINGS).ok).toBe(true);

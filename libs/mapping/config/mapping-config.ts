@@ -27,6 +27,8 @@ export interface CompiledMappingConfig {
   readonly rules: readonly CompiledRule[];
   readonly pilotRoles: readonly (PilotRole & { readonly matches: FqanMatcher })[];
   readonly payloadCallers: readonly (PayloadCaller & { readonly parsedDn: Dn })[];
+  /** Legal but risky configuration, for the operator's log. */
+  readonly warnings: readonly Problem[];
 }
 
 /** Validates and compiles a configuration; returns every problem found, each naming the rule, pool or role. */
@@ -61,6 +63,18 @@ export function compileMappingConfig(config: MappingConfig, settings: MappingSet
     else rules.push({ ...rule, ...compiled } as CompiledRule);
   }
 
+  // A static target inside a pool that rules also lease from can be leased to someone else while in use. The
+  // legacy fixtures do this (mapping.md §8 W10), so it is a warning for the operator, not a refusal.
+  const warnings: Problem[] = [];
+  const leasedPools = new Set(config.rules.flatMap((r) => (r.account?.kind === 'pool' ? [r.account.poolId] : [])));
+  for (const rule of config.rules) {
+    if (rule.account?.kind !== 'static') continue;
+    const poolId = accounts.get(rule.account.username)?.poolId;
+    if (poolId !== undefined && leasedPools.has(poolId)) {
+      warnings.push({ message: `rule ${rule.id}: account ${rule.account.username} is also leased from pool ${poolId}` });
+    }
+  }
+
   const pilotRoles: (PilotRole & { matches: FqanMatcher })[] = [];
   for (const role of config.pilotRoles) {
     const pool = pools.get(role.poolId);
@@ -81,5 +95,5 @@ export function compileMappingConfig(config: MappingConfig, settings: MappingSet
   }
 
   if (problems.length > 0) return failWithProblems('MAPPING_CONFIG_INVALID', problems);
-  return ok({ settings, pools, accounts, groupsByName, groupsByGid, rules, pilotRoles, payloadCallers });
+  return ok({ settings, pools, accounts, groupsByName, groupsByGid, rules, pilotRoles, payloadCallers, warnings });
 }
