@@ -43,8 +43,8 @@ describe('grid-mapfile, LCMAPS syntax (mapping.md §3.1, §8 map-file parser tes
     expect(r.error.code).toBe('MAPPING_IMPORT_INVALID');
     expect(r.error.problems.map((p) => [p.line, p.message])).toEqual([
       [2, 'key "/DC=org/DC=x/CN=Alice" is followed by more words; a DN containing spaces must be double-quoted'],
-      [4, 'unterminated quoted key'],
       [3, 'unknown pool "nosuchpool"'],
+      [4, 'unterminated quoted key'],
       [5, 'unknown account "ghost"'],
     ]);
     expect(r.error.detail).toContain('grid-mapfile line 2:');
@@ -61,8 +61,8 @@ describe('grid-mapfile, Argus syntax (mapping.md §3.2)', () => {
       [1, 'key must be double-quoted'],
       [2, 'target ".dteam # note" contains whitespace (comments after targets are not allowed in Argus syntax)'],
       [4, 'duplicate key (first on line 3); Argus refuses the whole file'],
-      [6, 'invalid escape "\\q" in key'],
       [5, '"/atlas*": "*" may only be the whole last group component'],
+      [6, 'invalid escape "\\q" in key'],
     ]);
   });
 

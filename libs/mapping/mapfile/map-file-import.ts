@@ -81,8 +81,8 @@ function importRules(text: string, context: RuleImportContext, map: LineMapper):
     idCount.set(baseId, n);
     rules.push({ id: n === 1 ? baseId : `${baseId}#${n}`, subject: { kind: line.kind, pattern: line.key }, ...mapped.rule });
   }
-  if (problems.length > 0) return failWithProblems('MAPPING_IMPORT_INVALID', problems);
-  return ok({ items: rules, warnings });
+  if (problems.length > 0) return failWithProblems('MAPPING_IMPORT_INVALID', byLine(problems));
+  return ok({ items: rules, warnings: byLine(warnings) });
 }
 
 export interface BanFileContext {
@@ -108,6 +108,11 @@ export function importLcmapsBanFile(text: string, context: BanFileContext): Chec
     seen.add(line.key);
     drafts.push({ kind: context.kind, value: line.key, reason: `imported from ${context.file} line ${line.line}`, author: context.author, createdAt: context.now });
   }
-  if (problems.length > 0) return failWithProblems('MAPPING_IMPORT_INVALID', problems);
+  if (problems.length > 0) return failWithProblems('MAPPING_IMPORT_INVALID', byLine(problems));
   return ok({ items: drafts, warnings: read.warnings });
+}
+
+/** Problems in file order, so an operator can fix them top to bottom (sort is stable within a line). */
+function byLine(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
