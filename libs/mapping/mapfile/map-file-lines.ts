@@ -6,8 +6,9 @@ import { classifyKey } from '../rule/subject-matcher';
  * The two dialects of grid-mapfile/groupmapfile/ban-file syntax.
  * `lcmaps` (mapping.md §3.1): quoted or bare key, no escape processing, first whitespace-separated token after
  * the key is the comma-separated target list, the rest of the line is ignored.
- * `argus` (§3.2): key between the first character (a quote) and the last quote, Java-style escapes, everything
- * after the last quote split on commas; duplicate keys are fatal.
+ * `argus` (§3.2): key between the first character (a quote) and the last quote, Java-style escapes in FQAN keys
+ * (backslashes dropped from slash-form DN keys, kept in RFC 2253 ones), everything after the last quote split on
+ * commas; duplicate keys are fatal.
  */
 export type MapFileSyntax = 'lcmaps' | 'argus';
 
