@@ -1,0 +1,96 @@
+import { Dn, type Fqan } from '@gridauthz/domain';
+import { fqanPatternMatches, parseFqanPattern } from '../rule/fqan-pattern';
+import { globMatch, hasGlobMeta } from '../rule/glob';
+
+/** What a ban names (mapping.md §4.4; ARCHITECTURE "Data": ban). `ca` is the issuer of the end-entity certificate. */
+export type BanKind = 'dn' | 'fqan' | 'ca' | 'vo';
+
+export interface BanDraft {
+  readonly kind: BanKind;
+  /** DN (slash or RFC 2253, or an LCMAPS glob), FQAN pattern, CA DN, or VO name, as the author wrote it. */
+  readonly value: string;
+  readonly reason: string;
+  readonly author: string;
+  readonly createdAt: Date;
+  /** Absent: until removed. */
+  readonly expiresAt?: Date;
+}
+
+export interface Ban extends BanDraft {
+  /** Stable id; the decision cites it as its reason. */
+  readonly id: string;
+}
+
+/** The facts a ban can name. `vo` is the VO of the validated VOMS AC, when there is one. */
+export interface BanSubject {
+  readonly dn: Dn;
+  readonly issuerDn?: Dn;
+  readonly fqans: readonly Fqan[];
+  readonly vo?: string;
+}
+
+const VO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Why a draft cannot be a ban, or undefined if it is well-formed. */
+export function checkBanDraft(draft: BanDraft): string | undefined {
+  if (draft.value.trim() === '') return 'empty ban value';
+  if (draft.expiresAt && draft.expiresAt.getTime() <= draft.createdAt.getTime()) return 'ban expires before it was created';
+  switch (draft.kind) {
+    case 'dn':
+      return hasGlobMeta(draft.value) || parses(draft.value) ? undefined : `"${draft.value}" is not a DN`;
+    case 'ca':
+      return parses(draft.value) ? undefined : `"${draft.value}" is not a DN`;
+    case 'fqan':
+      return draft.value.startsWith('/') ? undefined : `"${draft.value}" is not an FQAN`;
+    case 'vo':
+      return VO_NAME.test(draft.value) ? undefined : `"${draft.value}" is not a VO name`;
+  }
+}
+
+export function isBanActive(ban: BanDraft, now: Date): boolean {
+  return ban.expiresAt === undefined || ban.expiresAt.getTime() > now.getTime();
+}
+
+/**
+ * Whether a ban names the subject. Bans fail closed: a ban applies if either legacy reading of its value would
+ * apply it — LCMAPS's glob on the raw strings (§4.2) or Argus's canonical DN / parsed FQAN match (§3.6, §4.3) —
+ * so a ban written for one system still holds when the site's rules use the other syntax.
+ */
+export function banMatches(ban: BanDraft, subject: BanSubject): boolean {
+  switch (ban.kind) {
+    case 'dn':
+      return globMatch(ban.value, subject.dn.toSlash()) || sameDn(ban.value, subject.dn);
+    case 'ca':
+      return subject.issuerDn !== undefined && sameDn(ban.value, subject.issuerDn);
+    case 'fqan': {
+      const pattern = parseFqanPattern(ban.value);
+      return subject.fqans.some(
+        (f) => globMatch(ban.value, f.original) || globMatch(ban.value, f.toLong()) || (typeof pattern !== 'string' && fqanPatternMatches(pattern, f)),
+      );
+    }
+    case 'vo':
+      return subject.vo === ban.value || subject.fqans.some((f) => f.vo === ban.value);
+  }
+}
+
+/** The first active ban, in the given order, that names the subject; its id is the decision's reason. */
+export function findBan<B extends BanDraft>(bans: readonly B[], subject: BanSubject, now: Date): B | undefined {
+  return bans.find((b) => isBanActive(b, now) && banMatches(b, subject));
+}
+
+function parses(text: string): boolean {
+  try {
+    Dn.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sameDn(text: string, dn: Dn): boolean {
+  try {
+    return Dn.parse(text).equals(dn);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Dn } from '@gridauthz/domain';
+
+/** NAME_MAX on Linux filesystems: a longer lease cannot exist in a gridmapdir (mapping.md §2.3.1). */
+export const MAX_LEASE_NAME_BYTES = 255;
+
+/**
+ * Lease-name encoding of an OpenSSL-form DN (mapping.md §2.3.1), byte for byte as LCMAPS and Argus write it:
+ * ASCII letters and digits lower-cased, every other byte `%` + two lower-case hex digits.
+ * Input must be the ASCII slash form (non-ASCII already as `\xHH` text); returns undefined otherwise, because
+ * LCMAPS mangles raw high bytes and a lease we wrote would never match one it wrote.
+ */
+export function encodeLeaseDnText(slashDn: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < slashDn.length; i += 1) {
+    const code = slashDn.charCodeAt(i);
+    if (code > 0x7f) return undefined;
+    const isAlnum = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+    out += isAlnum ? String.fromCharCode(code).toLowerCase() : `%${code.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Encodes a parsed DN; Dn.toSlash() always yields ASCII (non-printables as \xHH), so this cannot fail. */
+export function encodeLeaseDn(dn: Dn): string {
+  return encodeLeaseDnText(dn.toSlash()) as string;
+}
+
+/**
+ * Which group names a lease key carries and in what order (mapping.md §2.3.2). Services sharing a gridmapdir
+ * must agree on this, or one person silently gets two accounts.
+ * - `dn-only`: enc(DN) (LCMAPS lcmaps_poolaccount, GUMS keys by DN).
+ * - `primary-only`: enc(DN):primary (LCMAPS -do_not_use_secondary_gids, Argus useSecondaryGroupNamesForMapping=false).
+ * - `lcmaps-all`: enc(DN):primary:secondaries sorted by gid, duplicates removed among the secondaries.
+ * - `argus-all`: enc(DN):primary:secondaries in the order the rules produced them, duplicates kept.
+ */
+export type LeaseKeyConvention = 'dn-only' | 'primary-only' | 'lcmaps-all' | 'argus-all';
+
+export interface LeaseKeyGroups {
+  readonly primary?: { readonly name: string; readonly gid: number };
+  readonly secondary: readonly { readonly name: string; readonly gid: number }[];
+}
+
+/** Builds the subject key for a pool lease; group names are appended raw (not encoded, case kept). */
+export function buildSubjectKey(dn: Dn, groups: LeaseKeyGroups, convention: LeaseKeyConvention): string {
+  const base = encodeLeaseDn(dn);
+  if (convention === 'dn-only') return base;
+  const names: string[] = [];
+  if (groups.primary) names.push(groups.primary.name);
+  if (convention === 'lcmaps-all') {
+    const seen = new Set<number>();
+    const sorted = [...groups.secondary].sort((a, b) => a.gid - b.gid).filter((g) => (seen.has(g.gid) ? false : (seen.add(g.gid), true)));
+    names.push(...sorted.map((g) => g.name));
+  } else if (convention === 'argus-all') {
+    names.push(...groups.secondary.map((g) => g.name));
+  }
+  return names.length === 0 ? base : `${base}:${names.join(':')}`;
+}
+
+/** A lease name taken apart (mapping.md §2.3.3). The DN's case is lost, so it is kept encoded. */
+export interface DecodedLeaseName {
+  readonly encodedDn: string;
+  readonly groups: readonly string[];
+  readonly mapcount?: number;
+}
+
+/** Decodes a lease name, or returns why it is not one. Names that do not start with `%` are not leases. */
+export function decodeLeaseName(name: string): DecodedLeaseName | string {
+  if (Buffer.byteLength(name, 'utf8') > MAX_LEASE_NAME_BYTES) return `lease name is longer than ${MAX_LEASE_NAME_BYTES} bytes`;
+  if (!name.startsWith('%')) return 'not a lease name (does not start with "%")';
+  const [encodedDn = '', ...tokens] = name.split(':');
+  if (!/^(?:[a-z0-9]|%[0-9a-f]{2})+$/.test(encodedDn)) return `"${encodedDn}" is not an encoded DN`;
+  if (!encodedDn.startsWith('%2f')) return 'encoded DN does not start with "/" (%2f)';
+  let mapcount: number | undefined;
+  const last = tokens[tokens.length - 1];
+  if (last !== undefined && last.startsWith('mapcount=')) {
+    if (!/^mapcount=[0-9]{4,}$/.test(last)) return `bad mapcount token "${last}"`;
+    mapcount = Number(last.slice('mapcount='.length));
+    tokens.pop();
+  }
+  for (const t of tokens) if (t === '' || t.includes('/')) return `bad group token "${t}"`;
+  return mapcount === undefined ? { encodedDn, groups: tokens } : { encodedDn, groups: tokens, mapcount };
+}
+
+/** Re-assembles a decoded name; the inverse of decodeLeaseName (mapcount in LCMAPS's `%04d`). */
+export function encodeLeaseName(lease: DecodedLeaseName): string {
+  const parts = [lease.encodedDn, ...lease.groups];
+  if (lease.mapcount !== undefined) parts.push(`mapcount=${String(lease.mapcount).padStart(4, '0')}`);
+  return parts.join(':');
+}

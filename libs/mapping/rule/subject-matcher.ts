@@ -1,0 +1,43 @@
+import { Dn, type Fqan } from '@gridauthz/domain';
+import type { MappingSettings, SubjectPattern } from './mapping-rule';
+import { fqanPatternMatches, parseFqanPattern } from './fqan-pattern';
+import { globMatch } from './glob';
+
+export type DnMatcher = (dn: Dn) => boolean;
+export type FqanMatcher = (fqan: Fqan) => boolean;
+export type CompiledPattern = { readonly kind: 'dn'; readonly matches: DnMatcher } | { readonly kind: 'fqan'; readonly matches: FqanMatcher };
+
+type Syntax = Pick<MappingSettings, 'patternSyntax' | 'wildcards'>;
+
+/** Compiles a rule pattern once (at config load) so evaluation cannot meet a syntax error; returns why not. */
+export function compilePattern(subject: SubjectPattern, syntax: Syntax): CompiledPattern | string {
+  const { pattern } = subject;
+  if (pattern === '') return 'empty pattern';
+  if (syntax.patternSyntax === 'lcmaps') {
+    // LCMAPS compares the OpenSSL text of the DN and the FQAN exactly as VOMS issued it: no normalisation.
+    const test = syntax.wildcards ? (text: string) => globMatch(pattern, text) : (text: string) => text === pattern;
+    return subject.kind === 'dn' ? { kind: 'dn', matches: (dn) => test(dn.toSlash()) } : { kind: 'fqan', matches: (f) => test(f.original) };
+  }
+  if (subject.kind === 'dn') {
+    let key: Dn;
+    try {
+      key = Dn.parse(pattern);
+    } catch (e) {
+      return `not a DN: ${(e as Error).message}`;
+    }
+    return { kind: 'dn', matches: (dn) => dn.equals(key) };
+  }
+  const parsed = parseFqanPattern(pattern);
+  if (typeof parsed === 'string') return parsed;
+  return { kind: 'fqan', matches: (f) => fqanPatternMatches(parsed, f) };
+}
+
+/**
+ * Argus's key classification (mapping.md §3.2): if the first path component has no "=", the key is an FQAN,
+ * otherwise a DN. RFC 2253 keys (no leading "/") are DNs.
+ */
+export function classifyKey(key: string): 'dn' | 'fqan' {
+  if (!key.startsWith('/')) return 'dn';
+  const first = key.split('/')[1] ?? '';
+  return first.includes('=') ? 'dn' : 'fqan';
+}
