@@ -1,0 +1,31 @@
+import { InMemoryLeaseStore, type ExpandedPool } from '@gridauthz/mapping';
+import type { DecisionRecord } from './decision-record';
+import type { DecisionStorage, DecisionTransaction } from './ports';
+
+/**
+ * Decision storage in memory, for unit tests and examples. Records written by a transaction that throws are
+ * discarded, as the database would; leases are not rolled back (the in-memory lease store has no undo), which
+ * the tests that need atomicity run against PostgreSQL and PGlite instead.
+ */
+export class InMemoryDecisionStorage implements DecisionStorage {
+  readonly records: DecisionRecord[] = [];
+  readonly leases: InMemoryLeaseStore;
+  /** Set to make the next transaction fail, as a broken database would. */
+  failNext: Error | undefined;
+
+  constructor(pools: readonly ExpandedPool[]) {
+    this.leases = new InMemoryLeaseStore(pools);
+  }
+
+  async transaction<T>(work: (tx: DecisionTransaction) => Promise<T>): Promise<T> {
+    if (this.failNext) {
+      const err = this.failNext;
+      this.failNext = undefined;
+      throw err;
+    }
+    const pending: DecisionRecord[] = [];
+    const value = await work({ leases: this.leases, record: async (r) => void pending.push(r) });
+    this.records.push(...pending);
+    return value;
+  }
+}

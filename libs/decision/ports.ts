@@ -1,0 +1,59 @@
+import type { Dn, Fqan, LogSink, Result } from '@gridauthz/domain';
+import type { Ban, CompiledMappingConfig, LeaseStore } from '@gridauthz/mapping';
+import type { PolicySet } from '@gridauthz/policy';
+import type { DecisionRecord } from './decision-record';
+
+/** The subject as verified from its own certificate chain (and VOMS ACs), never as asserted. */
+export interface VerifiedSubject {
+  readonly dn: Dn;
+  /** Issuer of the end-entity certificate (the CA), for CA bans and subject-issuer policy. */
+  readonly issuerDn?: Dn;
+  /** Every CA DN on the path, for the SPL subject-issuer attribute. */
+  readonly issuerDns: readonly Dn[];
+  readonly fqans: readonly Fqan[];
+  readonly primaryFqan?: Fqan;
+  readonly vos: readonly string[];
+  readonly limited: boolean;
+  /** ACs that failed verification and were dropped, e.g. "CRED_AC_EXPIRED: …" (the proxy still identifies the user). */
+  readonly droppedAttributes: readonly string[];
+}
+
+/** Port onto the credential validator: a DER chain, leaf first, to a verified subject or a CRED_* refusal. */
+export interface SubjectVerifier {
+  verify(chain: readonly Buffer[], now: Date): Result<VerifiedSubject, string>;
+}
+
+/** What one transaction may do: take or refresh a lease, and write the decision record. */
+export interface DecisionTransaction {
+  readonly leases: LeaseStore;
+  record(record: DecisionRecord): Promise<void>;
+}
+
+/**
+ * Storage of the decision pipeline. A decision that maps a pool account runs in `transaction`: the lease and
+ * the record commit together or not at all, so no lease exists without its record and no Permit leaves the
+ * service without one.
+ */
+export interface DecisionStorage {
+  transaction<T>(work: (tx: DecisionTransaction) => Promise<T>): Promise<T>;
+}
+
+/** The site configuration the pipeline reads on every decision; each getter returns the current snapshot. */
+export interface DecisionConfiguration {
+  policy(): PolicySet | undefined;
+  mapping(): CompiledMappingConfig | undefined;
+  /** Active bans, at most one poll interval old. */
+  bans(): readonly Ban[];
+  /** Callers whose asserted subject-id / FQAN attributes are believed when no chain is sent (e.g. an Argus PEPd). */
+  trustsAssertionsFrom(callerDn: Dn): boolean;
+}
+
+export interface DecisionDependencies {
+  readonly verifier: SubjectVerifier;
+  readonly configuration: DecisionConfiguration;
+  readonly storage: DecisionStorage;
+  readonly newId: () => string;
+  /** Monotonic milliseconds, for the recorded latency. */
+  readonly monotonicMs: () => number;
+  readonly log: LogSink;
+}
