@@ -1,6 +1,24 @@
-export * as Der from './asn1/der';
-export { Oid } from './x509/oids';
+// Validation
+export { validateChain, MAX_CERTIFICATES } from './chain/validate';
+export type { CrlMode, NamespaceMode, ValidationOptions } from './chain/validate';
+export { CredentialValidator } from './chain/validator';
+export type { CredentialValidatorOptions } from './chain/validator';
+export type { ChainEntry, ProxyInfo, RejectedAc, ValidatedCredential, VomsAc, VomsAttribute } from './chain/types';
+export type { ProxyFormat, ProxyPolicy } from './chain/proxy-info';
+export type { VomsOptions } from './voms/verify';
+export { parsePemChain, MAX_PEM_CHAIN_BYTES } from './chain/pem';
+export { coarseCode, credFail } from './errors';
+export type { CredErrorCode, CredFailure, CredResult } from './errors';
+// Trust material
+export { IgtfTrustStore, TrustStoreUnavailableError } from './trust/igtf-store';
+export type { IgtfTrustStoreOptions, TrustStore } from './trust/igtf-store';
+export { TrustSnapshot } from './trust/snapshot';
+export type { TrustedCa, TrustSnapshotStats } from './trust/snapshot';
+// Certificates and names
+export { dnFromCertificate, parseCertificate } from './x509/certificate';
+export type { Certificate, Extension } from './x509/certificate';
 export { encodeName, parseNameDer, subjectHash, subjectHashOld } from './x509/name';
 export type { X509Name } from './x509/name';
-export { parseCertificate } from './x509/certificate';
-export type { Certificate, Extension } from './x509/certificate';
+export { Oid } from './x509/oids';
+// Low level, used by @gridauthz/dev-pki to build test material
+export * as Der from './asn1/der';

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import type { Dn } from '@gridauthz/domain';
 import {
   bitString,
   booleanOf,
@@ -111,7 +112,7 @@ export function parseCertificate(input: Buffer): Certificate {
     signature,
     version,
     serial,
-    serialHex: serial.toString('hex').toUpperCase(),
+    serialHex: serial.toString('hex').toUpperCase().replace(/^0+(?=.)/, ''),
     issuer,
     subject,
     notBefore,
@@ -227,4 +228,16 @@ export function keyIdentifier(cert: Certificate): Buffer {
 export function pemEncode(label: string, body: Buffer): string {
   const b64 = body.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+/**
+ * The subject Dn of a DER certificate (values decoded per string type), or undefined for unparsable input
+ * or an empty subject.
+ */
+export function dnFromCertificate(der: Buffer): Dn | undefined {
+  try {
+    return parseCertificate(der).subject.dn;
+  } catch {
+    return undefined;
+  }
 }

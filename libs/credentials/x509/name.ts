@@ -9,6 +9,8 @@ export interface X509Name {
   readonly der: Buffer;
   readonly dn: Dn | undefined; // undefined for the empty Name (allowed in some issuer/subject positions)
   readonly canonical: Buffer;
+  /** Canonical encoding of each RDN, most significant first (for "issuer plus one RDN" checks). */
+  readonly rdns: readonly Buffer[];
 }
 
 export function parseName(node: DerNode): X509Name {
@@ -38,7 +40,7 @@ export function parseName(node: DerNode): X509Name {
     rdns.push(avas);
     canonicalParts.push(der.set(...canonicalAvas));
   }
-  return { der: node.der, dn: rdns.length > 0 ? Dn.fromRdns(rdns) : undefined, canonical: Buffer.concat(canonicalParts) };
+  return { der: node.der, dn: rdns.length > 0 ? Dn.fromRdns(rdns) : undefined, canonical: Buffer.concat(canonicalParts), rdns: canonicalParts };
 }
 
 export function parseNameDer(nameDer: Buffer): X509Name {
@@ -51,6 +53,11 @@ function canonicalValue(value: string): string {
     .replace(/[A-Z]/g, (c) => c.toLowerCase())
     .replace(/[ \t\n\r\f\v]+/g, ' ')
     .trim();
+}
+
+/** Slash form for messages; the empty Name renders as "" (OpenSSL prints nothing either). */
+export function nameText(name: X509Name): string {
+  return name.dn?.toSlash() ?? '';
 }
 
 export function namesEqual(a: X509Name, b: X509Name): boolean {
