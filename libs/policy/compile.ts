@@ -245,8 +245,18 @@ class Compiler {
     return def;
   }
 
+  // Values repeat across rules (bans, issuers, ".*"); DN parsing dominates compile time, so clean results are reused.
+  private readonly valueCache = new Map<string, CompiledValue>();
+
   private value(def: AttributeDefinition, value: TextValue): CompiledValue | undefined {
-    return compileValue(def, value, this.tokenText(value.pos), this.diags);
+    const cacheKey = `${def.shortName}\u0000${value.value}`;
+    const hit = this.valueCache.get(cacheKey);
+    if (hit) return hit;
+    const before = this.diags.list.length;
+    const compiled = compileValue(def, value, this.tokenText(value.pos), this.diags);
+    // Only diagnostic-free results are shared, so every occurrence of a bad value is still reported.
+    if (compiled && this.diags.list.length === before) this.valueCache.set(cacheKey, compiled);
+    return compiled;
   }
 
   private descriptions(items: readonly { kind: string; pos: Position }[], where: string): void {

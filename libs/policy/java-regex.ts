@@ -27,7 +27,22 @@ interface Group {
   hasUnbounded: boolean;
 }
 
+// Policies repeat the same few patterns (".*" above all); RegExp without the g/y flags is stateless, so sharing
+// compiled translations is safe. Bounded so that hostile input cannot grow it without limit.
+const cache = new Map<string, RegexTranslation>();
+const CACHE_LIMIT = 2048;
+
 export function translateJavaRegex(pattern: string): RegexTranslation {
+  let hit = cache.get(pattern);
+  if (hit === undefined) {
+    hit = translate(pattern);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(pattern, hit);
+  }
+  return hit;
+}
+
+function translate(pattern: string): RegexTranslation {
   if (pattern.length > MAX_PATTERN_CHARS) return { ok: false, message: `pattern longer than ${MAX_PATTERN_CHARS} characters`, offset: 0 };
   let out = '';
   let slow = false;
