@@ -61,5 +61,3 @@ export function attributeDefinition(shortName: string): AttributeDefinition | un
   return ATTRIBUTES.get(shortName);
 }
 
-/** Short names whose request values arrive in dedicated PolicyRequest fields rather than the generic bag. */
-export const DEDICATED_REQUEST_ATTRIBUTES: ReadonlySet<string> = new Set(['subject', 'subject-issuer', 'fqan', 'pfqan', 'vo', 'resource', 'action']);

@@ -180,6 +180,8 @@ function compileValue(def: AttributeDefinition, value: TextValue, sourceText: st
   }
 }
 
+// Dn.equals is canonicalKey() equality; comparing keys computed once (policy side at compile time, request side
+// once per evaluation) is the same relation without re-parsing or re-normalising per rule.
 function dnMatcher(name: string, key: string): Matcher {
   if (name === 'subject') return (r) => (r.subjectKey === key ? 1 : 0);
   if (name === 'subject-issuer') return (r) => (r.issuerKeys.has(key) ? 1 : 0);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { combinePolicySets } from './compile';
 import { evaluate, describeMatch } from './evaluate';
 import { parsePolicy } from './policy';
 import { A_EXECUTE, GRID_CA, LOCAL_ENV_MAP, R_WN, SPEC_7_1, compileOrThrow, request } from './testing/fixtures';
@@ -236,6 +237,22 @@ resource ".*" {
     expect(Object.isFrozen(site.resources[1]?.actions[0]?.rules)).toBe(true);
     expect(Object.isFrozen(site.sources[0]?.document.items[0])).toBe(true);
     expect(() => (site.resources as unknown as unknown[]).push({})).toThrow(TypeError);
+  });
+});
+
+describe('several policy sources (PAP ordering, §6.2.4)', () => {
+  it('the first source with Permit/Deny wins, so a central ban list ordered first beats a local permit', () => {
+    const bans = compileOrThrow('resource ".*" { action ".*" { rule deny { pfqan = "/atlas" } } }\n', 'central.spl');
+    const local = compileOrThrow('resource ".*" { action ".*" { rule permit { vo = atlas } } }\n', 'local.spl');
+    const req = request({ resource: 'r', action: 'a', vo: ['atlas'], fqans: ['/atlas'] });
+    const centralFirst = combinePolicySets([bans, local]);
+    expect(evaluate(centralFirst, req).matched?.source).toBe('central.spl');
+    expect(evaluate(centralFirst, req).decision).toBe('Deny');
+    expect(evaluate(combinePolicySets([local, bans]), req).decision).toBe('Permit');
+    // Not banned: the ban source is NotApplicable and the local source decides.
+    expect(evaluate(centralFirst, request({ resource: 'r', action: 'a', vo: ['atlas'], fqans: ['/cms'] })).matched?.source).toBe('local.spl');
+    expect(centralFirst.sources.map((s) => s.name)).toEqual(['central.spl', 'local.spl']);
+    expect(centralFirst.ruleCount).toBe(2);
   });
 });
 

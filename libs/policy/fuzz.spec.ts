@@ -142,6 +142,7 @@ describe(`parser fuzzing (${SECONDS}s, seed ${SEED})`, () => {
       }
       runs += 1;
     }
+    if (process.env.POLICY_FUZZ_STATS) process.stderr.write(`fuzz: ${runs} inputs, ${accepted} accepted\n`);
     // The mutations must sometimes keep the input valid, or the round-trip branch is never exercised.
     expect(runs).toBeGreaterThan(50);
     expect(accepted).toBeGreaterThan(0);
