@@ -1,3 +1,4 @@
+import { Dn } from '@gridauthz/domain';
 import { describe, expect, it } from 'vitest';
 import { combinePolicySets } from './compile';
 import { evaluate, describeMatch } from './evaluate';
@@ -182,6 +183,28 @@ resource ".*" {
       expect(evaluate(set, request({ subject, resource: 'r', action: 'a' })).decision).toBe('Deny');
     }
     expect(evaluate(set, request({ subject: 'CN=Jane Doe,O=Example,C=YY', resource: 'r', action: 'a' })).decision).toBe('NotApplicable');
+  });
+
+  it('subject matching agrees with Dn.equals for every pair of DN spellings', () => {
+    const spellings = [
+      'CN=Jane Doe,O=Example,C=XX',
+      '/C=XX/O=Example/CN=Jane Doe',
+      'cn=JANE DOE, o=example, c=xx',
+      'CN=Jane Doe,O=Example,C=YY',
+      'CN=Jane Doe+UID=jd,O=Example,C=XX',
+      'UID=jd+CN=Jane Doe,O=Example,C=XX',
+      '/DC=org/DC=example/CN=Robot: ce.example.org',
+      'CN=Robot: ce.example.org,DC=example,DC=org',
+      'E=jane@example.org,CN=Jane Doe,O=Example,C=XX',
+      'EMAILADDRESS=jane@example.org,CN=Jane Doe,O=Example,C=XX',
+    ];
+    for (const policyDn of spellings) {
+      const set = compileOrThrow(`resource ".*" { action ".*" { rule deny { subject = "${policyDn}" } } }`);
+      for (const requestDn of spellings) {
+        const expected = Dn.parse(policyDn).equals(Dn.parse(requestDn)) ? 'Deny' : 'NotApplicable';
+        expect(evaluate(set, request({ subject: requestDn, resource: 'r', action: 'a' })).decision, `${policyDn} vs ${requestDn}`).toBe(expected);
+      }
+    }
   });
 
   it('emi-resource-owner in a rule makes a request carrying it Indeterminate (§12.8), and stops the search', () => {

@@ -14,3 +14,5 @@ export { ATTRIBUTES, attributeDefinition } from './attributes';
 export type { AttributeDefinition, AttributeCategory, MatchKind } from './attributes';
 export { withoutPositions } from './ast';
 export type { PolicyDiagnostic, DiagnosticCode, PolicyDocument, ResourceNode, ActionNode, RuleNode, ObligationNode, DescriptionNode, Assignment, TextValue, Position } from './ast';
+export { withPoliciesFromFile } from './add-policies';
+export type { AddPoliciesResult } from './add-policies';
