@@ -222,7 +222,7 @@ function allOf(matchers: readonly Matcher[]): Matcher {
   };
 }
 
-// A request has one subject-id, one primary FQAN, one resource-id and one action-id.
+// Single-valued in every request (one subject-id, one primary FQAN): two different values in one rule never match.
 const SINGLE_VALUED = new Set(['subject', 'pfqan']);
 
 class Compiler {
@@ -284,7 +284,8 @@ class Compiler {
     return out;
   }
 
-  rule(rule: RuleNode, index: number): CompiledRule | undefined {
+  /** The compiled rule (undefined on errors) and a key equal for rules whose conditions mean the same. */
+  rule(rule: RuleNode, index: number): { compiled: CompiledRule | undefined; conditions: string } {
     const matchers: Matcher[] = [];
     const keys = new Set<string>();
     const singles = new Map<string, Assignment>();
@@ -305,8 +306,9 @@ class Compiler {
       matchers.push(v.match);
     }
     this.ruleCount += 1;
-    if (!ok) return undefined;
-    return {
+    const conditions = [...keys].sort().join('\u0001');
+    if (!ok) return { compiled: undefined, conditions };
+    const compiled: CompiledRule = {
       index,
       effect: rule.effect === 'permit' ? 'Permit' : 'Deny',
       line: rule.pos.line,
@@ -314,6 +316,7 @@ class Compiler {
       text: printRuleInline(rule),
       match: allOf(matchers),
     };
+    return { compiled, conditions };
   }
 
   action(node: ActionNode): CompiledAction | undefined {
@@ -329,19 +332,19 @@ class Compiler {
       this.diags.warn(node.pos, ErrorCodes.POLICY_NEVER_MATCHES, `${where} has no rules, so it is always NotApplicable`);
     }
     ruleNodes.forEach((r, index) => {
-      const conditions = r.assignments
-        .map((a) => `${a.id.value}\u0000${a.value.value}`)
-        .sort()
-        .join('\u0001');
+      const { compiled, conditions } = this.rule(r, index);
+      if (!compiled) {
+        ok = false;
+        return;
+      }
+      // Keys are canonical (DN, FQAN), so "/CN=x" after "CN=x" is recognised as the same condition.
       const earlier = seen.get(conditions);
       if (earlier !== undefined) {
         this.diags.warn(r.pos, ErrorCodes.POLICY_DUPLICATE, `this rule can never apply: the rule on line ${earlier} has the same conditions`);
       } else {
         seen.set(conditions, r.pos.line);
       }
-      const compiled = this.rule(r, index);
-      if (compiled) rules.push(compiled);
-      else ok = false;
+      rules.push(compiled);
     });
     if (!ok || !pattern) return undefined;
     return {

@@ -2,10 +2,9 @@
  * XACML 2.0 first-applicable evaluation at every level (policy-language.md §6.2): resource blocks in order, their
  * action blocks in order, their rules in order; the first Permit/Deny wins, Indeterminate stops the search.
  */
+import type { DecisionValue } from '@gridauthz/domain';
 import type { CompiledAction, CompiledResource, CompiledRule, PolicyObligation, PolicySet } from './compile';
 import { RequestView, type PolicyRequest } from './request-view';
-
-export type DecisionValue = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminate';
 
 /** Identifies the deciding rule; the audit record's "reason". */
 export interface MatchedRule {

@@ -3,7 +3,7 @@ export type { PolicyFailure, PolicyOptions, PolicyResult } from './policy';
 export { compileDocument, combinePolicySets } from './compile';
 export type { CompiledAction, CompiledResource, CompiledRule, ObligationAttribute, PolicyObligation, PolicySet, PolicySource } from './compile';
 export { evaluate, describeMatch } from './evaluate';
-export type { DecisionValue, MatchedRule, PolicyDecision } from './evaluate';
+export type { MatchedRule, PolicyDecision } from './evaluate';
 export type { PolicyRequest } from './request-view';
 export { printPolicy, printRuleInline } from './printer';
 export { withBan, withoutBan } from './ban';

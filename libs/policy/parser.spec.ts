@@ -263,6 +263,7 @@ describe('checker', () => {
         rule permit { vo = b }
         rule deny { vo = b }
         rule permit { subject = "CN=a" subject = "CN=b" }
+        rule permit { subject = "/CN=B" subject = "cn=a" }
         rule permit { pfqan = "/x" pfqan = "/y" }
     }
     action "z" { description "nothing" }
@@ -276,8 +277,10 @@ describe('checker', () => {
       [7, 'POLICY_DUPLICATE'],
       [9, 'POLICY_DUPLICATE'],
       [10, 'POLICY_NEVER_MATCHES'],
+      [11, 'POLICY_DUPLICATE'],
       [11, 'POLICY_NEVER_MATCHES'],
-      [13, 'POLICY_NEVER_MATCHES'],
+      [12, 'POLICY_NEVER_MATCHES'],
+      [14, 'POLICY_NEVER_MATCHES'],
     ]);
   });
 

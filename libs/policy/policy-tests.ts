@@ -17,11 +17,11 @@
  * `fqan` takes a list, `pfqan` defaults to its first entry (and alone implies `fqan: [pfqan]`); DN-valued
  * names accept slash or RFC 2253 form. Omitted `obligations` means none are expected.
  */
-import { Dn, Fqan } from '@gridauthz/domain';
+import { Dn, Fqan, type DecisionValue } from '@gridauthz/domain';
 import { parseDocument } from 'yaml';
 import type { PolicyDiagnostic } from './ast';
 import { ATTRIBUTES } from './attributes';
-import { describeMatch, evaluate, type DecisionValue, type PolicyDecision } from './evaluate';
+import { describeMatch, evaluate, type PolicyDecision } from './evaluate';
 import { formatDiagnostic, parsePolicy, type PolicyOptions } from './policy';
 import type { PolicyRequest } from './request-view';
 
