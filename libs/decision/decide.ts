@@ -1,5 +1,5 @@
 import type { AuthzRequest, AuthzResult, DecisionValue, Fqan } from '@gridauthz/domain';
-import { checkPayloadCaller, findBan, mapSubject, type MappingPurpose } from '@gridauthz/mapping';
+import { type Ban, checkPayloadCaller, findBan, mapSubject, type MappingPurpose } from '@gridauthz/mapping';
 import { evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
@@ -172,7 +172,7 @@ export class Decider {
   }
 }
 
-function findBanFor(bans: Parameters<typeof findBan>[0], subject: VerifiedSubject, now: Date) {
+function findBanFor(bans: readonly Ban[], subject: VerifiedSubject, now: Date): Ban | undefined {
   const base = { dn: subject.dn, fqans: subject.fqans, ...(subject.issuerDn ? { issuerDn: subject.issuerDn } : {}) };
   if (subject.vos.length === 0) return findBan(bans, base, now);
   for (const vo of subject.vos) {

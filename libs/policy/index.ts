@@ -1,0 +1,18 @@
+export { parsePolicy, parsePolicyDocument, lintPolicy, formatDiagnostic, renderDiagnostics } from './policy';
+export type { PolicyFailure, PolicyOptions, PolicyResult } from './policy';
+export { compileDocument, combinePolicySets } from './compile';
+export type { CompiledAction, CompiledResource, CompiledRule, ObligationAttribute, PolicyObligation, PolicySet, PolicySource } from './compile';
+export { evaluate, describeMatch } from './evaluate';
+export type { MatchedRule, PolicyDecision } from './evaluate';
+export type { PolicyRequest } from './request-view';
+export { printPolicy, printRuleInline } from './printer';
+export { withBan, withoutBan } from './ban';
+export type { BanOptions, BanOutcome } from './ban';
+export { runPolicyTests, renderPolicyTestReport } from './policy-tests';
+export type { ExpectedObligation, PolicyTestCaseResult, PolicyTestOptions, PolicyTestReport } from './policy-tests';
+export { ATTRIBUTES, attributeDefinition } from './attributes';
+export type { AttributeDefinition, AttributeCategory, MatchKind } from './attributes';
+export { withoutPositions } from './ast';
+export type { PolicyDiagnostic, DiagnosticCode, PolicyDocument, ResourceNode, ActionNode, RuleNode, ObligationNode, DescriptionNode, Assignment, TextValue, Position } from './ast';
+export { withPoliciesFromFile } from './add-policies';
+export type { AddPoliciesResult } from './add-policies';
