@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CredentialValidator, IgtfTrustStore } from '@gridauthz/credentials';
+import { coarseCode, CredentialValidator, IgtfTrustStore } from '@gridauthz/credentials';
 import { ok } from '@gridauthz/domain';
 import type { TrustBinding } from './bootstrap';
 import type { Config } from './config';
@@ -19,7 +19,8 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
   const authenticator: CallerAuthenticator = {
     authenticate(chain, now) {
       const result = validator.validate(chain, now);
-      if (!result.ok) return result;
+      // The transport reports the stable coarse code; the fine one (credentials.md §8) leads the detail.
+      if (!result.ok) return { ok: false, error: { code: coarseCode(result.error.code), detail: `${result.error.code}: ${result.error.detail}` } };
       const credential = result.value;
       return ok({
         dn: credential.identity.subject,

@@ -46,10 +46,16 @@ describe(`PDP listener mutual TLS (${databaseLabel()})`, () => {
   });
 
   it('refuses a certificate from an unknown CA, and logs why', async () => {
-    const res = await status(userIdentity('outsider'));
+    const res = await status(userIdentity('mallory'));
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body)).toMatchObject({ code: 'CRED_UNTRUSTED_CA' });
     expect(refusals().some((l) => l.reason === 'CRED_UNTRUSTED_CA')).toBe(true);
+  });
+
+  it('refuses a subject the CA may not issue under its namespace policy (credentials.md §5.4-5.6)', async () => {
+    const res = await status(userIdentity('outsider'));
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'CRED_NAMESPACE_VIOLATION' });
   });
 
   it('refuses an expired certificate and an expired proxy, and logs why', async () => {
