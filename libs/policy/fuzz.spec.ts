@@ -123,10 +123,16 @@ describe(`parser fuzzing (${SECONDS}s, seed ${SEED})`, () => {
     while (performance.now() < deadline) {
       const input = generated(random, seeds);
       const context = `seed ${SEED}, run ${runs}, input ${JSON.stringify(input.slice(0, 200))}…`;
-      const start = performance.now();
+      let start = performance.now();
       const result = parsePolicy(input, 'fuzz.spl');
-      const elapsed = performance.now() - start;
-      if (elapsed > MAX_MS) throw new Error(`parse took ${elapsed.toFixed(0)} ms (${context})`);
+      let elapsed = performance.now() - start;
+      if (elapsed > MAX_MS) {
+        // Other test files share the CPU and GC can pause; a real hang or super-linear case is slow every time.
+        start = performance.now();
+        parsePolicy(input, 'fuzz.spl');
+        elapsed = performance.now() - start;
+        if (elapsed > MAX_MS) throw new Error(`parse took ${elapsed.toFixed(0)} ms twice (${context})`);
+      }
       checkDiagnostics(result.ok ? result.warnings : result.error.diagnostics, context);
       if (!result.ok) expect(result.error.diagnostics.some((d) => d.severity === 'error'), context).toBe(true);
       const doc = parsePolicyDocument(input, 'fuzz.spl');
