@@ -9,7 +9,7 @@ export default defineConfig({
     alias: [{ find: /^@gridauthz\/(.*)$/, replacement: resolve(import.meta.dirname, 'libs/$1/index.ts') }],
   },
   test: {
-    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
+    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts', 'policies/**/*.spec.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
