@@ -38,6 +38,10 @@ export const ErrorCodes = {
   PROTO_SIGNATURE_ALGORITHM: 'PROTO_SIGNATURE_ALGORITHM',
   PROTO_SIGNATURE_WRAPPING: 'PROTO_SIGNATURE_WRAPPING',
   PROTO_SIGNING_FAILED: 'PROTO_SIGNING_FAILED',
+  // protocol clients (prima-saml1.md §7.1): what a PEP-side decoder reports about a server's answer
+  PROTO_SOAP_FAULT: 'PROTO_SOAP_FAULT',
+  PROTO_RESPONSE_INVALID: 'PROTO_RESPONSE_INVALID',
+  PROTO_RESPONSE_MISMATCH: 'PROTO_RESPONSE_MISMATCH',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
