@@ -230,6 +230,27 @@ describe('decodePrimaRequest: leniency and defects', () => {
     expect(q.request.subject.assertedDn).toBeUndefined();
   });
 
+  it('ignores a ds:Signature among the Request children (never required, never checked)', () => {
+    const signed = request().replace('<p:AuthorizationDecisionQuery', '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/><p:AuthorizationDecisionQuery');
+    expect(query(signed).requestId).toBe('r1');
+  });
+
+  it('bounds what a hostile repetition of FQANs costs: one defect, a deduplicated bag', () => {
+    const values = [...Array.from({ length: 2000 }, () => '<s:AttributeValue>/atlas</s:AttributeValue><s:AttributeValue>bad</s:AttributeValue>')].join('');
+    const q = query(
+      request({
+        query:
+          `<p:AuthorizationDecisionQuery Resource="${GK01}"><s:Subject><s:NameIdentifier>${JANE}</s:NameIdentifier></s:Subject>` +
+          `<s:Action Namespace="opensciencegrid:authorization">access_as_local_identity</s:Action>` +
+          `<s:Evidence><s:Assertion AssertionID="a1" Issuer="${CERN_VOMS}" IssueInstant="2024-05-01T12:00:00.000Z" MajorVersion="1" MinorVersion="1"><s:AttributeStatement>` +
+          `<s:Subject><s:NameIdentifier>${JANE}</s:NameIdentifier></s:Subject><s:Attribute AttributeName="FQAN" AttributeNamespace="opensciencegrid:authorization">${values}</s:Attribute>` +
+          `</s:AttributeStatement></s:Assertion></s:Evidence></p:AuthorizationDecisionQuery>`,
+      }),
+    );
+    expect(q.request.subject.assertedFqans?.map(String)).toEqual(['/atlas/Role=NULL/Capability=NULL']);
+    expect(q.request.defects).toHaveLength(1);
+  });
+
   it('keeps the action of another namespace unsupported even with the right name', () => {
     const q = query(request({ query: `<p:AuthorizationDecisionQuery Resource="${GK01}"><s:Subject><s:NameIdentifier>${JANE}</s:NameIdentifier></s:Subject><s:Action>access_as_local_identity</s:Action></p:AuthorizationDecisionQuery>` }));
     expect(q.actionSupported).toBe(false);

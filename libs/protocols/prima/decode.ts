@@ -118,8 +118,9 @@ export function decodePrimaRequest(body: Buffer | string, limits: XmlLimits = {}
   const base = { requestId, ...(issueInstant === undefined ? {} : { issueInstant }), minorVersion: minor };
 
   const respondWith = readRespondWith(request);
+  // Children in other namespaces (a ds:Signature) are no query and ignored; unknown SAML elements are errors.
   const queries = elementChildren(request).filter(
-    (child) => isElement(child, [SAML1.protocolNs, SAML1.assertionNs], child.localName ?? '') && !isElement(child, [SAML1.protocolNs], 'RespondWith'),
+    (child) => (child.namespaceURI === SAML1.protocolNs || child.namespaceURI === SAML1.assertionNs) && !isElement(child, [SAML1.protocolNs], 'RespondWith'),
   );
   const decisionQueries = queries.filter((q) => isElement(q, [SAML1.protocolNs], 'AuthorizationDecisionQuery'));
   const otherQueries = queries.filter(
