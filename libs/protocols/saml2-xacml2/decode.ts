@@ -82,7 +82,7 @@ export function decodeXacmlQuery(body: Buffer | string, limits: XmlLimits = {}, 
   }
   const id = attributeOf(query, 'ID');
   const version = attributeOf(query, 'Version');
-  // Missing Version is tolerated like the other sloppiness of §1 item 6; a different one is not (§4.2).
+  // Missing Version is tolerated like the other client sloppiness of §0 item 6; a different one is not (§4.2).
   if (version !== undefined && version.trim() !== SAML.version) {
     return protocolError(ProtocolErrorCodes.PROTO_VERSION_MISMATCH, `SAML Version ${version} is not supported`, id);
   }
