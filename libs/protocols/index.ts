@@ -18,3 +18,4 @@ export type { PrimaCallerPolicy, PrimaCallerQuestion, PrimaCallerVerdict, PrimaH
 export { encodePrimaRequest, decodePrimaResponse } from './prima/client';
 export type { PrimaClientRequest, EncodedPrimaRequest, PrimaResponseExpectation, PrimaAnswer, PrimaClientErrorCode, PrimaClientResult } from './prima/client';
 export { PRIMA_DEFAULT_ISSUER } from './prima/profile';
+export { primaId } from './prima/serialise';
