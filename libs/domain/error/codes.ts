@@ -117,6 +117,10 @@ export const ErrorCodes = {
   POLICY_NOT_STANDALONE: 'POLICY_NOT_STANDALONE',
   POLICY_TOO_LARGE: 'POLICY_TOO_LARGE',
   POLICY_CASES_INVALID: 'POLICY_CASES_INVALID',
+  // protocol clients (prima-saml1.md §7.1): what a PEP-side decoder reports about a server's answer
+  PROTO_SOAP_FAULT: 'PROTO_SOAP_FAULT',
+  PROTO_RESPONSE_INVALID: 'PROTO_RESPONSE_INVALID',
+  PROTO_RESPONSE_MISMATCH: 'PROTO_RESPONSE_MISMATCH',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
