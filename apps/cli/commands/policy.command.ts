@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { lintPolicy, parsePolicy, renderDiagnostics, renderPolicyTestReport, runPolicyTests } from '@gridauthz/policy';
+import { PolicyVersionRepository } from '@gridauthz/persistence';
+import { CliError } from '../cli-error';
+import { addConfigOption, configFor, type ConfigFlags } from './config-options';
+import { openDatabase } from './open-database';
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 1);
+  }
+}
+
+export function registerPolicy(program: Command): void {
+  const policy = program.command('policy').description('site policy (Argus SPL): lint, test, apply, list, activate');
+
+  policy
+    .command('lint')
+    .description('check a policy file; prints file:line:col diagnostics; exit 1 on errors')
+    .argument('<file>', 'SPL policy file')
+    .action((file: string) => {
+      const diagnostics = lintPolicy(readText(file), basename(file));
+      process.stdout.write(renderDiagnostics(file, diagnostics));
+      const errors = diagnostics.filter((d) => d.severity === 'error').length;
+      process.stdout.write(`${file}: ${errors} error(s), ${diagnostics.length - errors} warning(s)\n`);
+      if (errors > 0) process.exitCode = 1;
+    });
+
+  policy
+    .command('test')
+    .description('evaluate the request cases of a YAML file against a policy; exit 1 if any case fails')
+    .argument('<file>', 'SPL policy file')
+    .argument('<cases>', 'YAML cases: request attributes → expected decision and obligations')
+    .action((file: string, cases: string) => {
+      const report = runPolicyTests(readText(file), readText(cases), { policyName: basename(file), casesName: basename(cases) });
+      process.stdout.write(`${renderPolicyTestReport(report)}\n`);
+      if (!report.passed) process.exitCode = 1;
+    });
+
+  addConfigOption(
+    policy
+      .command('apply')
+      .description('store a policy file as a new version and activate it; running servers switch within a second')
+      .argument('<file>', 'SPL policy file')
+      .option('--author <name>', 'who applies it (default: the login name)')
+      .option('--comment <text>', 'why', ''),
+  ).action(async (file: string, flags: ConfigFlags & { author?: string; comment: string }) => {
+    const text = readText(file);
+    const parsed = parsePolicy(text, basename(file));
+    if (!parsed.ok) {
+      process.stderr.write(renderDiagnostics(file, parsed.error.diagnostics));
+      throw new CliError(`${file} was not applied: it has errors; the active policy is unchanged`, 1);
+    }
+    const { db, target } = await openDatabase(configFor(flags));
+    try {
+      const version = await new PolicyVersionRepository(db).storeAndActivate(text, flags.author ?? userInfo().username, flags.comment);
+      process.stdout.write(`policy version ${version.id} (sha256 ${version.sha256.slice(0, 12)}) is active on ${target}\n`);
+    } finally {
+      await db.close();
+    }
+  });
+
+  addConfigOption(policy.command('list').description('list stored policy versions')).action(async (flags: ConfigFlags) => {
+    const { db } = await openDatabase(configFor(flags));
+    try {
+      for (const v of await new PolicyVersionRepository(db).list()) {
+        process.stdout.write(`${v.active ? '*' : ' '} ${v.id.padStart(4)}  ${v.createdAt.toISOString()}  ${v.sha256.slice(0, 12)}  ${v.author}  ${v.comment}\n`);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  addConfigOption(
+    policy.command('activate').description('make a stored version the active one (roll back or forward)').argument('<id>', 'version id'),
+  ).action(async (id: string, flags: ConfigFlags) => {
+    const { db, target } = await openDatabase(configFor(flags));
+    try {
+      const repo = new PolicyVersionRepository(db);
+      const version = (await repo.list()).find((v) => v.id === id);
+      if (!version) throw new CliError(`no policy version ${id}`, 1);
+      const parsed = parsePolicy(version.text, `version ${id}`);
+      if (!parsed.ok) throw new CliError(`version ${id} no longer compiles; not activated`, 1);
+      await repo.activate(id);
+      process.stdout.write(`policy version ${id} is active on ${target}\n`);
+    } finally {
+      await db.close();
+    }
+  });
+}
