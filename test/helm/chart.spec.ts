@@ -312,3 +312,27 @@ describe('templates', () => {
     }
   });
 });
+
+describe('helm/gridauthz/README.md', () => {
+  it('documents every value', () => {
+    const readme = readText(CHART, 'README.md');
+    const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
+    const firstCells = rows.map((row) => row.split('|')[1] ?? '');
+    const documented = (leaf: string[]): boolean => {
+      const full = leaf.join('.');
+      if (firstCells.some((cell) => cell.includes(`\`${full}\``))) return true;
+      // A row for a whole group (`probes.startup.*`) or a structured value (`resources`) covers what is inside.
+      for (let n = leaf.length - 1; n > 0; n--) {
+        const prefix = leaf.slice(0, n).join('.');
+        if (firstCells.some((cell) => cell.includes(`\`${prefix}.*\``) || cell.includes(`\`${prefix}\``))) return true;
+      }
+      // A row listing siblings: `parent.a`, `b` names parent.b too.
+      const parent = leaf.slice(0, -1).join('.');
+      return firstCells.some((cell) => cell.includes(`\`${parent}.`) && cell.includes(`\`${leaf.at(-1)}\``));
+    };
+    const undocumented = valueLeaves(values(), schema())
+      .filter((leaf) => !documented(leaf))
+      .map((leaf) => leaf.join('.'));
+    expect(undocumented).toEqual([]);
+  });
+});
