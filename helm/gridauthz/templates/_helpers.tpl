@@ -109,6 +109,10 @@ imagePullSecrets:
 securityContext:
   seccompProfile:
     type: RuntimeDefault
+  {{- if not .Values.trust.fetchCrl.installPackages }}
+  # Group 10001 on the claim (where the storage driver supports fsGroup) lets a non-root image user write it.
+  fsGroup: 10001
+  {{- end }}
 containers:
   - name: fetch-crl
     image: "{{ .Values.trust.fetchCrl.image.repository }}:{{ .Values.trust.fetchCrl.image.tag }}"
@@ -132,9 +136,15 @@ containers:
         rsync -a --delete --exclude '*.r0' /etc/grid-security/certificates/ /trust/certificates/
         exec fetch-crl --verbose --infodir /trust/certificates --out /trust/certificates {{- range .Values.trust.fetchCrl.extraArgs }} {{ . | quote }}{{ end }}
     securityContext:
-      # Root only for package installation (dnf); the image's own user with a prebuilt image
-      # (installPackages false). No privilege escalation in either case.
+      # Root only for package installation (dnf); a prebuilt image (installPackages false) runs as its own
+      # non-root user without capabilities. No privilege escalation in either case.
       allowPrivilegeEscalation: false
+      {{- if not .Values.trust.fetchCrl.installPackages }}
+      runAsNonRoot: true
+      capabilities:
+        drop:
+          - ALL
+      {{- end }}
     resources:
       {{- toYaml .Values.trust.fetchCrl.resources | nindent 6 }}
     volumeMounts:
