@@ -300,7 +300,7 @@ describe('templates', () => {
   it('restrict ingress per port and allow egress to DNS and the database', () => {
     const policy = all.get('networkpolicy.yaml')!;
     for (const port of ['pdp', 'admin', 'management']) expect(policy).toMatch(new RegExp(`- port: ${port}\\b`));
-    expect(policy).toMatch(/cidr: \{\{ \. \}\}/);
+    expect(policy).toMatch(/cidr: \{\{ \. \| quote \}\}/);
     expect(policy).toMatch(/port: 53\s+protocol: UDP/);
     expect(policy).toMatch(/port: \{\{ \$np\.egress\.database\.port \}\}/);
     expect(policy).toMatch(/- Egress/);
