@@ -82,6 +82,7 @@ describe('values.schema.json', () => {
     ['an admin CIDR that is not a CIDR', { networkPolicy: { admin: { cidrs: ['everyone'] } } }, '/networkPolicy/admin/cidrs/0'],
     ['an LSC entry with one DN', { trust: { vomsdir: { lsc: { atlas: { 'voms.example.org': ['/DC=org/CN=voms'] } } } } }, '/trust/vomsdir/lsc'],
     ['a policy file not ending in .spl', { policy: { files: { 'site.txt': 'resource ".*" {}' } } }, '/policy/files'],
+    ['extraEnv overriding a variable the chart sets', { extraEnv: [{ name: 'GRIDAUTHZ_CA_DIR', value: '/tmp' }] }, '/extraEnv/0/name'],
   ] as const)('rejects %s', (_what, override, expected) => {
     const errors = errorsOf(withValues(override as unknown as JsonObject));
     expect(errors.length).toBeGreaterThan(0);
@@ -255,6 +256,16 @@ describe('templates', () => {
     // Loopback (the server's default) is unreachable for the kubelet's probes.
     expect(byName.get('GRIDAUTHZ_MANAGEMENT_HOST')?.value).toBe('0.0.0.0');
     expect(lookup(byName.get('DATABASE_URL')?.valueFrom ?? null, ['secretKeyRef'])).toBeDefined();
+  });
+
+  it('refuse in extraEnv every variable (aliases included) of the settings the Deployment sets', () => {
+    const known = serverEnvNames();
+    const env = templateBlock(all.get('deployment.yaml')!, 'env') as { name: string }[];
+    const settings = new Set(env.map((e) => known.get(e.name)).filter((key) => key !== undefined));
+    const expected = [...known].filter(([, key]) => settings.has(key)).map(([name]) => name);
+    const refused = lookup(s, ['properties', 'extraEnv', 'items', 'properties', 'name', 'not', 'enum']) as string[];
+    expect(settings.size).toBeGreaterThan(5);
+    expect([...refused].sort()).toEqual(expected.sort());
   });
 
   it('probe the management port: startup and liveness on /healthz, readiness on /readyz', () => {
