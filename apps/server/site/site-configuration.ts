@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DecisionConfiguration } from '@gridauthz/decision';
+import type { Dn, LogSink } from '@gridauthz/domain';
+import { type Ban, type BanStore, type CompiledMappingConfig, compileMappingConfig, describeProblem, type MappingConfigStore, type MappingSettings } from '@gridauthz/mapping';
+import { parsePolicy, type PolicySet } from '@gridauthz/policy';
+import type { PolicyVersionRepository } from '@gridauthz/persistence';
+import type { ReadinessCheck } from '../management/readiness';
+
+export type SiteTopic = 'ban' | 'policy' | 'mapping';
+
+export interface SiteStores {
+  readonly policies: PolicyVersionRepository;
+  readonly mapping: MappingConfigStore;
+  readonly bans: BanStore;
+}
+
+/**
+ * The site configuration every decision reads: the active policy, the compiled mapping configuration and the
+ * active bans. Each is an immutable snapshot replaced whole on reload, so a decision in flight sees one
+ * consistent version; a reload that fails (a policy that no longer compiles) keeps the previous snapshot.
+ */
+export class SiteConfiguration implements DecisionConfiguration {
+  private policySet: PolicySet | undefined;
+  private policyLabel = 'none';
+  private compiledMapping: CompiledMappingConfig | undefined;
+  private activeBans: readonly Ban[] = [];
+  private readonly trustedAsserters: readonly Dn[];
+
+  constructor(
+    private readonly stores: SiteStores,
+    private readonly settings: MappingSettings,
+    trustedAsserters: readonly Dn[],
+    private readonly log: LogSink,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.trustedAsserters = trustedAsserters;
+  }
+
+  policy(): PolicySet | undefined {
+    return this.policySet;
+  }
+
+  mapping(): CompiledMappingConfig | undefined {
+    return this.compiledMapping;
+  }
+
+  bans(): readonly Ban[] {
+    return this.activeBans;
+  }
+
+  trustsAssertionsFrom(callerDn: Dn): boolean {
+    return this.trustedAsserters.some((dn) => dn.equals(callerDn));
+  }
+
+  /**
+   * When the database holds no policy version yet, the files of the policy directory become version 1 (a fresh
+   * install, `npm start`). Files are combined in name order, as a PAP holds several policy sets.
+   */
+  async bootstrapPolicy(policyDir: string): Promise<void> {
+    if (await this.stores.policies.active()) return;
+    let files: string[];
+    try {
+      files = readdirSync(policyDir).filter((f) => f.endsWith('.spl')).sort();
+    } catch {
+      this.log.warn({ policyDir }, 'no policy directory; decisions are Indeterminate until a policy is applied');
+      return;
+    }
+    if (files.length === 0) return;
+    const text = files.map((f) => `# --- ${f}\n${readFileSync(join(policyDir, f), 'utf8')}`).join('\n');
+    const parsed = parsePolicy(text, policyDir);
+    if (!parsed.ok) {
+      this.log.error({ policyDir, diagnostics: parsed.error.diagnostics.slice(0, 10) }, 'the shipped policy does not compile; not loaded');
+      return;
+    }
+    const version = await this.stores.policies.storeAndActivate(text, 'gridauthz', `initial policy from ${policyDir}`);
+    this.log.info({ version: version.id, files }, 'policy directory stored as the first policy version');
+  }
+
+  /** Loads the given parts (all by default) from storage. */
+  async reload(topics: readonly SiteTopic[] = ['policy', 'mapping', 'ban']): Promise<void> {
+    for (const topic of topics) {
+      if (topic === 'policy') await this.reloadPolicy();
+      else if (topic === 'mapping') await this.reloadMapping();
+      else await this.reloadBans();
+    }
+  }
+
+  readiness(): ReadinessCheck[] {
+    return [
+      {
+        name: 'policy',
+        check: async () => (this.policySet ? { ok: true, detail: `policy ${this.policyLabel}` } : { ok: false, detail: 'no site policy loaded' }),
+      },
+      {
+        name: 'mapping',
+        check: async () =>
+          this.compiledMapping
+            ? { ok: true, detail: `${this.compiledMapping.pools.size} pools, ${this.compiledMapping.rules.length} rules` }
+            : { ok: false, detail: 'no mapping configuration loaded' },
+      },
+    ];
+  }
+
+  private async reloadPolicy(): Promise<void> {
+    const version = await this.stores.policies.active();
+    if (!version) return;
+    const label = `version ${version.id} (${version.sha256.slice(0, 12)})`;
+    if (label === this.policyLabel) return;
+    const parsed = parsePolicy(version.text, `policy-version-${version.id}`);
+    if (!parsed.ok) {
+      this.log.error({ version: version.id, diagnostics: parsed.error.diagnostics.slice(0, 10) }, 'active policy does not compile; keeping the previous one');
+      return;
+    }
+    this.policySet = parsed.value;
+    this.policyLabel = label;
+    this.log.info({ policy: label }, 'policy loaded');
+  }
+
+  private async reloadMapping(): Promise<void> {
+    const compiled = compileMappingConfig(await this.stores.mapping.load(), this.settings);
+    if (!compiled.ok) {
+      this.log.error({ problems: compiled.error.problems.slice(0, 10).map(describeProblem) }, 'mapping configuration does not compile; keeping the previous one');
+      return;
+    }
+    this.compiledMapping = compiled.value;
+    this.log.info({ pools: compiled.value.pools.size, rules: compiled.value.rules.length }, 'mapping configuration loaded');
+  }
+
+  private async reloadBans(): Promise<void> {
+    this.activeBans = await this.stores.bans.listActive(this.clock());
+    this.log.info({ bans: this.activeBans.length }, 'bans loaded');
+  }
+}
