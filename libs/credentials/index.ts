@@ -22,3 +22,6 @@ export type { X509Name } from './x509/name';
 export { Oid } from './x509/oids';
 // Low level, used by @gridauthz/dev-pki to build test material
 export * as Der from './asn1/der';
+// Human-facing report (gridauthz cred inspect)
+export { inspectCredential, renderInspectReport } from './inspect';
+export type { DnForms, InspectedCertificate, InspectReport } from './inspect';
