@@ -257,7 +257,11 @@ async function loadSnapshot(opts: IgtfTrustStoreOptions, generation: number): Pr
   crls.sort((a, b) => a.file.localeCompare(b.file));
   if (cas.length === 0) log.warn({ caDir }, 'trust directory holds no CA certificates');
   const voms = await loadVomsDir(opts, brokenFiles);
-  return assembleSnapshot({ cas, crls, brokenCrlFiles, signingPolicies, namespaces, voms, generation, loadedAt: new Date(), brokenFiles });
+  const snapshot = assembleSnapshot({ cas, crls, brokenCrlFiles, signingPolicies, namespaces, voms, generation, loadedAt: new Date(), brokenFiles });
+  // §5.6: say once per load which CAs have no namespace policy at all (their subjects are then unrestricted).
+  for (const ca of snapshot.cas)
+    if (ca.signingPolicy === undefined && ca.namespaces === undefined) log.info({ ca: ca.cert.subject.dn?.toSlash(), file: ca.source }, 'CA without .signing_policy or .namespaces');
+  return snapshot;
 }
 
 async function loadVomsDir(opts: IgtfTrustStoreOptions, brokenFiles: string[]): Promise<VomsDirIndex> {

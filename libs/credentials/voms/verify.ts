@@ -34,13 +34,15 @@ export interface VomsOutcome {
   readonly window: { from: number; until: number };
 }
 
-type SignerCheck = (chain: readonly Certificate[]) => { ok: true; until: number } | { ok: false; detail: string };
+type SignerCheck = (chain: readonly Certificate[]) => { ok: true; from: number; until: number } | { ok: false; detail: string };
 
 class AcError extends Error {
   constructor(
     readonly code: CredErrorCode,
     message: string,
     readonly vo?: string,
+    /** Interval of `now` over which this rejection holds, when it depends on time. */
+    readonly holds?: { from: number; until: number },
   ) {
     super(message);
   }
@@ -85,13 +87,16 @@ export function verifyVoms(
       fqanCount += ac.value.fqans.length;
       if (fqanCount > MAX_FQANS) throw new AcError('CRED_AC_TOO_MANY', `more than ${MAX_FQANS} FQANs`, ac.value.vo);
       out.acs.push(ac.value);
-      out.window.from = Math.max(out.window.from, ac.value.notBefore.getTime() - skewMs);
-      out.window.until = Math.min(out.window.until, ac.value.notAfter.getTime() + skewMs, ac.signerUntil);
+      out.window.from = Math.max(out.window.from, ac.value.notBefore.getTime() - skewMs, ac.signerWindow.from);
+      out.window.until = Math.min(out.window.until, ac.value.notAfter.getTime() + skewMs, ac.signerWindow.until);
     } catch (e) {
       const err = e instanceof AcError ? e : new AcError('CRED_AC_MALFORMED', (e as Error).message);
       out.rejected.push({ index, code: err.code, detail: err.message, ...(err.vo !== undefined ? { vo: err.vo } : {}) });
-      // A rejection that time alone can undo must not be cached past that time.
-      if (err.code === 'CRED_AC_NOT_YET_VALID' || err.code === 'CRED_AC_SIGNER_UNTRUSTED') out.window.until = Math.min(out.window.until, now + 60_000);
+      // A rejection that time alone can undo must not be cached outside the time it holds.
+      if (err.holds) {
+        out.window.from = Math.max(out.window.from, err.holds.from);
+        out.window.until = Math.min(out.window.until, err.holds.until);
+      }
     }
   }
   return out;
@@ -167,7 +172,7 @@ function verifyAc(
   opts: VomsOptions & { now: Date },
   skewMs: number,
   checkSigner: SignerCheck,
-): { value: VomsAc; signerUntil: number } {
+): { value: VomsAc; signerWindow: { from: number; until: number } } {
   // 1. Structure.
   let d: Decoded;
   try {
@@ -196,13 +201,17 @@ function verifyAc(
   const holderEncoding = checkHolder(d.holder, eec, vo);
   // 6. Time, ±skew (C VOMS rule, §6.6).
   const now = opts.now.getTime();
-  if (now < d.notBefore.getTime() - skewMs) throw new AcError('CRED_AC_NOT_YET_VALID', `AC not valid before ${d.notBefore.toISOString()}`, vo);
-  if (now >= d.notAfter.getTime() + skewMs) throw new AcError('CRED_AC_EXPIRED', `AC expired at ${d.notAfter.toISOString()}`, vo);
+  if (now < d.notBefore.getTime() - skewMs)
+    throw new AcError('CRED_AC_NOT_YET_VALID', `AC not valid before ${d.notBefore.toISOString()}`, vo, { from: -Infinity, until: d.notBefore.getTime() - skewMs });
+  if (now >= d.notAfter.getTime() + skewMs)
+    throw new AcError('CRED_AC_EXPIRED', `AC expired at ${d.notAfter.toISOString()}`, vo, { from: d.notAfter.getTime() + skewMs, until: Infinity });
   // 7–9. Signer from the vomsdir, its chain, the signature.
   const signerChain = findSigner(d, vo, host, snapshot, ext(Oid.vomsCertSeq));
   const signer = signerChain[0] as Certificate;
   const chainCheck = checkSigner(signerChain);
-  if (!chainCheck.ok) throw new AcError('CRED_AC_SIGNER_UNTRUSTED', `VOMS signer ${nameText(signer.subject)}: ${chainCheck.detail}`, vo);
+  // The signer may become valid (or its CRL fresh) later: hold this rejection for one minute only.
+  if (!chainCheck.ok)
+    throw new AcError('CRED_AC_SIGNER_UNTRUSTED', `VOMS signer ${nameText(signer.subject)}: ${chainCheck.detail}`, vo, { from: now, until: now + 60_000 });
   if (!verifySignature(d.acinfo.der, d.algorithm, d.signature, signer.spki))
     throw new AcError('CRED_AC_SIGNATURE_INVALID', `AC signature does not verify with the key of ${nameText(signer.subject)}`, vo);
   // 10. Issuer binding: issuer name and authority key identifier name the signer.
@@ -233,7 +242,7 @@ function verifyAc(
       attributes,
       targets,
     },
-    signerUntil: chainCheck.until,
+    signerWindow: { from: chainCheck.from, until: chainCheck.until },
   };
 }
 
