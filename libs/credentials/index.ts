@@ -7,6 +7,8 @@ export type { ChainEntry, ProxyInfo, RejectedAc, ValidatedCredential, VomsAc, Vo
 export type { ProxyFormat, ProxyPolicy } from './chain/proxy-info';
 export type { VomsOptions } from './voms/verify';
 export { parsePemChain, MAX_PEM_CHAIN_BYTES } from './chain/pem';
+export { peerCertificateChain } from './chain/peer';
+export type { PeerCertificateLike } from './chain/peer';
 export { coarseCode, credFail } from './errors';
 export type { CredErrorCode, CredFailure, CredResult } from './errors';
 // Trust material
