@@ -194,12 +194,15 @@ describe('IgtfTrustStore', () => {
       expect(await store.reloadIfChanged()).toBe(false);
       expect(store.generation).toBe(1);
       const before = store.current();
+      const seen: number[] = [];
+      store.onChange((snapshot) => seen.push(snapshot.generation));
       // fetch-crl style: write a temporary file, then rename over the CRL.
       const tmp = join(dirs.caDir, 'crl.tmp');
       writeFileSync(tmp, crlPem({ revoked: [0x1004n, 0x1007n] }));
       renameSync(tmp, join(dirs.caDir, `${m.ca.hash}.r0`));
       expect(await store.reloadIfChanged()).toBe(true);
       expect(store.generation).toBe(2);
+      expect(seen).toEqual([2]);
       expect(code(validateChain(chain('alice'), store, { now }))).toBe('CRED_CERT_REVOKED');
       expect(code(validateChain(chain('alice'), before, { now }))).toBe('valid');
     });

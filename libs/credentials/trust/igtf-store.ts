@@ -50,6 +50,7 @@ export class IgtfTrustStore implements TrustStore {
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(snapshot: TrustSnapshot) => void>();
 
   private constructor(
     private readonly opts: IgtfTrustStoreOptions,
@@ -101,12 +102,25 @@ export class IgtfTrustStore implements TrustStore {
       const next = await loadSnapshot(this.opts, this.snapshot.generation + 1);
       this.snapshot = next;
       this.stamp = stamp;
+      for (const listener of this.listeners) {
+        try {
+          listener(next);
+        } catch (e) {
+          this.opts.log.error({ err: (e as Error).message }, 'trust store change listener failed');
+        }
+      }
       this.opts.log.info({ generation: next.generation, cas: next.cas.length, crls: next.stats().crlCount }, 'trust store reloaded');
       return true;
     } catch (e) {
       this.opts.log.error({ err: (e as Error).message, caDir: this.opts.caDir }, 'trust store reload failed; keeping the previous snapshot');
       return false;
     }
+  }
+
+  /** Calls `listener` after each reload that swapped in a new snapshot (e.g. to refresh the TLS `ca` list). */
+  onChange(listener: (snapshot: TrustSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   /** Starts fs.watch on both directories (and VO subdirectories) plus interval polling, which also covers NFS. */
@@ -133,7 +147,7 @@ export class IgtfTrustStore implements TrustStore {
     if (!this.timer) return; // closed meanwhile
     for (const dir of dirs) {
       try {
-        const w = fsWatch(dir, { persistent: false }, () => this.onChange());
+        const w = fsWatch(dir, { persistent: false }, () => this.onFsEvent());
         w.on('error', (err) => this.opts.log.warn({ dir, err: err.message }, 'fs.watch failed; relying on polling'));
         this.watchers.push(w);
       } catch (e) {
@@ -143,7 +157,7 @@ export class IgtfTrustStore implements TrustStore {
   }
 
   // fetch-crl writes a temporary file and renames it: coalesce the burst of events into one re-scan.
-  private onChange(): void {
+  private onFsEvent(): void {
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = undefined;

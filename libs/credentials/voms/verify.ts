@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Dn } from '@gridauthz/domain';
-import { bitString, children, DerError, expectTag, integerBytes, oidOf, readDer, sequence, Tag, timeOf } from '../asn1/der';
+import { bitString, children, DerError, expectTag, integerBytes, oidOf, readDer, sequence, smallInteger, Tag, timeOf } from '../asn1/der';
 import type { DerNode } from '../asn1/der';
 import type { CredErrorCode } from '../errors';
 import type { TrustSnapshot } from '../trust/snapshot';
@@ -123,7 +123,7 @@ function decode(node: DerNode): Decoded {
   const signature = bitString(sigNode, 'signatureValue').bytes;
   const f = sequence(acinfo, 'acinfo');
   let i = 0;
-  if (integerBytes(f[i++], 'version').readUIntBE(0, 1) !== 1) throw new DerError('AC version is not v2 (1)');
+  if (smallInteger(f[i++], 'version') !== 1) throw new DerError('AC version is not v2 (1)');
   const holder = expectTag(f[i++], Tag.SEQUENCE, 'holder');
   const issuerNode = f[i++];
   let issuerGeneralNames: DerNode[];
