@@ -53,8 +53,10 @@ interface Issued {
 }
 
 /**
- * Writes a complete development PKI under `opts.dir` (layout in README.md) and returns its manifest.
- * Everything is built at the ASN.1 level and signed with node:crypto, so it runs in well under two seconds.
+ * Writes a complete development PKI under `opts.dir` and returns its manifest. Replaces what it owns there
+ * (certificates/, users/, proxies/, untrusted/, voms/, vomsdir/, private/, hostcert.pem, hostkey.pem,
+ * manifest.json) and nothing else. Everything is built at the ASN.1 level and signed with node:crypto; RSA
+ * keys from an earlier run in the same directory are reused, which makes a rerun take a few hundred ms.
  */
 export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifest> {
   const now = opts.now ?? new Date();

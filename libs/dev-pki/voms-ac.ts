@@ -76,9 +76,8 @@ export function attributeCertificate(spec: AcSpec): Buffer {
     ext(Oid.noRevAvail, false, der.null()),
     ext(Oid.authorityKeyIdentifier, false, der.seq(der.ctxPrim(0, t.akiKeyId ?? spec.signer.keyId))),
     ...targets,
-    ...(t.extraExtensions ?? []),
   ].filter((e) => !omit.has(Der.oidOf(Der.children(Der.readDer(e))[0])));
-  const extensions = der.seq(...all);
+  const extensions = der.seq(...all, ...(t.extraExtensions ?? []));
   const time = t.utcValidity ? der.utcTime : der.generalizedTime;
   const acinfo = der.seq(
     der.int(t.version ?? 1),

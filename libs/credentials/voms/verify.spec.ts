@@ -86,6 +86,16 @@ describe('VOMS AC verification (credentials.md §6.4)', () => {
     expect(rejected([ac(typeof spec === 'function' ? spec() : (spec as Partial<AcSpec>))])).toEqual([expected]);
   });
 
+  it('checks the issuer+serial form of the AC authorityKeyIdentifier against the signer (§6.4 step 10)', () => {
+    const akiOf = (issuerDer: Buffer, serial: bigint): Buffer =>
+      PkiBuilder.ext(Oid.authorityKeyIdentifier, false, der.seq(der.ctx(1, der.ctx(4, issuerDer)), der.ctxPrim(2, Der.readDer(der.int(serial)).content)));
+    const caName = issuerNameOf(voms);
+    const good = ac({ tweak: { omitExtensions: [Oid.authorityKeyIdentifier], extraExtensions: [akiOf(caName, serialOf(voms))] } });
+    expect(rejected([good])).toEqual([]);
+    const wrong = ac({ tweak: { omitExtensions: [Oid.authorityKeyIdentifier], extraExtensions: [akiOf(caName, 0x4242n)] } });
+    expect(rejected([wrong])).toEqual(['CRED_AC_ISSUER_MISMATCH']);
+  });
+
   it('accepts targets naming an accepted host, by default this host (§6.7)', () => {
     expect(rejected([ac({ tweak: { targets: ['ce.example.org', hostname()] } })])).toEqual([]);
     expect(rejected([ac({ tweak: { targets: ['CE.example.org'] } })], { voms: { acceptedTargets: ['ce.example.org'] } })).toEqual([]);

@@ -302,16 +302,28 @@ function findSigner(d: Decoded, vo: string, host: string, snapshot: TrustSnapsho
 }
 
 function checkAki(aki: Extension, signer: Certificate, vo: string): void {
-  let keyId: Buffer | undefined;
+  let fields: DerNode[];
   try {
-    keyId = sequence(readDer(aki.value), 'authorityKeyIdentifier').find((n) => n.tag === 0x80)?.content;
+    fields = sequence(readDer(aki.value), 'authorityKeyIdentifier');
   } catch (e) {
     throw new AcError('CRED_AC_MALFORMED', `authorityKeyIdentifier: ${(e as Error).message}`, vo);
   }
-  if (keyId === undefined) return; // issuer+serial form only: the issuer name check above already binds it
-  const expected = signer.subjectKeyId ?? createHash('sha1').update(signer.publicKeyBits).digest();
-  if (!keyId.equals(expected) && !keyId.equals(createHash('sha1').update(signer.publicKeyBits).digest()))
-    throw new AcError('CRED_AC_ISSUER_MISMATCH', 'AC authorityKeyIdentifier does not name the signer key', vo);
+  const keyId = fields.find((n) => n.tag === 0x80)?.content;
+  if (keyId !== undefined) {
+    const bitsHash = createHash('sha1').update(signer.publicKeyBits).digest();
+    // Java compares with the signer's SKI, C with SHA-1 of its key bits; both agree in practice (§6.4 step 10).
+    if (!keyId.equals(signer.subjectKeyId ?? bitsHash) && !keyId.equals(bitsHash))
+      throw new AcError('CRED_AC_ISSUER_MISMATCH', 'AC authorityKeyIdentifier does not name the signer key', vo);
+    return;
+  }
+  // issuer + serial form: they must name the signer certificate.
+  const issuerNames = fields.find((n) => n.tag === 0xa1);
+  const serial = fields.find((n) => n.tag === 0x82)?.content;
+  const dirName = issuerNames ? children(issuerNames).find((g) => g.tag === 0xa4) : undefined;
+  const named = dirName ? parseName(expectTag(children(dirName)[0], Tag.SEQUENCE, 'AKI issuer')) : undefined;
+  const serialMatches = serial !== undefined && Buffer.from(serial[0] === 0 && serial.length > 1 ? serial.subarray(1) : serial).equals(signer.serial);
+  if (!named || !named.canonical.equals(signer.issuer.canonical) || !serialMatches)
+    throw new AcError('CRED_AC_ISSUER_MISMATCH', 'AC authorityKeyIdentifier issuer/serial does not name the signer certificate', vo);
 }
 
 /** VOMS' targetInformation (each target wrapped in an extra SEQUENCE), plus the plain RFC 3281 form. */
