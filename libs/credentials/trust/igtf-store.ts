@@ -32,6 +32,8 @@ export interface IgtfTrustStoreOptions {
   log: LogSink;
   /** Re-scan interval for the polling fallback; fs.watch events trigger earlier re-scans. Default 60 s. */
   pollIntervalMs?: number;
+  /** Warn (once per CRL) when a CRL's nextUpdate is closer than this. Default 12 h (fetch-crl runs every 6 h). */
+  crlWarningMarginMs?: number;
 }
 
 const CA_FILE = /^[0-9a-f]{8}\.[0-9]+$/;
@@ -51,6 +53,7 @@ export class IgtfTrustStore implements TrustStore {
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(snapshot: TrustSnapshot) => void>();
+  private readonly warnedCrls = new Set<string>();
 
   private constructor(
     private readonly opts: IgtfTrustStoreOptions,
@@ -65,7 +68,18 @@ export class IgtfTrustStore implements TrustStore {
   static async open(opts: IgtfTrustStoreOptions): Promise<IgtfTrustStore> {
     const stamp = await directoryStamp(opts.caDir, opts.vomsDir);
     const snapshot = await loadSnapshot(opts, 1);
-    return new IgtfTrustStore(opts, snapshot, stamp);
+    const store = new IgtfTrustStore(opts, snapshot, stamp);
+    store.warnStaleCrls(new Date());
+    return store;
+  }
+
+  /** Logs each CRL close to (or past) its nextUpdate once; runs at open and on every poll. */
+  warnStaleCrls(now: Date): void {
+    for (const stale of this.snapshot.staleCrls(now, this.opts.crlWarningMarginMs ?? 12 * 3600_000)) {
+      if (this.warnedCrls.has(stale.fingerprint)) continue;
+      this.warnedCrls.add(stale.fingerprint);
+      this.opts.log.warn({ ca: stale.ca, nextUpdate: stale.nextUpdate.toISOString() }, 'CRL close to or past nextUpdate: is fetch-crl running?');
+    }
   }
 
   get generation(): number {
@@ -127,7 +141,7 @@ export class IgtfTrustStore implements TrustStore {
   watch(): void {
     if (this.timer) return;
     const poll = this.opts.pollIntervalMs ?? 60_000;
-    this.timer = setInterval(() => void this.reloadIfChanged(), poll);
+    this.timer = setInterval(() => void this.reloadIfChanged().then(() => this.warnStaleCrls(new Date())), poll);
     this.timer.unref();
     void this.rewatch();
   }
