@@ -95,6 +95,7 @@ describe.runIf(vomsProxyFakeAvailable())('interop with voms-proxy-fake and opens
     // §5.6: OpenSSL does not read namespace policies.
     expect(disagreements.sort()).toEqual(
       [
+        'dev:alice-draft: openssl error 34 / gridauthz valid',
         'dev:alice-legacy: openssl error 79 / gridauthz valid',
         'dev:alice-legacy-limited: openssl error 79 / gridauthz valid',
         'dev:outsider: openssl OK / gridauthz CRED_NAMESPACE_NOT_PERMITTED',
