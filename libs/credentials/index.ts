@@ -7,6 +7,8 @@ export type { ChainEntry, ProxyInfo, RejectedAc, ValidatedCredential, VomsAc, Vo
 export type { ProxyFormat, ProxyPolicy } from './chain/proxy-info';
 export type { VomsOptions } from './voms/verify';
 export { parsePemChain, MAX_PEM_CHAIN_BYTES } from './chain/pem';
+export { peerCertificateChain } from './chain/peer';
+export type { PeerCertificateLike } from './chain/peer';
 export { coarseCode, credFail } from './errors';
 export type { CredErrorCode, CredFailure, CredResult } from './errors';
 // Trust material
@@ -22,3 +24,6 @@ export type { X509Name } from './x509/name';
 export { Oid } from './x509/oids';
 // Low level, used by @gridauthz/dev-pki to build test material
 export * as Der from './asn1/der';
+// Human-facing report (gridauthz cred inspect)
+export { inspectCredential, renderInspectReport } from './inspect';
+export type { DnForms, InspectedCertificate, InspectReport } from './inspect';

@@ -101,6 +101,11 @@ export function proxyCertInfo(policyOid: string, pathLen?: number): Buffer {
   return ext(Oid.proxyCertInfo, true, der.seq(...(pathLen !== undefined ? [der.int(pathLen)] : []), policy));
 }
 
+/** Draft (GT3) proxy extension 1.3.6.1.4.1.3536.1.222: policy first, path length as [1] EXPLICIT (§3.2). */
+export function proxyCertInfoDraft(policyOid: string, pathLen?: number): Buffer {
+  return ext(Oid.proxyCertInfoDraft, true, der.seq(der.seq(der.oid(policyOid)), ...(pathLen !== undefined ? [der.ctx(1, der.int(pathLen))] : [])));
+}
+
 export interface CertificateSpec {
   readonly serial: bigint | number;
   readonly issuer: Signer;

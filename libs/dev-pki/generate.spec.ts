@@ -121,13 +121,14 @@ describe('generateDevPki', () => {
     }
   });
 
-  // openssl verify -allow_proxy_certs -crl_check_all; legacy proxies are not proxies to OpenSSL (§3.7: error 32/79).
+  // openssl verify -allow_proxy_certs -crl_check_all; legacy and draft proxies are not proxies to OpenSSL (§3.7).
   const opensslExpectations: Record<string, string> = {
     alice: 'OK',
     'alice-proxy2': 'OK',
     'alice-limited': 'OK',
     'alice-legacy': 'error 79 at 1 depth lookup: invalid CA certificate',
     'alice-legacy-limited': 'error 79 at 1 depth lookup: invalid CA certificate',
+    'alice-draft': 'error 34 at 0 depth lookup: unhandled critical extension',
     'alice-expired': 'error 10 at 0 depth lookup: certificate has expired',
     bob: 'OK',
     pilot: 'OK',

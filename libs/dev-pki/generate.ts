@@ -16,6 +16,7 @@ import {
   pem,
   privateKeyPem,
   proxyCertInfo,
+  proxyCertInfoDraft,
   rsaKey,
   subjectAltName,
   subjectKeyId,
@@ -53,8 +54,10 @@ interface Issued {
 }
 
 /**
- * Writes a complete development PKI under `opts.dir` (layout in README.md) and returns its manifest.
- * Everything is built at the ASN.1 level and signed with node:crypto, so it runs in well under two seconds.
+ * Writes a complete development PKI under `opts.dir` and returns its manifest. Replaces what it owns there
+ * (certificates/, users/, proxies/, untrusted/, voms/, vomsdir/, private/, hostcert.pem, hostkey.pem,
+ * manifest.json) and nothing else. Everything is built at the ASN.1 level and signed with node:crypto; RSA
+ * keys from an earlier run in the same directory are reused, which makes a rerun take a few hundred ms.
  */
 export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifest> {
   const now = opts.now ?? new Date();
@@ -256,7 +259,7 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
     depth: number;
     limited: boolean;
     policy: 'inheritAll' | 'limited';
-    format: 'rfc3820' | 'legacy';
+    format: 'rfc3820' | 'draft' | 'legacy';
     userName: string;
   }
   const eecLink = (name: string): ProxyLink => ({
@@ -270,7 +273,7 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
     userName: name,
   });
   interface ProxyOpts {
-    format?: 'rfc3820' | 'legacy';
+    format?: 'rfc3820' | 'draft' | 'legacy';
     limited?: boolean;
     window?: [Date, Date];
     pathLen?: number;
@@ -291,6 +294,7 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
     const extensions = [
       keyUsage([KU.digitalSignature, KU.keyEncipherment, KU.dataEncipherment]),
       ...(format === 'rfc3820' ? [proxyCertInfo(limited ? Oid.pplLimited : Oid.pplInheritAll, o.pathLen)] : []),
+      ...(format === 'draft' ? [proxyCertInfoDraft(limited ? Oid.pplLimited : Oid.pplInheritAll, o.pathLen)] : []),
       ...(o.acs && o.acs.length > 0 ? [acSeqExtension(o.acs)] : []),
     ];
     const certDer = certificate({
@@ -394,6 +398,7 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
   writeProxy('alice-limited', await makeProxy(alice, { limited: true }), 'valid', 'RFC 3820 limited proxy');
   writeProxy('alice-legacy', await makeProxy(alice, { format: 'legacy' }), 'valid', 'legacy Globus proxy (CN=proxy)');
   writeProxy('alice-legacy-limited', await makeProxy(alice, { format: 'legacy', limited: true }), 'valid', 'legacy limited proxy (CN=limited proxy)');
+  writeProxy('alice-draft', await makeProxy(alice, { format: 'draft', pathLen: 2 }), 'valid', 'draft (GT3) proxy, pathLen 2');
   writeProxy('alice-expired', await makeProxy(alice, { window: [at(-2 * DAY), at(-DAY)] }), 'CRED_PROXY_EXPIRED', 'proxy expired a day before now');
   writeProxy('bob', await makeProxy(eecLink('bob')), 'valid', 'plain proxy of bob');
   writeProxy('pilot', await makeProxy(eecLink('pilot')), 'valid', 'plain proxy of the pilot owner');

@@ -4,4 +4,4 @@ export type { DevPkiAc, DevPkiCa, DevPkiEntity, DevPkiManifest, DevPkiProxy, Dev
 /** Low-level certificate/CRL/AC builders, for tests that need hand-made (often deliberately broken) material. */
 export * as PkiBuilder from './builder';
 export { acSeqExtension, attributeCertificate } from './voms-ac';
-export type { AcSpec } from './voms-ac';
+export type { AcSpec, AcTweak } from './voms-ac';

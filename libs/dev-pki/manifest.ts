@@ -61,7 +61,7 @@ export interface DevPkiProxy {
   /** The end-entity (user) DN the chain identifies. */
   readonly identity: string;
   readonly user: string;
-  readonly format: 'rfc3820' | 'legacy';
+  readonly format: 'rfc3820' | 'draft' | 'legacy';
   readonly policy: 'inheritAll' | 'limited';
   readonly limited: boolean;
   /** Proxies in the chain, leaf included. */

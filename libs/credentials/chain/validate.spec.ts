@@ -80,6 +80,10 @@ describe('validateChain on the dev-pki fixtures', () => {
     expect(limited.limited).toBe(true);
   });
 
+  it('accepts the draft (GT3) proxy with its [1] path length (§3.1, §3.2)', () => {
+    expect(value('alice-draft').proxies[0]).toMatchObject({ format: 'draft', policy: 'inheritAll', pathLen: 2 });
+  });
+
   it('flags RFC 3820 limited proxies and applies proxy.limited deny/require (§3.5)', () => {
     expect(value('alice-limited').limited).toBe(true);
     const deny = validate('alice-limited', { proxy: { limited: 'deny' } });

@@ -446,7 +446,11 @@ function checkNamespace(path: readonly Node[], k: number, snapshot: TrustSnapsho
  * Validates a VOMS server's certificate chain (signer first) with the EEC/CA rules (§6.4 step 8): the same
  * path building, time, CRL and namespace checks as for users, without the proxy and VOMS steps.
  */
-function validateSignerChain(chain: readonly Certificate[], snapshot: TrustSnapshot, options: ValidationOptions): { ok: true; until: number } | { ok: false; detail: string } {
+function validateSignerChain(
+  chain: readonly Certificate[],
+  snapshot: TrustSnapshot,
+  options: ValidationOptions,
+): { ok: true; from: number; until: number } | { ok: false; detail: string } {
   const r = run(
     chain.map((c) => c.der),
     snapshot,
@@ -454,5 +458,5 @@ function validateSignerChain(chain: readonly Certificate[], snapshot: TrustSnaps
   );
   if (!r.result.ok) return { ok: false, detail: `${r.result.error.code}: ${r.result.error.detail}` };
   if (r.result.value.proxies.length > 0) return { ok: false, detail: 'VOMS signer is a proxy certificate' };
-  return { ok: true, until: r.window.until };
+  return { ok: true, from: r.window.from, until: r.window.until };
 }

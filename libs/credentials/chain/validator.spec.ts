@@ -54,6 +54,15 @@ describe('CredentialValidator', () => {
     expect(validator.stats().hits).toBe(0);
   });
 
+  it('does not reuse an "AC expired" result for an earlier `now` at which the AC is valid', () => {
+    const validator = new CredentialValidator(store);
+    const acEnd = Date.parse(m.proxies['alice-voms']?.acs[0]?.notAfter ?? '') + 300_000;
+    const late = validator.validate(chain('alice-voms'), new Date(acEnd + 1000));
+    expect(late.ok && late.value.voms.rejected.map((r) => r.code)).toEqual(['CRED_AC_EXPIRED']);
+    const early = validator.validate(chain('alice-voms'), now);
+    expect(early.ok && early.value.fqans).toHaveLength(2);
+  });
+
   it('does not serve a result for a `now` before the window it was computed for', () => {
     const validator = new CredentialValidator(store);
     expect(validator.validate(chain('alice'), now).ok).toBe(true);

@@ -121,6 +121,19 @@ describe('IgtfTrustStore', () => {
       expect(await withCrl(crlPem({ thisUpdate: -2 * 86_400_000, nextUpdate: -60_000 }), 'ignore')).toBe('valid');
     });
 
+    it('warns once about a CRL close to nextUpdate (fetch-crl stuck)', async () => {
+      const dirs = copy();
+      writeFileSync(join(dirs.caDir, `${m.ca.hash}.r0`), crlPem({ nextUpdate: 3600_000 }));
+      const log = recorder();
+      const store = await IgtfTrustStore.open({ ...dirs, log });
+      store.warnStaleCrls(new Date());
+      const warnings = log.lines.filter((l) => l.message.startsWith('CRL close to'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.fields).toMatchObject({ ca: m.ca.subject });
+      expect(store.current().staleCrls(now, 60_000)).toEqual([]);
+      expect(store.stats(now).earliestCrlNextUpdate?.getTime()).toBe(Math.floor((now.getTime() + 3600_000) / 1000) * 1000);
+    });
+
     it('a CRL from the future is CRED_CRL_INVALID', async () => {
       expect(await withCrl(crlPem({ thisUpdate: 3600_000 }))).toBe('CRED_CRL_INVALID');
     });
@@ -194,12 +207,15 @@ describe('IgtfTrustStore', () => {
       expect(await store.reloadIfChanged()).toBe(false);
       expect(store.generation).toBe(1);
       const before = store.current();
+      const seen: number[] = [];
+      store.onChange((snapshot) => seen.push(snapshot.generation));
       // fetch-crl style: write a temporary file, then rename over the CRL.
       const tmp = join(dirs.caDir, 'crl.tmp');
       writeFileSync(tmp, crlPem({ revoked: [0x1004n, 0x1007n] }));
       renameSync(tmp, join(dirs.caDir, `${m.ca.hash}.r0`));
       expect(await store.reloadIfChanged()).toBe(true);
       expect(store.generation).toBe(2);
+      expect(seen).toEqual([2]);
       expect(code(validateChain(chain('alice'), store, { now }))).toBe('CRED_CERT_REVOKED');
       expect(code(validateChain(chain('alice'), before, { now }))).toBe('valid');
     });

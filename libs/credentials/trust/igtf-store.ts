@@ -32,6 +32,8 @@ export interface IgtfTrustStoreOptions {
   log: LogSink;
   /** Re-scan interval for the polling fallback; fs.watch events trigger earlier re-scans. Default 60 s. */
   pollIntervalMs?: number;
+  /** Warn (once per CRL) when a CRL's nextUpdate is closer than this. Default 12 h (fetch-crl runs every 6 h). */
+  crlWarningMarginMs?: number;
 }
 
 const CA_FILE = /^[0-9a-f]{8}\.[0-9]+$/;
@@ -50,6 +52,8 @@ export class IgtfTrustStore implements TrustStore {
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(snapshot: TrustSnapshot) => void>();
+  private readonly warnedCrls = new Set<string>();
 
   private constructor(
     private readonly opts: IgtfTrustStoreOptions,
@@ -64,7 +68,18 @@ export class IgtfTrustStore implements TrustStore {
   static async open(opts: IgtfTrustStoreOptions): Promise<IgtfTrustStore> {
     const stamp = await directoryStamp(opts.caDir, opts.vomsDir);
     const snapshot = await loadSnapshot(opts, 1);
-    return new IgtfTrustStore(opts, snapshot, stamp);
+    const store = new IgtfTrustStore(opts, snapshot, stamp);
+    store.warnStaleCrls(new Date());
+    return store;
+  }
+
+  /** Logs each CRL close to (or past) its nextUpdate once; runs at open and on every poll. */
+  warnStaleCrls(now: Date): void {
+    for (const stale of this.snapshot.staleCrls(now, this.opts.crlWarningMarginMs ?? 12 * 3600_000)) {
+      if (this.warnedCrls.has(stale.fingerprint)) continue;
+      this.warnedCrls.add(stale.fingerprint);
+      this.opts.log.warn({ ca: stale.ca, nextUpdate: stale.nextUpdate.toISOString() }, 'CRL close to or past nextUpdate: is fetch-crl running?');
+    }
   }
 
   get generation(): number {
@@ -101,6 +116,13 @@ export class IgtfTrustStore implements TrustStore {
       const next = await loadSnapshot(this.opts, this.snapshot.generation + 1);
       this.snapshot = next;
       this.stamp = stamp;
+      for (const listener of this.listeners) {
+        try {
+          listener(next);
+        } catch (e) {
+          this.opts.log.error({ err: (e as Error).message }, 'trust store change listener failed');
+        }
+      }
       this.opts.log.info({ generation: next.generation, cas: next.cas.length, crls: next.stats().crlCount }, 'trust store reloaded');
       return true;
     } catch (e) {
@@ -109,11 +131,17 @@ export class IgtfTrustStore implements TrustStore {
     }
   }
 
+  /** Calls `listener` after each reload that swapped in a new snapshot (e.g. to refresh the TLS `ca` list). */
+  onChange(listener: (snapshot: TrustSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   /** Starts fs.watch on both directories (and VO subdirectories) plus interval polling, which also covers NFS. */
   watch(): void {
     if (this.timer) return;
     const poll = this.opts.pollIntervalMs ?? 60_000;
-    this.timer = setInterval(() => void this.reloadIfChanged(), poll);
+    this.timer = setInterval(() => void this.reloadIfChanged().then(() => this.warnStaleCrls(new Date())), poll);
     this.timer.unref();
     void this.rewatch();
   }
@@ -133,7 +161,7 @@ export class IgtfTrustStore implements TrustStore {
     if (!this.timer) return; // closed meanwhile
     for (const dir of dirs) {
       try {
-        const w = fsWatch(dir, { persistent: false }, () => this.onChange());
+        const w = fsWatch(dir, { persistent: false }, () => this.onFsEvent());
         w.on('error', (err) => this.opts.log.warn({ dir, err: err.message }, 'fs.watch failed; relying on polling'));
         this.watchers.push(w);
       } catch (e) {
@@ -143,7 +171,7 @@ export class IgtfTrustStore implements TrustStore {
   }
 
   // fetch-crl writes a temporary file and renames it: coalesce the burst of events into one re-scan.
-  private onChange(): void {
+  private onFsEvent(): void {
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
@@ -257,7 +285,11 @@ async function loadSnapshot(opts: IgtfTrustStoreOptions, generation: number): Pr
   crls.sort((a, b) => a.file.localeCompare(b.file));
   if (cas.length === 0) log.warn({ caDir }, 'trust directory holds no CA certificates');
   const voms = await loadVomsDir(opts, brokenFiles);
-  return assembleSnapshot({ cas, crls, brokenCrlFiles, signingPolicies, namespaces, voms, generation, loadedAt: new Date(), brokenFiles });
+  const snapshot = assembleSnapshot({ cas, crls, brokenCrlFiles, signingPolicies, namespaces, voms, generation, loadedAt: new Date(), brokenFiles });
+  // §5.6: say once per load which CAs have no namespace policy at all (their subjects are then unrestricted).
+  for (const ca of snapshot.cas)
+    if (ca.signingPolicy === undefined && ca.namespaces === undefined) log.info({ ca: ca.cert.subject.dn?.toSlash(), file: ca.source }, 'CA without .signing_policy or .namespaces');
+  return snapshot;
 }
 
 async function loadVomsDir(opts: IgtfTrustStoreOptions, brokenFiles: string[]): Promise<VomsDirIndex> {

@@ -83,6 +83,19 @@ export class TrustSnapshot {
     return this.cas.map((ca) => pemEncode('CERTIFICATE', ca.cert.der));
   }
 
+  /**
+   * CRLs whose nextUpdate is less than `marginMs` away (or past): fetch-crl has not refreshed them, and
+   * users of those CAs will be refused with CRED_CRL_EXPIRED once nextUpdate passes (§5.3).
+   */
+  staleCrls(now: Date, marginMs: number): { ca: string; nextUpdate: Date; fingerprint: string }[] {
+    const out: { ca: string; nextUpdate: Date; fingerprint: string }[] = [];
+    for (const ca of this.cas)
+      for (const crl of ca.crls)
+        if (crl.nextUpdate && crl.nextUpdate.getTime() - now.getTime() < marginMs)
+          out.push({ ca: ca.cert.subject.dn?.toSlash() ?? '', nextUpdate: crl.nextUpdate, fingerprint: crl.fingerprint });
+    return out;
+  }
+
   stats(now: Date = new Date()): TrustSnapshotStats {
     const crls = this.cas.flatMap((ca) => ca.crls);
     const newest = crls.reduce<number | null>((acc, c) => (acc === null || c.thisUpdate.getTime() > acc ? c.thisUpdate.getTime() : acc), null);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Dn } from '@gridauthz/domain';
-import { bitString, children, DerError, expectTag, integerBytes, oidOf, readDer, sequence, Tag, timeOf } from '../asn1/der';
+import { bitString, children, DerError, expectTag, integerBytes, oidOf, readDer, sequence, smallInteger, Tag, timeOf } from '../asn1/der';
 import type { DerNode } from '../asn1/der';
 import type { CredErrorCode } from '../errors';
 import type { TrustSnapshot } from '../trust/snapshot';
@@ -34,13 +34,15 @@ export interface VomsOutcome {
   readonly window: { from: number; until: number };
 }
 
-type SignerCheck = (chain: readonly Certificate[]) => { ok: true; until: number } | { ok: false; detail: string };
+type SignerCheck = (chain: readonly Certificate[]) => { ok: true; from: number; until: number } | { ok: false; detail: string };
 
 class AcError extends Error {
   constructor(
     readonly code: CredErrorCode,
     message: string,
     readonly vo?: string,
+    /** Interval of `now` over which this rejection holds, when it depends on time. */
+    readonly holds?: { from: number; until: number },
   ) {
     super(message);
   }
@@ -85,13 +87,16 @@ export function verifyVoms(
       fqanCount += ac.value.fqans.length;
       if (fqanCount > MAX_FQANS) throw new AcError('CRED_AC_TOO_MANY', `more than ${MAX_FQANS} FQANs`, ac.value.vo);
       out.acs.push(ac.value);
-      out.window.from = Math.max(out.window.from, ac.value.notBefore.getTime() - skewMs);
-      out.window.until = Math.min(out.window.until, ac.value.notAfter.getTime() + skewMs, ac.signerUntil);
+      out.window.from = Math.max(out.window.from, ac.value.notBefore.getTime() - skewMs, ac.signerWindow.from);
+      out.window.until = Math.min(out.window.until, ac.value.notAfter.getTime() + skewMs, ac.signerWindow.until);
     } catch (e) {
       const err = e instanceof AcError ? e : new AcError('CRED_AC_MALFORMED', (e as Error).message);
       out.rejected.push({ index, code: err.code, detail: err.message, ...(err.vo !== undefined ? { vo: err.vo } : {}) });
-      // A rejection that time alone can undo must not be cached past that time.
-      if (err.code === 'CRED_AC_NOT_YET_VALID' || err.code === 'CRED_AC_SIGNER_UNTRUSTED') out.window.until = Math.min(out.window.until, now + 60_000);
+      // A rejection that time alone can undo must not be cached outside the time it holds.
+      if (err.holds) {
+        out.window.from = Math.max(out.window.from, err.holds.from);
+        out.window.until = Math.min(out.window.until, err.holds.until);
+      }
     }
   }
   return out;
@@ -118,7 +123,7 @@ function decode(node: DerNode): Decoded {
   const signature = bitString(sigNode, 'signatureValue').bytes;
   const f = sequence(acinfo, 'acinfo');
   let i = 0;
-  if (integerBytes(f[i++], 'version').readUIntBE(0, 1) !== 1) throw new DerError('AC version is not v2 (1)');
+  if (smallInteger(f[i++], 'version') !== 1) throw new DerError('AC version is not v2 (1)');
   const holder = expectTag(f[i++], Tag.SEQUENCE, 'holder');
   const issuerNode = f[i++];
   let issuerGeneralNames: DerNode[];
@@ -167,7 +172,7 @@ function verifyAc(
   opts: VomsOptions & { now: Date },
   skewMs: number,
   checkSigner: SignerCheck,
-): { value: VomsAc; signerUntil: number } {
+): { value: VomsAc; signerWindow: { from: number; until: number } } {
   // 1. Structure.
   let d: Decoded;
   try {
@@ -196,13 +201,17 @@ function verifyAc(
   const holderEncoding = checkHolder(d.holder, eec, vo);
   // 6. Time, ±skew (C VOMS rule, §6.6).
   const now = opts.now.getTime();
-  if (now < d.notBefore.getTime() - skewMs) throw new AcError('CRED_AC_NOT_YET_VALID', `AC not valid before ${d.notBefore.toISOString()}`, vo);
-  if (now >= d.notAfter.getTime() + skewMs) throw new AcError('CRED_AC_EXPIRED', `AC expired at ${d.notAfter.toISOString()}`, vo);
+  if (now < d.notBefore.getTime() - skewMs)
+    throw new AcError('CRED_AC_NOT_YET_VALID', `AC not valid before ${d.notBefore.toISOString()}`, vo, { from: -Infinity, until: d.notBefore.getTime() - skewMs });
+  if (now >= d.notAfter.getTime() + skewMs)
+    throw new AcError('CRED_AC_EXPIRED', `AC expired at ${d.notAfter.toISOString()}`, vo, { from: d.notAfter.getTime() + skewMs, until: Infinity });
   // 7–9. Signer from the vomsdir, its chain, the signature.
   const signerChain = findSigner(d, vo, host, snapshot, ext(Oid.vomsCertSeq));
   const signer = signerChain[0] as Certificate;
   const chainCheck = checkSigner(signerChain);
-  if (!chainCheck.ok) throw new AcError('CRED_AC_SIGNER_UNTRUSTED', `VOMS signer ${nameText(signer.subject)}: ${chainCheck.detail}`, vo);
+  // The signer may become valid (or its CRL fresh) later: hold this rejection for one minute only.
+  if (!chainCheck.ok)
+    throw new AcError('CRED_AC_SIGNER_UNTRUSTED', `VOMS signer ${nameText(signer.subject)}: ${chainCheck.detail}`, vo, { from: now, until: now + 60_000 });
   if (!verifySignature(d.acinfo.der, d.algorithm, d.signature, signer.spki))
     throw new AcError('CRED_AC_SIGNATURE_INVALID', `AC signature does not verify with the key of ${nameText(signer.subject)}`, vo);
   // 10. Issuer binding: issuer name and authority key identifier name the signer.
@@ -233,7 +242,7 @@ function verifyAc(
       attributes,
       targets,
     },
-    signerUntil: chainCheck.until,
+    signerWindow: { from: chainCheck.from, until: chainCheck.until },
   };
 }
 
@@ -293,16 +302,28 @@ function findSigner(d: Decoded, vo: string, host: string, snapshot: TrustSnapsho
 }
 
 function checkAki(aki: Extension, signer: Certificate, vo: string): void {
-  let keyId: Buffer | undefined;
+  let fields: DerNode[];
   try {
-    keyId = sequence(readDer(aki.value), 'authorityKeyIdentifier').find((n) => n.tag === 0x80)?.content;
+    fields = sequence(readDer(aki.value), 'authorityKeyIdentifier');
   } catch (e) {
     throw new AcError('CRED_AC_MALFORMED', `authorityKeyIdentifier: ${(e as Error).message}`, vo);
   }
-  if (keyId === undefined) return; // issuer+serial form only: the issuer name check above already binds it
-  const expected = signer.subjectKeyId ?? createHash('sha1').update(signer.publicKeyBits).digest();
-  if (!keyId.equals(expected) && !keyId.equals(createHash('sha1').update(signer.publicKeyBits).digest()))
-    throw new AcError('CRED_AC_ISSUER_MISMATCH', 'AC authorityKeyIdentifier does not name the signer key', vo);
+  const keyId = fields.find((n) => n.tag === 0x80)?.content;
+  if (keyId !== undefined) {
+    const bitsHash = createHash('sha1').update(signer.publicKeyBits).digest();
+    // Java compares with the signer's SKI, C with SHA-1 of its key bits; both agree in practice (§6.4 step 10).
+    if (!keyId.equals(signer.subjectKeyId ?? bitsHash) && !keyId.equals(bitsHash))
+      throw new AcError('CRED_AC_ISSUER_MISMATCH', 'AC authorityKeyIdentifier does not name the signer key', vo);
+    return;
+  }
+  // issuer + serial form: they must name the signer certificate.
+  const issuerNames = fields.find((n) => n.tag === 0xa1);
+  const serial = fields.find((n) => n.tag === 0x82)?.content;
+  const dirName = issuerNames ? children(issuerNames).find((g) => g.tag === 0xa4) : undefined;
+  const named = dirName ? parseName(expectTag(children(dirName)[0], Tag.SEQUENCE, 'AKI issuer')) : undefined;
+  const serialMatches = serial !== undefined && Buffer.from(serial[0] === 0 && serial.length > 1 ? serial.subarray(1) : serial).equals(signer.serial);
+  if (!named || !named.canonical.equals(signer.issuer.canonical) || !serialMatches)
+    throw new AcError('CRED_AC_ISSUER_MISMATCH', 'AC authorityKeyIdentifier issuer/serial does not name the signer certificate', vo);
 }
 
 /** VOMS' targetInformation (each target wrapped in an extra SEQUENCE), plus the plain RFC 3281 form. */
