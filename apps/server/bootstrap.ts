@@ -8,17 +8,24 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { Database } from '@gridauthz/persistence';
+import { encodeSoapFault } from '@gridauthz/protocols';
 import { MIGRATIONS } from '../../migrations';
 import type { Config } from './config';
 import { PinoNestLogger } from './http/nest-logger';
 import { ManagementModule } from './management/management.module';
 import type { ReadinessCheck } from './management/readiness';
 import { PdpModule } from './pdp/pdp.module';
+import type { SubjectVerifier } from '@gridauthz/decision';
+import type { MappingConfig } from '@gridauthz/mapping';
+import { AuthorizationService } from './pdp/authorization-service';
+import { type SiteRuntime, startSite } from './site/site-runtime';
 import type { CallerAuthenticator, Clock } from './tls/caller-authenticator';
 
 /** The trust material the listeners need, built by the caller (see trust.ts). */
 export interface TrustBinding {
   readonly authenticator: CallerAuthenticator;
+  /** Validates subject chains sent inside queries (glexec's payload proxy), VOMS attributes included. */
+  readonly subjectVerifier: SubjectVerifier;
   /** CA certificates (PEM) offered to clients in the TLS CertificateRequest. */
   caPems(): string[];
   readonly readiness: ReadinessCheck;
@@ -34,6 +41,8 @@ export interface StartServerOptions {
   /** Apply pending migrations once connected (development, single-node installs). */
   readonly migrate: boolean;
   readonly clock?: Clock;
+  /** Mapping configuration written when the database has none (development site, tests). */
+  readonly seedMapping?: MappingConfig;
 }
 
 export interface RunningServer {
@@ -42,6 +51,8 @@ export interface RunningServer {
   /** Resolves once the database is connected and its schema current; rejects on a fatal storage error. */
   readonly ready: Promise<void>;
   database(): Database | undefined;
+  /** The decision pipeline and site configuration, once ready. */
+  site(): SiteRuntime | undefined;
   close(): Promise<void>;
 }
 
@@ -53,6 +64,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config, log, trust } = options;
   const clock = options.clock ?? (() => new Date());
   let database: Database | undefined;
+  let site: SiteRuntime | undefined;
   let schemaCurrent = false;
   let closed = false;
 
@@ -78,8 +90,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
   });
 
+  const siteCheck = (name: 'policy' | 'mapping'): ReadinessCheck => ({
+    name,
+    async check() {
+      const check = site?.readiness.find((c) => c.name === name);
+      return check ? check.check() : { ok: false, detail: 'waiting for the database' };
+    },
+  });
+  const authorization = new AuthorizationService({
+    decider: () => site?.decider,
+    issuer: config.pdp.issuer,
+    limits: { maxBytes: config.pdp.bodyLimit },
+    primaCallers: {},
+    primaResource: config.prima.resource,
+    newId: () => `_${randomUUID()}`,
+    clock,
+  });
+
   const pdp = await NestFactory.create<NestFastifyApplication>(
-    PdpModule.register({ authenticator: trust.authenticator, clock }),
+    PdpModule.register({ authenticator: trust.authenticator, clock, authorization }),
     new FastifyAdapter({
       https: tlsOptions(),
       loggerInstance: log.child({ listener: 'pdp' }),
@@ -89,9 +118,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       bodyLimit: config.pdp.bodyLimit,
       keepAliveTimeout: 65_000,
     }),
-    { logger: new PinoNestLogger(log.child({ listener: 'pdp' })), abortOnError: false },
+    // Our own body handling: the PDP reads every body raw, whatever its content type (clients disagree).
+    { logger: new PinoNestLogger(log.child({ listener: 'pdp' })), abortOnError: false, bodyParser: false },
   );
   const fastify = pdp.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.pdp.bodyLimit }, (_request, body, done) => done(null, body));
+  // Refused before parsing: an oversized or unreadable body never reaches a codec (saml2-xacml2.md §2.1).
+  fastify.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    request.log.warn({ code: error.code, status }, 'request refused before decoding');
+    void reply
+      .status(status === 413 ? 413 : status >= 500 ? 500 : 400)
+      .header('content-type', 'text/xml; charset=UTF-8')
+      .send(encodeSoapFault(status >= 500 ? 'Server' : 'Client', status === 413 ? `request body exceeds ${config.pdp.bodyLimit} bytes` : error.message));
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -110,7 +151,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const management = await NestFactory.create<NestFastifyApplication>(
-    ManagementModule.register([databaseCheck, trust.readiness]),
+    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')]),
     new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), disableRequestLogging: true }),
     { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
   );
@@ -151,7 +192,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
     schemaCurrent = !(await database.pendingMigrations());
-    if (!schemaCurrent) log.warn('database schema has pending migrations; not ready until `gridauthz migrate` runs');
+    if (!schemaCurrent) {
+      log.warn('database schema has pending migrations; not ready until `gridauthz migrate` runs');
+      return;
+    }
+    site = await startSite({ db: database, config, log, verifier: trust.subjectVerifier, ...(options.seedMapping ? { seedMapping: options.seedMapping } : {}) });
+    if (closed) return;
     log.info('ready');
   })();
   ready.catch(() => undefined); // observed by the caller; avoid an unhandled rejection if it is not
@@ -161,10 +207,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     managementUrl,
     ready,
     database: () => database,
+    site: () => site,
     async close() {
       closed = true;
       await Promise.allSettled([pdp.close(), management.close()]);
       await ready.catch(() => undefined);
+      await site?.close();
       await database?.close();
       await trust.close();
     },

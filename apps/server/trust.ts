@@ -3,6 +3,7 @@ import { coarseCode, CredentialValidator, IgtfTrustStore } from '@gridauthz/cred
 import { ok } from '@gridauthz/domain';
 import type { TrustBinding } from './bootstrap';
 import type { Config } from './config';
+import { subjectVerifier } from './site/subject-verifier';
 import type { CallerAuthenticator } from './tls/caller-authenticator';
 
 /** How often the trust directory's generation is compared, to hand reloaded CAs to the TLS listener. */
@@ -41,6 +42,7 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
   timer.unref();
   return {
     authenticator,
+    subjectVerifier: subjectVerifier(validator),
     caPems: () => store.anchorsPem(),
     readiness: {
       name: 'trust store',

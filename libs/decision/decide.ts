@@ -13,6 +13,14 @@ interface Outcome {
   readonly account?: AuthzResult['account'];
 }
 
+/** What the transport already established about the caller, beyond its TLS identity. */
+export interface DecideOptions {
+  /** The protocol authorized this caller to assert the subject (PRIMA: a CE asking about its own resource). */
+  readonly callerVouchesForSubject?: boolean;
+  /** The protocol refused this caller for this question; the decision is Deny with this reason, recorded. */
+  readonly refuseCaller?: string;
+}
+
 export interface Decided {
   readonly result: AuthzResult;
   readonly record: DecisionRecord;
@@ -29,7 +37,7 @@ const MAPPING_DIALECTS = new Set(['authz-interop', 'grid-wn', 'grid-ce', 'emi', 
 export class Decider {
   constructor(private readonly deps: DecisionDependencies) {}
 
-  async decide(request: AuthzRequest, now: Date): Promise<Decided> {
+  async decide(request: AuthzRequest, now: Date, options: DecideOptions = {}): Promise<Decided> {
     const started = this.deps.monotonicMs();
     const id = this.deps.newId();
     const reasons: string[] = [];
@@ -82,6 +90,8 @@ export class Decider {
       const defect = request.defects[0];
       if (defect) return await indeterminate(defect.kind, `REQUEST_${defect.kind.toUpperCase().replace('-', '_')}`, `${defect.attribute}: ${defect.detail}`);
 
+      if (options.refuseCaller !== undefined) return await deny('CALLER_NOT_AUTHORIZED', options.refuseCaller);
+
       // 1. Who is the subject? Verified from its own chain when sent; asserted attributes only from trusted callers.
       const config = this.deps.configuration;
       if (request.subject.chain && request.subject.chain.length > 0) {
@@ -90,7 +100,7 @@ export class Decider {
         subject = verified.value;
         for (const dropped of subject.droppedAttributes) reasons.push(`voms-dropped:${dropped}`);
       } else if (request.subject.assertedDn) {
-        if (!config.trustsAssertionsFrom(request.caller.dn)) {
+        if (!options.callerVouchesForSubject && !config.trustsAssertionsFrom(request.caller.dn)) {
           return await indeterminate(
             'missing-attribute',
             'SUBJECT_NOT_VERIFIABLE',

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../../apps/server/config';
 import { type RunningServer, startServer } from '../../apps/server/bootstrap';
+import { devMappingConfig } from '../../apps/server/site/dev-site';
 import { openTrust } from '../../apps/server/trust';
 import { captureLog, type CapturedLog } from './log-capture';
 import { fixturePath, fixturePki } from './fixtures';
@@ -20,18 +22,26 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
   const pki = fixturePki();
   const storage = overrides.storage ?? (await createTestStorage());
   const config: Config = {
-    pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144 },
+    pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [] },
+    prima: { resource: 'http://authz-interop.org/xacml/resource/resource-type/ce' },
+    mapping: { conventions: 'argus' },
     management: { host: '127.0.0.1', port: 0 },
     tls: { certFile: fixturePath(pki.host.certFile), keyFile: fixturePath(pki.host.keyFile) },
     trust: { caDir: fixturePath(pki.caDir), vomsDir: fixturePath(pki.vomsDir) },
     database: { url: storage.url, dataDir: storage.dataDir, poolSize: 10 },
-    policy: { dir: fixturePath('policies') },
+    policy: { dir: join(__dirname, '..', '..', 'policies') },
     log: { level: 'debug', format: 'json' },
     ...overrides.config,
   };
   const log = captureLog();
   const trust = await openTrust(config, log.logger);
-  const server = await startServer({ config, log: log.logger, trust, migrate: true });
+  const server = await startServer({
+    config,
+    log: log.logger,
+    trust,
+    migrate: true,
+    seedMapping: devMappingConfig({ hostDn: pki.host.subject, pilotDn: pki.users['pilot']?.subject ?? '' }),
+  });
   await server.ready;
   return {
     server,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ensureDevPki } from '@gridauthz/dev-pki';
 import { checkServeFiles, ConfigError, type Config } from '../../server/config';
 import { startServer } from '../../server/bootstrap';
+import { devMappingConfig } from '../../server/site/dev-site';
 import { createLogger } from '../../server/logging/logger';
 import { openTrust } from '../../server/trust';
 import { CliError } from '../cli-error';
@@ -43,7 +44,7 @@ export function registerServe(program: Command): void {
         : {},
     );
     const log = createLogger(config);
-    if (flags.dev) await ensureDevPki({ dir: pkiDir });
+    const pki = flags.dev ? await ensureDevPki({ dir: pkiDir }) : undefined;
     try {
       checkServeFiles(config);
     } catch (err) {
@@ -52,7 +53,13 @@ export function registerServe(program: Command): void {
     }
 
     const trust = await openTrust(config, log);
-    const server = await startServer({ config, log, trust, migrate: Boolean(flags.dev || flags.migrate) });
+    const server = await startServer({
+      config,
+      log,
+      trust,
+      migrate: Boolean(flags.dev || flags.migrate),
+      ...(pki ? { seedMapping: devMappingConfig({ hostDn: pki.host.subject, pilotDn: pki.users['pilot']?.subject ?? pki.host.subject }) } : {}),
+    });
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;

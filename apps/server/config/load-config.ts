@@ -86,7 +86,15 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
     return isAbsolute(value) ? value : resolve(baseDir, value);
   };
   const config: Config = {
-    pdp: { host: values['pdp.host'] as string, port: values['pdp.port'] as number, bodyLimit: values['pdp.bodyLimit'] as number },
+    pdp: {
+      host: values['pdp.host'] as string,
+      port: values['pdp.port'] as number,
+      bodyLimit: values['pdp.bodyLimit'] as number,
+      issuer: values['pdp.issuer'] as string,
+      trustedAsserters: values['pdp.trustedAsserters'] as string[],
+    },
+    prima: { resource: values['prima.resource'] as string },
+    mapping: { conventions: values['mapping.conventions'] as 'argus' | 'lcmaps' },
     management: { host: values['management.host'] as string, port: values['management.port'] as number },
     tls: { certFile: pathOf('tls.certFile'), keyFile: pathOf('tls.keyFile') },
     trust: { caDir: pathOf('trust.caDir'), vomsDir: pathOf('trust.vomsDir') },
@@ -106,7 +114,7 @@ function flatten(object: Record<string, unknown>, prefix = ''): Record<string, u
   for (const [key, value] of Object.entries(object)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) Object.assign(out, flatten(value as Record<string, unknown>, path));
-    else out[path] = value;
+    else out[path] = value; // lists stay whole: pdp.trustedAsserters is one key
   }
   return out;
 }

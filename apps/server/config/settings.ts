@@ -15,6 +15,12 @@ const path = z.string().trim().min(1, 'expected a file system path');
 const positiveInt = z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
 const bytes = z.coerce.number({ error: 'expected a number of bytes' }).int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes');
 
+/** A list: a YAML sequence in the file, or `;`-separated in the environment (DNs contain commas and slashes). */
+const dnList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(';').map((x) => x.trim()).filter((x) => x !== '') : v),
+  z.array(z.string().trim().min(1), { error: 'expected a list of DNs' }),
+);
+
 export interface SettingSpec {
   readonly key: string;
   readonly env: readonly string[];
@@ -27,6 +33,10 @@ export const SETTINGS = [
   { key: 'pdp.host', env: ['GRIDAUTHZ_PDP_HOST'], schema: host, default: '0.0.0.0', description: 'Address of the PDP (mutual TLS) listener.' },
   { key: 'pdp.port', env: ['GRIDAUTHZ_PDP_PORT'], schema: port, default: 8443, description: 'Port of the PDP listener (SCAS and GUMS clients expect 8443).' },
   { key: 'pdp.bodyLimit', env: ['GRIDAUTHZ_PDP_BODY_LIMIT'], schema: bytes, default: 262144, description: 'Largest request body accepted, in bytes; larger bodies are refused before parsing.' },
+  { key: 'pdp.issuer', env: ['GRIDAUTHZ_PDP_ISSUER'], schema: z.string().trim().min(1), default: 'gridauthz', description: 'Entity id put in the saml2:Issuer of SAML2-XACML2 answers.' },
+  { key: 'pdp.trustedAsserters', env: ['GRIDAUTHZ_PDP_TRUSTED_ASSERTERS'], schema: dnList, default: [], description: 'DNs of callers (e.g. an Argus PEPd) whose asserted subject-id and FQAN attributes are believed when a query carries no certificate chain. Empty: every subject must come with its chain.' },
+  { key: 'prima.resource', env: ['GRIDAUTHZ_PRIMA_RESOURCE'], schema: z.string().trim().min(1), default: 'http://authz-interop.org/xacml/resource/resource-type/ce', description: 'Resource id under which PRIMA (GUMS SAML 1.1) questions are decided by the site policy.' },
+  { key: 'mapping.conventions', env: ['GRIDAUTHZ_MAPPING_CONVENTIONS'], schema: z.enum(['argus', 'lcmaps']), default: 'argus', description: 'Rule matching, group selection and lease-key convention: argus or lcmaps (mapping.md §2.3.2, §3.4-3.7). CEs sharing leases must agree.' },
   { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
   { key: 'management.port', env: ['GRIDAUTHZ_MANAGEMENT_PORT'], schema: port, default: 9180, description: 'Port of the management listener.' },
   { key: 'tls.certFile', env: ['GRIDAUTHZ_HOST_CERT', 'X509_USER_CERT'], schema: path, default: '/etc/grid-security/hostcert.pem', description: 'Host certificate (PEM) the PDP listener presents.' },
@@ -45,7 +55,9 @@ export type SettingKey = (typeof SETTINGS)[number]['key'];
 
 /** The validated configuration, nested as in the YAML file. */
 export interface Config {
-  readonly pdp: { readonly host: string; readonly port: number; readonly bodyLimit: number };
+  readonly pdp: { readonly host: string; readonly port: number; readonly bodyLimit: number; readonly issuer: string; readonly trustedAsserters: readonly string[] };
+  readonly prima: { readonly resource: string };
+  readonly mapping: { readonly conventions: 'argus' | 'lcmaps' };
   readonly management: { readonly host: string; readonly port: number };
   readonly tls: { readonly certFile: string; readonly keyFile: string };
   readonly trust: { readonly caDir: string; readonly vomsDir: string };

@@ -3,11 +3,14 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ProblemFilter } from '../http/problem';
 import { CALLER_AUTHENTICATOR, type CallerAuthenticator, CLOCK, type Clock } from '../tls/caller-authenticator';
 import { ClientCertificateGuard } from '../tls/client-certificate.guard';
+import { AUTHORIZATION_SERVICE, AuthorizationController } from './authorization.controller';
+import type { AuthorizationService } from './authorization-service';
 import { StatusController } from './status.controller';
 
 export interface PdpModuleOptions {
   readonly authenticator: CallerAuthenticator;
   readonly clock: Clock;
+  readonly authorization: AuthorizationService;
 }
 
 /** The mutual-TLS PDP listener: every route sits behind the client-certificate guard. */
@@ -16,10 +19,12 @@ export class PdpModule {
   static register(options: PdpModuleOptions): DynamicModule {
     return {
       module: PdpModule,
-      controllers: [StatusController],
+      // StatusController first: its GET /status must not be shadowed by the catch-all POST route.
+      controllers: [StatusController, AuthorizationController],
       providers: [
         { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
         { provide: CLOCK, useValue: options.clock },
+        { provide: AUTHORIZATION_SERVICE, useValue: options.authorization },
         { provide: APP_GUARD, useClass: ClientCertificateGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

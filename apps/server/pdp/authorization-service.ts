@@ -1,0 +1,109 @@
+import type { Decider } from '@gridauthz/decision';
+import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
+import {
+  authorizePrimaCaller,
+  decodePrimaRequest,
+  decodeXacmlQuery,
+  encodePrimaError,
+  encodePrimaResponse,
+  encodeProtocolError,
+  encodeSoapFault,
+  encodeXacmlResponse,
+  isPrimaRequest,
+  PRIMA_DEFAULT_ISSUER,
+  type PrimaCallerPolicy,
+  type XmlLimits,
+} from '@gridauthz/protocols';
+import type { AuthenticatedCaller } from '../tls/caller-authenticator';
+
+export interface AuthorizationServiceOptions {
+  /** The decision pipeline, once storage and site configuration are up; undefined until then. */
+  readonly decider: () => Decider | undefined;
+  /** Our SAML issuer (entity id) for SAML2-XACML2 answers. */
+  readonly issuer: string;
+  readonly limits: XmlLimits;
+  readonly primaCallers: PrimaCallerPolicy;
+  /** Resource id PRIMA questions are decided under (they name a host, not a resource type). */
+  readonly primaResource: string;
+  readonly newId: () => string;
+  readonly clock: () => Date;
+}
+
+export interface SoapAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * The PDP's one operation, protocol by protocol: decode the body (PRIMA or SAML2-XACML2, told apart by
+ * content so any path works), add the TLS caller, decide, encode in the caller's dialect. Malformed input is a
+ * SOAP fault (HTTP 500); every decision, whatever it is, is HTTP 200.
+ */
+export class AuthorizationService {
+  constructor(private readonly options: AuthorizationServiceOptions) {}
+
+  async answer(body: Buffer, caller: AuthenticatedCaller, log: LogSink): Promise<SoapAnswer> {
+    const decider = this.options.decider();
+    // Not ready (database still opening): a Server fault makes clients try their next endpoint.
+    if (!decider) return { status: 503, body: encodeSoapFault('Server', 'the service is starting and cannot decide yet') };
+    try {
+      return isPrimaRequest(body, this.options.limits) ? await this.prima(body, caller, decider, log) : await this.xacml(body, caller, decider, log);
+    } catch (err) {
+      log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
+      return { status: 500, body: encodeSoapFault('Server', 'internal error; see the service log') };
+    }
+  }
+
+  private async xacml(body: Buffer, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {
+    const now = this.options.clock();
+    const encodeOptions = { issuer: this.options.issuer, now, idGenerator: this.options.newId };
+    const decoded = decodeXacmlQuery(body, this.options.limits);
+    if (!decoded.ok) {
+      log.warn({ code: decoded.error.code, detail: decoded.error.detail }, 'undecodable SAML2-XACML2 request');
+      const answer = encodeProtocolError(decoded.error, encodeOptions);
+      return { status: answer.httpStatus, body: answer.body };
+    }
+    const request: AuthzRequest = { ...decoded.value.request, caller };
+    const { result } = await decider.decide(request, now);
+    this.audit(log, request, result);
+    return { status: 200, body: encodeXacmlResponse(decoded.value, result, encodeOptions) };
+  }
+
+  private async prima(body: Buffer, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {
+    const now = this.options.clock();
+    const decoded = decodePrimaRequest(body, this.options.limits);
+    if (!decoded.ok) {
+      log.warn({ code: decoded.error.code, detail: decoded.error.detail }, 'undecodable PRIMA request');
+      const answer = encodePrimaError(decoded.error);
+      return { status: answer.httpStatus, body: answer.body };
+    }
+    const encodeOptions = { issuer: PRIMA_DEFAULT_ISSUER, now, idGenerator: this.options.newId, recipient: caller.dn };
+    const query = decoded.value;
+    if (query.kind === 'request-denied') return { status: 200, body: encodePrimaResponse(query, undefined, encodeOptions) };
+
+    // A PRIMA caller (a CE) asserts the subject; it may only ask about the resources it serves (§1.1, §11).
+    const verdict = authorizePrimaCaller({ caller: caller.dn, resource: query.resource, ...(query.request.subject.assertedDn ? { subject: query.request.subject.assertedDn } : {}) }, this.options.primaCallers);
+    const request: AuthzRequest = { ...query.request, resource: this.options.primaResource, caller };
+    const { result } = await decider.decide(request, now, verdict.allowed ? { callerVouchesForSubject: true } : { refuseCaller: verdict.reason });
+    this.audit(log, request, result);
+    return { status: 200, body: encodePrimaResponse(query, result, encodeOptions) };
+  }
+
+  private audit(log: LogSink, request: AuthzRequest, result: AuthzResult): void {
+    log.info(
+      {
+        decisionId: result.decisionId,
+        dialect: request.dialect,
+        queryId: request.requestId,
+        caller: request.caller.dn.toSlash(),
+        decision: result.decision,
+        status: result.status,
+        username: result.account?.username,
+        uid: result.account?.uid,
+        gid: result.account?.gid,
+        reasons: result.reasons,
+      },
+      'decision',
+    );
+  }
+}

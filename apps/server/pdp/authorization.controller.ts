@@ -1,0 +1,31 @@
+import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthorizationService } from './authorization-service';
+
+export const AUTHORIZATION_SERVICE = Symbol('AuthorizationService');
+
+/**
+ * POST on any path of the PDP listener: SCAS clients use the bare URL, GUMS clients
+ * /gums/services/GUMSXACMLAuthorizationServicePort or GUMSAuthorizationServicePort, Argus clients /authz.
+ * The body decides the protocol, not the path (saml2-xacml2.md §2.2, §10 item 1).
+ */
+@Controller()
+export class AuthorizationController {
+  constructor(@Inject(AUTHORIZATION_SERVICE) private readonly service: AuthorizationService) {}
+
+  @Post(['/', '*path'])
+  @HttpCode(200)
+  async authorize(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    // The guard ran first: no route is reached without an authenticated caller.
+    const caller = request.caller;
+    if (!caller) throw new Error('authorization route reached without an authenticated caller');
+    const answer = await this.service.answer(body, caller, request.log);
+    await reply
+      .status(answer.status)
+      .header('content-type', 'text/xml; charset=UTF-8')
+      .header('cache-control', 'no-cache, no-store')
+      .header('pragma', 'no-cache')
+      .send(answer.body);
+  }
+}
