@@ -79,7 +79,6 @@ export function verifyVoms(
     return out;
   }
   const skewMs = (opts.skewSeconds ?? 300) * 1000;
-  const now = opts.now.getTime();
   let fqanCount = 0;
   for (const [index, node] of acNodes.entries()) {
     try {
