@@ -6,9 +6,6 @@ import type { Config } from './config';
 import { subjectVerifier } from './site/subject-verifier';
 import type { CallerAuthenticator } from './tls/caller-authenticator';
 
-/** How often the trust directory's generation is compared, to hand reloaded CAs to the TLS listener. */
-const TRUST_CHANGE_POLL_MS = 2_000;
-
 /**
  * Opens the IGTF trust directory and vomsdir, watches them (fetch-crl rewrites CRLs several times a day),
  * and binds them to the listener: the caller authenticator and the CA list offered in the TLS handshake.
@@ -32,14 +29,7 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
       });
     },
   };
-  const listeners: (() => void)[] = [];
-  let seenGeneration = store.generation;
-  const timer = setInterval(() => {
-    if (store.generation === seenGeneration) return;
-    seenGeneration = store.generation;
-    for (const listener of listeners) listener();
-  }, TRUST_CHANGE_POLL_MS);
-  timer.unref();
+  const unsubscribers: (() => void)[] = [];
   return {
     authenticator,
     subjectVerifier: subjectVerifier(validator),
@@ -53,9 +43,9 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
           : { ok: false, detail: `no CA certificates loaded from ${config.trust.caDir}` };
       },
     },
-    onChange: (listener) => void listeners.push(listener),
+    onChange: (listener) => void unsubscribers.push(store.onChange(listener)),
     close() {
-      clearInterval(timer);
+      for (const unsubscribe of unsubscribers) unsubscribe();
       store.close();
     },
   };

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCred } from './cred.command';
 import { registerDevPki } from './dev-pki.command';
 import { registerMigrate } from './migrate.command';
 import { registerPolicy } from './policy.command';
@@ -6,6 +7,7 @@ import { registerServe } from './serve.command';
 
 /** Every command module registers itself on the root program; add one line per module. */
 export function registerCommands(program: Command): void {
+  registerCred(program);
   registerDevPki(program);
   registerMigrate(program);
   registerPolicy(program);
