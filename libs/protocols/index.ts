@@ -19,3 +19,7 @@ export { encodePrimaRequest, decodePrimaResponse } from './prima/client';
 export type { PrimaClientRequest, EncodedPrimaRequest, PrimaResponseExpectation, PrimaAnswer, PrimaClientErrorCode, PrimaClientResult } from './prima/client';
 export { PRIMA_DEFAULT_ISSUER } from './prima/profile';
 export { primaId } from './prima/serialise';
+export { encodeXacmlQuery, defaultResource, defaultAction, XACML_CLIENT_DIALECTS } from './saml2-xacml2/client/query';
+export type { XacmlClientDialect, XacmlClientRequest, EncodedXacmlQuery } from './saml2-xacml2/client/query';
+export { decodeXacmlResponse } from './saml2-xacml2/client/response';
+export type { XacmlAnswer, XacmlObligation, XacmlClientErrorCode, XacmlClientResult } from './saml2-xacml2/client/response';

@@ -44,4 +44,18 @@ export const AUTHZ_INTEROP = {
   },
   /** LCMAPS posix_enf's usual -maxsgid (§6.1). */
   maxSecondaryGids: 32,
+  /** resource-id values: the plugin's -resourcetype (§5.2). */
+  resourceType: {
+    ce: 'http://authz-interop.org/xacml/resource/resource-type/ce',
+    wn: 'http://authz-interop.org/xacml/resource/resource-type/wn',
+    se: 'http://authz-interop.org/xacml/resource/resource-type/se',
+  },
+  /** action-id values: the plugin's -actiontype (§5.2). */
+  actionType: {
+    queue: 'http://authz-interop.org/xacml/action/action-type/queue',
+    executeNow: 'http://authz-interop.org/xacml/action/action-type/execute-now',
+    access: 'http://authz-interop.org/xacml/action/action-type/access',
+  },
+  /** SOAPAction of the gSOAP (SCAS/GUMS C) and Axis clients, quotes included (§2.1). */
+  soapAction: '"http://www.globus.org/security/XACMLAuthorization/XACMLAuthorizationPortType/AuthorizeRequest"',
 } as const;

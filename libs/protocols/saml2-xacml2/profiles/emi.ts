@@ -1,6 +1,10 @@
 /** EMI Common XACML Authorization Profile identifiers (saml2-xacml2.md §5.4, §6.3). */
 export const EMI = {
   profileIdAttribute: 'http://dci-sec.org/xacml/attribute/profile-id',
+  /** The profile-id value of EMI Common XACML Authorization Profile v1.1 (§5.4). */
+  profile: {
+    commonAuthz: 'http://dci-sec.org/xacml/profile/common-authz/1.1',
+  },
   subject: {
     virtualOrganization: 'http://dci-sec.org/xacml/attribute/virtual-organization',
     group: 'http://dci-sec.org/xacml/attribute/group',
@@ -9,6 +13,8 @@ export const EMI = {
     role: 'http://dci-sec.org/xacml/attribute/role',
     rolePrimary: 'http://dci-sec.org/xacml/attribute/role/primary',
     x509SubjectIssuer: 'http://dci-sec.org/xacml/attribute/x509-subject-issuer',
+    /** Issuer of every certificate in the chain, multi-valued (§5.4). */
+    subjectIssuer: 'http://dci-sec.org/xacml/attribute/subject-issuer',
   },
   resource: {
     owner: 'http://dci-sec.org/xacml/attribute/resource-owner',

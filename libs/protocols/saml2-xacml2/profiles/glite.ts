@@ -10,8 +10,14 @@ export const GLITE = {
     fqan: 'http://glite.org/xacml/attribute/fqan',
     fqanPrimary: 'http://glite.org/xacml/attribute/fqan/primary',
     x509SubjectIssuer: 'http://glite.org/xacml/attribute/x509-subject-issuer',
+    /** Issuer of every certificate in the chain, multi-valued (§5.3). */
+    subjectIssuer: 'http://glite.org/xacml/attribute/subject-issuer',
   },
   action: {
+    /** grid-wn action-id (§5.3). */
+    execute: 'http://glite.org/xacml/action/execute',
+    /** grid-ce job submission action-id (§5.3). */
+    ceJobSubmit: 'http://glite.org/xacml/action/ce/job/submit',
     pilotJobClassifier: 'http://glite.org/xacml/attribute/pilot-job-classifier',
     /** Spelling of the C PEP API and ARC (§5.3); accepted too. */
     pilotJobClassifierMisspelt: 'http://glite.org/xacml/attribute/pilot-job-classifer',

@@ -31,6 +31,7 @@ export const XACML = {
   resourceId: 'urn:oasis:names:tc:xacml:1.0:resource:resource-id',
   actionId: 'urn:oasis:names:tc:xacml:1.0:action:action-id',
   currentDateTime: 'urn:oasis:names:tc:xacml:1.0:environment:current-dateTime',
+  x500Name: 'urn:oasis:names:tc:xacml:1.0:data-type:x500Name',
   status: {
     ok: 'urn:oasis:names:tc:xacml:1.0:status:ok',
     'missing-attribute': 'urn:oasis:names:tc:xacml:1.0:status:missing-attribute',
@@ -44,4 +45,7 @@ export const XS = {
   string: 'http://www.w3.org/2001/XMLSchema#string',
   integer: 'http://www.w3.org/2001/XMLSchema#integer',
   boolean: 'http://www.w3.org/2001/XMLSchema#boolean',
+  dateTime: 'http://www.w3.org/2001/XMLSchema#dateTime',
+  anyURI: 'http://www.w3.org/2001/XMLSchema#anyURI',
+  base64Binary: 'http://www.w3.org/2001/XMLSchema#base64Binary',
 } as const;

@@ -1,0 +1,214 @@
+import { Dn } from '@gridauthz/domain';
+import { escapeAttribute, escapeText, xmlSafe } from '../../xml/escape';
+import { soapEnvelope } from '../../soap/envelope';
+import { AUTHZ_INTEROP } from '../profiles/authz-interop';
+import { EMI } from '../profiles/emi';
+import { GLITE } from '../profiles/glite';
+import { SAML } from '../profiles/saml';
+import { SOAP11 } from '../profiles/soap';
+import { XACML, XACML_SAML, XS } from '../profiles/xacml';
+
+/** The request dialects a PEP speaks (saml2-xacml2.md §4.4): which real client `encodeXacmlQuery` imitates. */
+export type XacmlClientDialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi';
+
+export const XACML_CLIENT_DIALECTS: readonly XacmlClientDialect[] = ['authz-interop', 'grid-wn', 'grid-ce', 'emi'];
+
+export interface XacmlClientRequest {
+  readonly dialect: XacmlClientDialect;
+  /**
+   * The payload user's proxy chain as PEM, leaf first. Only CERTIFICATE blocks are sent: a private key in
+   * the text (a voms-proxy-init file) is never copied into the message.
+   */
+  readonly subjectChainPem: string;
+  /** The user's end-entity DN (not a proxy's): slash form for authz-interop, RFC 2253 for the others (§9). */
+  readonly subjectDn: Dn | string;
+  /** Issuer of the end-entity certificate (authz-interop subject-x509-issuer, gLite/EMI x509-subject-issuer). */
+  readonly subjectIssuerDn?: Dn | string;
+  /** resource-id; defaults per dialect (see `defaultResource`). */
+  readonly resource?: string;
+  /** action-id; defaults per dialect (see `defaultAction`). */
+  readonly action?: string;
+  /** authz-interop dns-host-name: the PEP host's FQDN. */
+  readonly hostName?: string;
+  /** The PEP host's certificate DN: authz-interop resource-x509-id, EMI resource-owner. */
+  readonly hostDn?: Dn | string;
+  /** authz-interop pep-oblig-supported; default uidgid, secondary-gids, username (what the C client registers, §8.1). */
+  readonly obligationsSupported?: readonly string[];
+  /** The pilot job calling glexec for the subject: authz-interop environment DN, gLite action classifier. */
+  readonly pilotJob?: { readonly dn?: Dn | string; readonly classifier?: string };
+  readonly now: Date;
+  /** A fresh random token for the query ID; formatted here the way the dialect's client formats it. */
+  readonly idGenerator: () => string;
+  /** saml2:Issuer value: the host DN for authz-interop, an entity id for the others; omitted when absent. */
+  readonly issuer?: string;
+}
+
+export interface EncodedXacmlQuery {
+  readonly body: string;
+  /** SOAPAction header value exactly as the dialect's client sends it (§2.1), quotes included where it uses them. */
+  readonly soapAction: string;
+  readonly expect: { readonly queryId: string };
+}
+
+/** glexec's values (§8.1, §8.5): the resource a site's policy most likely names when the caller gives none. */
+export function defaultResource(dialect: XacmlClientDialect): string | undefined {
+  return dialect === 'authz-interop' || dialect === 'grid-wn' ? AUTHZ_INTEROP.resourceType.wn : undefined;
+}
+
+export function defaultAction(dialect: XacmlClientDialect): string | undefined {
+  switch (dialect) {
+    case 'authz-interop':
+      return AUTHZ_INTEROP.actionType.executeNow;
+    case 'grid-wn':
+      return GLITE.action.execute;
+    case 'grid-ce':
+      return GLITE.action.ceJobSubmit;
+    case 'emi':
+      // EMI defines no default action a policy could be expected to match.
+      return undefined;
+  }
+}
+
+interface Attribute {
+  readonly id: string;
+  readonly dataType: string;
+  readonly values: readonly string[];
+}
+
+/** Element prefixes per client family (§3): gSOAP declares all on the Envelope, OpenSAML declares locally. */
+interface Prefixes {
+  readonly soap: string;
+  readonly samlp: string;
+  readonly saml: string;
+  readonly ctx: string;
+}
+const GSOAP: Prefixes = { soap: 'SOAP-ENV', samlp: 'XACMLsamlp', saml: 'saml', ctx: 'XACMLcontext' };
+const OPENSAML: Prefixes = { soap: SOAP11.prefix, samlp: XACML_SAML.protocolPrefix, saml: SAML.assertionPrefix, ctx: XACML.contextPrefix };
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+
+/**
+ * The SOAP envelope of an XACMLAuthzDecisionQuery as the real client of the dialect builds it: authz-interop as
+ * the LCMAPS scas/gums client (§8.1, §11a), grid-wn/grid-ce as Argus PEPd after its PIPs (§8.3, §11b), emi as
+ * ARC's common-profile conversion (§5.4, §8.4). Throws when the chain holds no certificate or a DN is unparsable:
+ * both are the caller's bug, not a protocol outcome.
+ */
+export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery {
+  const chain = certificatesPem(request.subjectChainPem);
+  const subjectDn = asDn(request.subjectDn);
+  const issuerDn = request.subjectIssuerDn === undefined ? undefined : asDn(request.subjectIssuerDn);
+  const hostDn = request.hostDn === undefined ? undefined : asDn(request.hostDn);
+  const resource = request.resource ?? defaultResource(request.dialect);
+  const action = request.action ?? defaultAction(request.dialect);
+  const one = (id: string, dataType: string, value: string | undefined): Attribute[] => (value === undefined || value === '' ? [] : [{ id, dataType, values: [value] }]);
+
+  let subject: Attribute[];
+  let resourceAttributes: Attribute[];
+  let actionAttributes: Attribute[];
+  let environment: Attribute[];
+  if (request.dialect === 'authz-interop') {
+    const ai = AUTHZ_INTEROP;
+    subject = [
+      ...one(ai.subject.x509Id, XS.string, subjectDn.toSlash()),
+      ...one(ai.subject.x509Issuer, XS.string, issuerDn?.toSlash()),
+      // PEM text under a base64Binary type is what the C client sends (§4.3).
+      ...one(ai.subject.certChain, XS.base64Binary, chain),
+    ];
+    resourceAttributes = [
+      ...one(XACML.resourceId, XS.string, resource),
+      ...one(ai.resource.dnsHostName, XS.string, request.hostName),
+      ...one(ai.resource.x509Id, XS.string, hostDn?.toSlash()),
+    ];
+    actionAttributes = one(XACML.actionId, XS.string, action);
+    const pilotDn = request.pilotJob?.dn === undefined ? undefined : asDn(request.pilotJob.dn);
+    const supported = request.obligationsSupported ?? [ai.obligation.uidgid, ai.obligation.secondaryGids, ai.obligation.username];
+    environment = [
+      // The C library's clock stamp: whole seconds, Z (§4.3).
+      ...one(XACML.currentDateTime, XS.dateTime, `${request.now.toISOString().slice(0, 19)}Z`),
+      ...one(ai.environment.pilotJob.x509Id, XS.string, pilotDn?.toSlash()),
+      // One Attribute element per value, as the C library emits them (§4.3).
+      ...supported.flatMap((id) => one(ai.environment.pepObligSupported, XS.string, id)),
+    ];
+  } else {
+    const emi = request.dialect === 'emi';
+    subject = [
+      // PEPd's key-info is xs:string, the EMI profile's base64Binary; both carry PEM text (§5.3, §5.4).
+      ...one(XACML.keyInfo, emi ? XS.base64Binary : XS.string, chain),
+      ...one(XACML.subjectId, XACML.x500Name, subjectDn.toRfc2253()),
+      ...one(emi ? EMI.subject.x509SubjectIssuer : GLITE.subject.x509SubjectIssuer, XACML.x500Name, issuerDn?.toRfc2253()),
+    ];
+    resourceAttributes = [...one(XACML.resourceId, XS.string, resource), ...(emi ? one(EMI.resource.owner, XACML.x500Name, hostDn?.toRfc2253()) : [])];
+    actionAttributes = [...one(XACML.actionId, XS.string, action), ...(emi ? [] : one(GLITE.action.pilotJobClassifier, XS.string, request.pilotJob?.classifier))];
+    const profile = emi ? EMI.profile.commonAuthz : request.dialect === 'grid-ce' ? GLITE.profile.gridCe : GLITE.profile.gridWn;
+    environment = one(emi ? EMI.profileIdAttribute : GLITE.profileIdAttribute, XS.anyURI, profile);
+  }
+
+  const gsoap = request.dialect === 'authz-interop';
+  const px = gsoap ? GSOAP : OPENSAML;
+  const token = request.idGenerator();
+  // The C client's IDs read ID-<rand()>; OpenSAML's are "_" + hex (§4.2). Either way an NCName.
+  const queryId = ncName(gsoap ? `ID-${token}` : `_${token}`);
+  const issuer =
+    request.issuer === undefined || request.issuer === ''
+      ? ''
+      : `<${px.saml}:Issuer${gsoap ? '' : ` xmlns:${px.saml}="${SAML.assertionNs}"`} Format="${gsoap ? SAML.nameIdFormatX509SubjectName : SAML.nameIdFormatEntity}">${text(request.issuer)}</${px.saml}:Issuer>`;
+  const attributes = (list: readonly Attribute[]): string =>
+    list
+      .map(
+        (x) =>
+          `<${px.ctx}:Attribute AttributeId="${attr(x.id)}" DataType="${attr(x.dataType)}">` +
+          x.values.map((v) => `<${px.ctx}:AttributeValue>${text(v)}</${px.ctx}:AttributeValue>`).join('') +
+          `</${px.ctx}:Attribute>`,
+      )
+      .join('');
+  const instant = gsoap ? `${request.now.toISOString().slice(0, 19)}Z` : request.now.toISOString();
+  const query =
+    `<${px.samlp}:${XACML_SAML.queryLocalName}${gsoap ? '' : ` xmlns:${px.samlp}="${XACML_SAML.v2.protocolNs}"`} ` +
+    `ID="${attr(queryId)}" Version="${SAML.version}" IssueInstant="${instant}" InputContextOnly="false" ReturnContext="true">` +
+    issuer +
+    `<${px.ctx}:Request${gsoap ? '' : ` xmlns:${px.ctx}="${XACML.contextNs}"`}>` +
+    // The XACML context schema wants one Subject, at least one Resource, one Action and one Environment, even if empty.
+    `<${px.ctx}:Subject SubjectCategory="${XACML.accessSubject}">${attributes(subject)}</${px.ctx}:Subject>` +
+    `<${px.ctx}:Resource>${attributes(resourceAttributes)}</${px.ctx}:Resource>` +
+    `<${px.ctx}:Action>${attributes(actionAttributes)}</${px.ctx}:Action>` +
+    `<${px.ctx}:Environment>${attributes(environment)}</${px.ctx}:Environment>` +
+    `</${px.ctx}:Request></${px.samlp}:${XACML_SAML.queryLocalName}>`;
+
+  const body = gsoap
+    ? `<?xml version="1.0" encoding="UTF-8"?>\n` +
+      `<${px.soap}:Envelope xmlns:${px.soap}="${SOAP11.ns}" xmlns:${px.saml}="${SAML.assertionNs}" ` +
+      `xmlns:${px.samlp}="${XACML_SAML.v2.protocolNs}" xmlns:${px.ctx}="${XACML.contextNs}">` +
+      `<${px.soap}:Body>${query}</${px.soap}:Body></${px.soap}:Envelope>`
+    : soapEnvelope(query);
+  return { body, soapAction: gsoap ? AUTHZ_INTEROP.soapAction : SAML.soapActionOpenSaml, expect: { queryId } };
+}
+
+/** The CERTIFICATE blocks of `pem`, re-emitted in canonical 64-column PEM; nothing else from the text survives. */
+function certificatesPem(pem: string): string {
+  const blocks: string[] = [];
+  for (const match of pem.matchAll(PEM_CERTIFICATE)) {
+    const compact = (match[1] ?? '').replace(/\s+/g, '');
+    if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) throw new Error('subject chain: a CERTIFICATE block is not base64');
+    const lines = compact.match(/.{1,64}/g) ?? [];
+    blocks.push(`-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----`);
+  }
+  if (blocks.length === 0) throw new Error('subject chain: no CERTIFICATE block');
+  return blocks.join('\n');
+}
+
+function asDn(value: Dn | string): Dn {
+  return typeof value === 'string' ? Dn.parse(value) : value;
+}
+
+function ncName(id: string): string {
+  const cleaned = id.replace(/[^A-Za-z0-9._-]/g, '_');
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+}
+
+function attr(value: string): string {
+  return escapeAttribute(xmlSafe(value));
+}
+
+function text(value: string): string {
+  return escapeText(xmlSafe(value));
+}
