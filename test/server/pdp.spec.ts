@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresBanStore } from '@gridauthz/persistence';
+import { encodeXacmlQuery } from '@gridauthz/protocols';
+import { fixturePki, proxyIdentity, userIdentity } from '../support/fixtures';
+import { httpsCall } from '../support/https-client';
+import { askPdp } from '../support/pdp-client';
+import { databaseLabel } from '../support/test-database';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+const SCHEMAS = process.env.GRIDAUTHZ_SHARED_DIR ? join(process.env.GRIDAUTHZ_SHARED_DIR, 'schemas') : join(__dirname, '..', '..', '..', 'shared', 'schemas');
+const WN = 'http://authz-interop.org/xacml/resource/resource-type/wn';
+
+/** The SAML2-XACML2 PDP end to end over real mutual TLS (saml2-xacml2.md §7.2-7.3, §10). */
+describe(`SAML2-XACML2 PDP end to end (${databaseLabel()})`, () => {
+  let t: TestServer;
+  const pki = () => fixturePki();
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t?.close());
+
+  const records = async (subject: string) =>
+    (await t.server.database()?.dataSource.query<{ decision: string; uid: number | null; username: string | null; reasons: string[]; caller_dn: string }[]>(
+      `SELECT decision, uid, username, reasons, caller_dn FROM decision_record WHERE subject_dn = $1 ORDER BY decided_at`,
+      [subject],
+    )) ?? [];
+
+  it('glexec style: a pilot proxy asks for a payload VOMS proxy and gets numeric uid, gid and secondary gids, the same every time', async () => {
+    const ask = () => askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'alice-voms', dialect: 'authz-interop' });
+    const first = await ask();
+    expect(first.http.status).toBe(200);
+    expect(first.http.headers['content-type']).toBe('text/xml; charset=UTF-8');
+    expect(first.http.headers['content-length']).toBe(String(Buffer.byteLength(first.http.body)));
+    expect(first.answer?.decision).toBe('Permit');
+    expect(first.answer?.uid).toBeGreaterThanOrEqual(61001);
+    expect(first.answer?.uid).toBeLessThanOrEqual(61050);
+    expect(first.answer?.gid).toBe(5000);
+    expect(first.answer?.username).toMatch(/^atlas\d{3}$/);
+    expect(Array.isArray(first.answer?.secondaryGids)).toBe(true);
+    for (let i = 0; i < 3; i += 1) {
+      const again = await ask();
+      expect(again.answer?.decision).toBe('Permit');
+      expect(again.answer?.uid).toBe(first.answer?.uid);
+    }
+    const rows = await records(pki().users.alice?.subject ?? '');
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    expect(rows.every((r) => r.decision === 'Permit' && r.uid === first.answer?.uid)).toBe(true);
+    expect(rows[0]?.caller_dn).toBe(pki().users.pilot?.subject);
+  });
+
+  it('maps the same user to the same account through grid-wn and EMI, as names', async () => {
+    const interop = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'alice-voms', dialect: 'authz-interop' });
+    const wn = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: userIdentity('pilot'), payloadProxy: 'alice-voms', dialect: 'grid-wn', resource: WN, path: '/authz' });
+    expect(wn.answer?.decision).toBe('Permit');
+    expect(wn.answer?.username).toBe(interop.answer?.username);
+    expect(wn.answer?.groupName).toBe('atlas');
+    const emi = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: userIdentity('pilot'), payloadProxy: 'alice-voms', dialect: 'emi', resource: WN, action: 'http://glite.org/xacml/action/execute' });
+    expect(emi.answer?.decision).toBe('Permit');
+    expect(emi.answer?.username).toBe(interop.answer?.username);
+  });
+
+  it('denies a banned DN with the ban as the reason, at once on this server', async () => {
+    const db = t.server.database();
+    if (!db) throw new Error('no database');
+    const added = await new PostgresBanStore(db).add({ kind: 'dn', value: pki().users.bob?.subject ?? '', reason: 'incident 2026-11-23', author: 'test' });
+    if (!added.ok) throw new Error(added.error.detail);
+    await t.server.site()?.refresh();
+    const denied = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'bob-voms', dialect: 'authz-interop' });
+    expect(denied.answer?.decision).toBe('Deny');
+    const rows = await records(pki().users.bob?.subject ?? '');
+    expect(rows.at(-1)?.reasons).toContain(`ban:${added.value.id}`);
+  });
+
+  it('denies a payload from an unknown CA, and a caller that is not whitelisted for payloads', async () => {
+    const unknown = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'mallory', dialect: 'authz-interop' });
+    expect(unknown.answer?.decision).toBe('Deny');
+    const stranger = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: userIdentity('bob'), payloadProxy: 'alice-voms', dialect: 'authz-interop' });
+    expect(stranger.answer?.decision).toBe('Deny');
+  });
+
+  it('answers a query without a subject with Indeterminate: missing-attribute (gLite), processing-error (authz-interop)', async () => {
+    for (const [dialect, status] of [
+      ['grid-wn', 'urn:oasis:names:tc:xacml:1.0:status:missing-attribute'],
+      ['authz-interop', 'urn:oasis:names:tc:xacml:1.0:status:processing-error'],
+    ] as const) {
+      const body = stripSubject(queryWithoutChain(dialect));
+      const res = await httpsCall({ url: `${t.server.pdpUrl}/`, method: 'POST', ca: t.ca, identity: userIdentity('pilot'), body });
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('Indeterminate');
+      expect(res.body).toContain(status);
+    }
+  });
+
+  it('answers a DOCTYPE with a SOAP fault, and refuses a 2 MiB body before parsing', async () => {
+    const doctype = await httpsCall({
+      url: `${t.server.pdpUrl}/`,
+      method: 'POST',
+      ca: t.ca,
+      identity: userIdentity('pilot'),
+      body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>',
+    });
+    expect(doctype.status).toBe(500);
+    expect(doctype.body).toMatch(/<(\w+:)?Fault/);
+    expect(doctype.body).toMatch(/Client/);
+    const huge = await httpsCall({ url: `${t.server.pdpUrl}/`, method: 'POST', ca: t.ca, identity: userIdentity('pilot'), body: `<x>${'a'.repeat(2 * 1024 * 1024)}</x>` }).catch(
+      (err: NodeJS.ErrnoException) => ({ status: -1, body: err.code ?? '' }),
+    );
+    // Either an answer refusing it or the connection closed while we were still sending: never a decision.
+    expect([413, -1]).toContain(huge.status);
+    if (huge.status === 413) expect(huge.body).toMatch(/exceeds/);
+  });
+
+  it('answers on the GUMS and Argus paths too', async () => {
+    for (const path of ['/gums/services/GUMSXACMLAuthorizationServicePort', '/authz']) {
+      const outcome = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'alice-voms', dialect: 'authz-interop', path });
+      expect(outcome.answer?.decision, path).toBe('Permit');
+    }
+  });
+
+  it('produces answers that validate against the SAML 2.0 / XACML-SAML v2 schemas', async () => {
+    const outcome = await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'alice-voms', dialect: 'authz-interop' });
+    const doc = new DOMParser().parseFromString(outcome.http.body, 'text/xml');
+    const body = doc.getElementsByTagNameNS('http://schemas.xmlsoap.org/soap/envelope/', 'Body')[0];
+    const response = body && Array.from(body.childNodes).find((n) => n.nodeType === 1);
+    if (!response) throw new Error('no SOAP body payload');
+    const dir = mkdtempSync(join(tmpdir(), 'gridauthz-xsd-'));
+    const file = join(dir, 'response.xml');
+    writeFileSync(file, new XMLSerializer().serializeToString(response));
+    execFileSync('xmllint', ['--noout', '--nonet', '--schema', join(SCHEMAS, 'xacml-2.0-profile-saml2.0-v2-schema-protocol-wd-5.xsd'), file], { stdio: 'pipe' });
+  });
+
+  /** A well-formed query of the dialect, as its client builds it, before its subject is taken out. */
+  function queryWithoutChain(dialect: 'grid-wn' | 'authz-interop'): string {
+    return encodeXacmlQuery({ dialect, subjectChainPem: '', subjectDn: pki().users.alice?.subject ?? '', resource: WN, now: new Date(), idGenerator: () => 'no-subject' }).body;
+  }
+});
+
+/** Removes every Subject attribute: what a broken PEP sends. */
+function stripSubject(xml: string): string {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const subjects = Array.from(doc.getElementsByTagNameNS('*', 'Subject'));
+  for (const subject of subjects) while (subject.firstChild) subject.removeChild(subject.firstChild);
+  return new XMLSerializer().serializeToString(doc);
+}
