@@ -2,3 +2,5 @@ export { Database } from './database/database';
 export type { DatabaseOptions } from './database/database';
 export { GenerationWatcher } from './change/generation-watcher';
 export type { ConfigTopic } from './change/generation-watcher';
+export { PostgresLeaseStore } from './mapping/postgres-lease-store';
+export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
