@@ -9,7 +9,8 @@ export class PoolAccounts1795400000000 implements MigrationInterface {
       CREATE TABLE pool (
         id          bigserial   CONSTRAINT pool_pk PRIMARY KEY,
         name        text        NOT NULL CONSTRAINT pool_name_uq UNIQUE,
-        kind        text        NOT NULL DEFAULT 'payload' CONSTRAINT pool_kind_ck CHECK (kind IN ('payload', 'pilot')),
+        -- The mapping lib's PoolKind: user pools serve payload owners, pilot pools pilots, static pools are never leased.
+        kind        text        NOT NULL DEFAULT 'user' CONSTRAINT pool_kind_ck CHECK (kind IN ('user', 'pilot', 'static')),
         description text        NOT NULL DEFAULT '',
         created_at  timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT pool_name_ck CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9._-]*$')

@@ -5,6 +5,12 @@ import { PolicyVersions1795400000003 } from './1795400000003-policy-versions';
 import { DecisionRecords1795400000004 } from './1795400000004-decision-records';
 import { AdminPrincipals1795400000005 } from './1795400000005-admin-principals';
 import { ConfigGenerations1795400000006 } from './1795400000006-config-generations';
+import { LeaseSubjectDnOptional1795400000007 } from './1795400000007-lease-subject-dn-optional';
+import { PoolAccountByteOrder1795400000008 } from './1795400000008-pool-account-byte-order';
+import { MappingRules1795400000009 } from './1795400000009-mapping-rules';
+import { PilotRoles1795400000010 } from './1795400000010-pilot-roles';
+import { PayloadCallers1795400000011 } from './1795400000011-payload-callers';
+import { MappingConfigGeneration1795400000012 } from './1795400000012-mapping-config-generation';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -15,4 +21,10 @@ export const MIGRATIONS = [
   DecisionRecords1795400000004,
   AdminPrincipals1795400000005,
   ConfigGenerations1795400000006,
+  LeaseSubjectDnOptional1795400000007,
+  PoolAccountByteOrder1795400000008,
+  MappingRules1795400000009,
+  PilotRoles1795400000010,
+  PayloadCallers1795400000011,
+  MappingConfigGeneration1795400000012,
 ];

@@ -6,3 +6,5 @@ export { PolicyVersionRepository } from './policy/policy-version-repository';
 export type { PolicyVersion } from './policy/policy-version-repository';
 export { insertDecisionRecord } from './decision/decision-record-repository';
 export type { DecisionRecordRow } from './decision/decision-record-repository';
+export { PostgresLeaseStore } from './mapping/postgres-lease-store';
+export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
