@@ -8,7 +8,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { Database } from '@gridauthz/persistence';
-import { encodeSoapFault } from '@gridauthz/protocols';
 import { MIGRATIONS } from '../../migrations';
 import type { Config } from './config';
 import { PinoNestLogger } from './http/nest-logger';
@@ -124,15 +123,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const fastify = pdp.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.pdp.bodyLimit }, (_request, body, done) => done(null, body));
-  // Refused before parsing: an oversized or unreadable body never reaches a codec (saml2-xacml2.md §2.1).
-  fastify.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    const status = error.statusCode ?? 500;
-    request.log.warn({ code: error.code, status }, 'request refused before decoding');
-    void reply
-      .status(status === 413 ? 413 : status >= 500 ? 500 : 400)
-      .header('content-type', 'text/xml; charset=UTF-8')
-      .send(encodeSoapFault(status >= 500 ? 'Server' : 'Client', status === 413 ? `request body exceeds ${config.pdp.bodyLimit} bytes` : error.message));
-  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -108,6 +108,8 @@ describe('management listener', () => {
     expect(body.checks.map((c) => [c.name, c.ok])).toEqual([
       ['database', true],
       ['trust store', true],
+      ['policy', true],
+      ['mapping', true],
     ]);
   });
 });

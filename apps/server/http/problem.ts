@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { encodeSoapFault } from '@gridauthz/protocols';
 
 /** An RFC 9457 problem with a stable machine-readable code. */
 export class ProblemException extends HttpException {
@@ -21,6 +22,14 @@ export class ProblemFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
     let body: Record<string, unknown> = { code: 'INTERNAL_ERROR', title: 'Internal server error', detail: 'the request could not be completed' };
+    const tooLarge =
+      (exception as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (exception instanceof HttpException && exception.getStatus() === 413);
+    if (tooLarge) {
+      // Refused before parsing (saml2-xacml2.md §2.1): SOAP clients get a fault they understand.
+      request.log.warn({ status: 413 }, 'request body over the limit; refused before decoding');
+      void reply.status(413).header('content-type', 'text/xml; charset=UTF-8').send(encodeSoapFault('Client', 'request body exceeds the size limit'));
+      return;
+    }
     if (exception instanceof ProblemException) {
       status = exception.getStatus();
       body = { code: exception.code, title: exception.title, detail: exception.detail };

@@ -13,7 +13,7 @@ export const AUTHORIZATION_SERVICE = Symbol('AuthorizationService');
 export class AuthorizationController {
   constructor(@Inject(AUTHORIZATION_SERVICE) private readonly service: AuthorizationService) {}
 
-  @Post(['/', '*path'])
+  @Post(['/', '*'])
   @HttpCode(200)
   async authorize(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

@@ -9,10 +9,11 @@ import { type Database, GenerationWatcher, PolicyVersionRepository } from '@grid
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
-import { SiteConfiguration } from './site-configuration';
+import { SiteConfiguration, type SiteStores } from './site-configuration';
 
 export interface SiteRuntime {
   readonly decider: Decider;
+  readonly stores: SiteStores;
   readonly configuration: SiteConfiguration;
   readonly readiness: readonly ReadinessCheck[];
   /** Polls the change feed now (tests; after this process changed something itself). */
@@ -62,6 +63,7 @@ export async function startSite(options: {
   });
   return {
     decider,
+    stores,
     configuration,
     readiness: configuration.readiness(),
     refresh: () => watcher.pollNow(),
