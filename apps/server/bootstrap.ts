@@ -16,6 +16,7 @@ import type { ReadinessCheck } from './management/readiness';
 import { PdpModule } from './pdp/pdp.module';
 import type { SubjectVerifier } from '@gridauthz/decision';
 import type { MappingConfig } from '@gridauthz/mapping';
+import { ServiceMetrics } from './metrics/service-metrics';
 import { AuthorizationService } from './pdp/authorization-service';
 import { type SiteRuntime, startSite } from './site/site-runtime';
 import type { CallerAuthenticator, Clock } from './tls/caller-authenticator';
@@ -28,6 +29,7 @@ export interface TrustBinding {
   /** CA certificates (PEM) offered to clients in the TLS CertificateRequest. */
   caPems(): string[];
   readonly readiness: ReadinessCheck;
+  newestCrlAgeSeconds(): number | undefined;
   /** Called after the trust directory was reloaded. */
   onChange(listener: () => void): void;
   close(): Promise<void> | void;
@@ -96,7 +98,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return check ? check.check() : { ok: false, detail: 'waiting for the database' };
     },
   });
+  const metrics = new ServiceMetrics({
+    pools: async () => {
+      if (!database || !schemaCurrent) return [];
+      const rows = await database.dataSource.query<{ pool: string; leased: string; free: string }[]>(
+        `SELECT p.name AS pool, count(a.id) FILTER (WHERE a.held) AS leased, count(a.id) FILTER (WHERE NOT a.held) AS free
+         FROM pool p LEFT JOIN pool_account a ON a.pool_id = p.id GROUP BY p.name`,
+      );
+      return rows.map((r) => ({ pool: r.pool, leased: Number(r.leased), free: Number(r.free) }));
+    },
+    newestCrlAgeSeconds: () => trust.newestCrlAgeSeconds(),
+    databasePool: () => database?.poolStats(),
+  });
   const authorization = new AuthorizationService({
+    metrics,
     decider: () => site?.decider,
     issuer: config.pdp.issuer,
     limits: { maxBytes: config.pdp.bodyLimit },
@@ -107,7 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const pdp = await NestFactory.create<NestFastifyApplication>(
-    PdpModule.register({ authenticator: trust.authenticator, clock, authorization }),
+    PdpModule.register({ authenticator: trust.authenticator, clock, authorization, metrics }),
     new FastifyAdapter({
       https: tlsOptions(),
       loggerInstance: log.child({ listener: 'pdp' }),
@@ -141,7 +156,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const management = await NestFactory.create<NestFastifyApplication>(
-    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')]),
+    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')], metrics.registry),
     new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), disableRequestLogging: true }),
     { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
   );

@@ -34,6 +34,7 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
     authenticator,
     subjectVerifier: subjectVerifier(validator),
     caPems: () => store.anchorsPem(),
+    newestCrlAgeSeconds: () => store.stats().newestCrlAgeSeconds ?? undefined,
     readiness: {
       name: 'trust store',
       async check() {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Decider } from '@gridauthz/decision';
 import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
 import {
@@ -14,6 +15,7 @@ import {
   type PrimaCallerPolicy,
   type XmlLimits,
 } from '@gridauthz/protocols';
+import type { MetricsSink } from '../metrics/service-metrics';
 import type { AuthenticatedCaller } from '../tls/caller-authenticator';
 
 export interface AuthorizationServiceOptions {
@@ -27,6 +29,7 @@ export interface AuthorizationServiceOptions {
   readonly primaResource: string;
   readonly newId: () => string;
   readonly clock: () => Date;
+  readonly metrics: MetricsSink;
 }
 
 export interface SoapAnswer {
@@ -63,10 +66,12 @@ export class AuthorizationService {
       const answer = encodeProtocolError(decoded.error, encodeOptions);
       return { status: answer.httpStatus, body: answer.body };
     }
+    const started = performance.now();
     const request: AuthzRequest = { ...decoded.value.request, caller };
     const { result } = await decider.decide(request, now);
-    this.audit(log, request, result);
-    return { status: 200, body: encodeXacmlResponse(decoded.value, result, encodeOptions) };
+    const answer = encodeXacmlResponse(decoded.value, result, encodeOptions);
+    this.audit(log, request, result, started);
+    return { status: 200, body: answer };
   }
 
   private async prima(body: Buffer, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {
@@ -83,13 +88,16 @@ export class AuthorizationService {
 
     // A PRIMA caller (a CE) asserts the subject; it may only ask about the resources it serves (§1.1, §11).
     const verdict = authorizePrimaCaller({ caller: caller.dn, resource: query.resource, ...(query.request.subject.assertedDn ? { subject: query.request.subject.assertedDn } : {}) }, this.options.primaCallers);
+    const started = performance.now();
     const request: AuthzRequest = { ...query.request, resource: this.options.primaResource, caller };
     const { result } = await decider.decide(request, now, verdict.allowed ? { callerVouchesForSubject: true } : { refuseCaller: verdict.reason });
-    this.audit(log, request, result);
-    return { status: 200, body: encodePrimaResponse(query, result, encodeOptions) };
+    const answer = encodePrimaResponse(query, result, encodeOptions);
+    this.audit(log, request, result, started);
+    return { status: 200, body: answer };
   }
 
-  private audit(log: LogSink, request: AuthzRequest, result: AuthzResult): void {
+  private audit(log: LogSink, request: AuthzRequest, result: AuthzResult, started: number): void {
+    this.options.metrics.decision(request.dialect, result, (performance.now() - started) / 1000);
     log.info(
       {
         decisionId: result.decisionId,

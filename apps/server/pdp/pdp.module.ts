@@ -6,11 +6,13 @@ import { ClientCertificateGuard } from '../tls/client-certificate.guard';
 import { AUTHORIZATION_SERVICE, AuthorizationController } from './authorization.controller';
 import type { AuthorizationService } from './authorization-service';
 import { StatusController } from './status.controller';
+import { METRICS, type MetricsSink } from '../metrics/service-metrics';
 
 export interface PdpModuleOptions {
   readonly authenticator: CallerAuthenticator;
   readonly clock: Clock;
   readonly authorization: AuthorizationService;
+  readonly metrics: MetricsSink;
 }
 
 /** The mutual-TLS PDP listener: every route sits behind the client-certificate guard. */
@@ -25,6 +27,7 @@ export class PdpModule {
         { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
         { provide: CLOCK, useValue: options.clock },
         { provide: AUTHORIZATION_SERVICE, useValue: options.authorization },
+        { provide: METRICS, useValue: options.metrics },
         { provide: APP_GUARD, useClass: ClientCertificateGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

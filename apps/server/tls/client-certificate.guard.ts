@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { ErrorCodes } from '@gridauthz/domain';
 import { ProblemException } from '../http/problem';
 import { type AuthenticatedCaller, CALLER_AUTHENTICATOR, type CallerAuthenticator, CLOCK, type Clock } from './caller-authenticator';
+import { METRICS, type MetricsSink } from '../metrics/service-metrics';
 import { peerChainDer } from './peer-chain';
 
 declare module 'fastify' {
@@ -26,6 +27,7 @@ export class ClientCertificateGuard implements CanActivate {
   constructor(
     @Inject(CALLER_AUTHENTICATOR) private readonly authenticator: CallerAuthenticator,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(METRICS) private readonly metrics: MetricsSink,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -51,6 +53,7 @@ export class ClientCertificateGuard implements CanActivate {
   }
 
   private refuse(request: FastifyRequest, code: string, detail: string): never {
+    this.metrics.credentialFailure('tls', code);
     request.log.warn({ reason: code, detail, remote: request.ip }, 'client certificate refused');
     throw new ProblemException(403, code, 'Client certificate not accepted', detail);
   }

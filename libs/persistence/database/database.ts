@@ -95,6 +95,12 @@ export class Database {
     }
   }
 
+  /** Connections of this process's pool (pg), for metrics; undefined if the driver hides them. */
+  poolStats(): { total: number; idle: number; waiting: number } | undefined {
+    const pool = (this.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+    return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
+  }
+
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }

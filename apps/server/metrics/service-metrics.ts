@@ -1,0 +1,107 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuthzResult, Dialect } from '@gridauthz/domain';
+
+/** What the listeners report as they work; the Prometheus side lives only here. */
+export interface MetricsSink {
+  decision(dialect: Dialect, result: AuthzResult, seconds: number): void;
+  credentialFailure(where: 'tls' | 'subject', code: string): void;
+}
+
+export interface MetricsSources {
+  /** Leased and free accounts per pool, read at scrape time. */
+  pools(): Promise<readonly { pool: string; leased: number; free: number }[]>;
+  /** Age of the newest CRL in the trust directory, seconds; undefined when there is none. */
+  newestCrlAgeSeconds(): number | undefined;
+  /** Database connection pool of this process. */
+  databasePool(): { total: number; idle: number; waiting: number } | undefined;
+}
+
+/**
+ * Why a decision came out as it did, as a label of bounded cardinality: the kind of the deciding reason (ban,
+ * policy, mapped) or its stable error code; never a ban id, rule id or DN.
+ */
+export function reasonLabel(result: AuthzResult): string {
+  const last = result.reasons[result.reasons.length - 1] ?? 'none';
+  if (last.startsWith('ban:')) return 'ban';
+  if (last.startsWith('policy:')) return 'policy';
+  if (last.startsWith('mapping:')) return 'mapped';
+  if (last.startsWith('voms-dropped:')) return 'voms-dropped';
+  return /^[A-Z][A-Z0-9_]*$/.test(last) ? last : 'other';
+}
+
+export class ServiceMetrics implements MetricsSink {
+  readonly registry = new Registry();
+  private readonly decisions = new Counter({
+    name: 'gridauthz_decisions_total',
+    help: 'Decisions by dialect, decision and the kind of the deciding reason',
+    labelNames: ['dialect', 'decision', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'gridauthz_decision_duration_seconds',
+    help: 'Time from a decoded request to its encoded answer',
+    labelNames: ['dialect'] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly credentialFailures = new Counter({
+    name: 'gridauthz_credential_failures_total',
+    help: 'Refused credentials: TLS callers and subject chains in queries, by reason code',
+    labelNames: ['where', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gridauthz_' });
+    new Gauge({
+      name: 'gridauthz_pool_accounts',
+      help: 'Accounts per pool, leased or free',
+      labelNames: ['pool', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const p of await sources.pools().catch(() => [])) {
+          this.set({ pool: p.pool, state: 'leased' }, p.leased);
+          this.set({ pool: p.pool, state: 'free' }, p.free);
+        }
+      },
+    });
+    new Gauge({
+      name: 'gridauthz_crl_newest_age_seconds',
+      help: 'Age of the newest CRL in the CA directory (fetch-crl health)',
+      registers: [this.registry],
+      collect() {
+        const age = sources.newestCrlAgeSeconds();
+        if (age !== undefined) this.set(age);
+      },
+    });
+    new Gauge({
+      name: 'gridauthz_database_connections',
+      help: 'Database connections of this process by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = sources.databasePool();
+        if (!pool) return;
+        this.set({ state: 'total' }, pool.total);
+        this.set({ state: 'idle' }, pool.idle);
+        this.set({ state: 'waiting' }, pool.waiting);
+      },
+    });
+  }
+
+  decision(dialect: Dialect, result: AuthzResult, seconds: number): void {
+    this.decisions.inc({ dialect, decision: result.decision, reason: reasonLabel(result) });
+    this.latency.observe({ dialect }, seconds);
+    const credential = result.reasons.find((r) => r.startsWith('CRED_'));
+    if (credential) this.credentialFailure('subject', credential);
+  }
+
+  credentialFailure(where: 'tls' | 'subject', code: string): void {
+    this.credentialFailures.inc({ where, reason: code });
+  }
+}
+
+export const METRICS = Symbol('Metrics');
+
+export const noMetrics: MetricsSink = { decision: () => undefined, credentialFailure: () => undefined };
