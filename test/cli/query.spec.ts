@@ -78,6 +78,10 @@ function startPdp(seen: Seen[], host = '127.0.0.1'): Promise<Server> {
           res.end(xml);
         };
         if (record.path === '/slow') return;
+        if (record.path === '/http404') {
+          res.writeHead(404, { 'Content-Type': 'application/json' });
+          return res.end('{"title":"Cannot POST /http404"}');
+        }
         if (record.path === '/fault') return send(500, encodeSoapFault('Server', 'database unavailable'));
         if (record.path === '/prima') {
           const decoded = decodePrimaRequest(body);
@@ -176,6 +180,16 @@ describe('gridauthz query against a PDP built from the real server codec', () =>
     expect(s.xacml?.request.subject.assertedDn?.toSlash()).toBe(pki().proxies['bob']?.identity);
     expect(s.xacml?.request.subject.chain).toHaveLength(2);
     expect(s.xacml?.request.defects).toEqual([]);
+    // The C client's Issuer names the caller: the owner of the proxy, not the proxy.
+    expect(s.xacml?.issuer?.value).toBe(pki().proxies['alice']?.identity);
+    // A proxy is no host identity: no resource-x509-id.
+    expect(s.xacml?.request.hostDn).toBeUndefined();
+  });
+
+  it('an HTTP status other than 200/500 is exit 2 naming the status, not a parse error', async () => {
+    const run = await runCli(common('/http404'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('gridauthz: server answered HTTP 404 Not Found\n');
   });
 
   it('Permit (grid-wn, --json, separate --cert/--key, legacy proxy payload): machine-readable names', async () => {
@@ -223,6 +237,16 @@ describe('gridauthz query against a PDP built from the real server codec', () =>
     const run = await runCli(common('/fault'));
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('gridauthz: SOAP fault from the server: soap11:Server: database unavailable\n');
+  });
+
+  it('--json on a failure still prints one object (with the raw exchange under --xml), and the stderr line', async () => {
+    const run = await runCli(common('/fault', '--json', '--xml'));
+    expect(run.code).toBe(2);
+    const out = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ protocol: 'xacml', dialect: 'authz-interop', decision: null, error: 'SOAP fault from the server: soap11:Server: database unavailable' });
+    expect(String(out['request'])).toContain('XACMLAuthzDecisionQuery');
+    expect(String(out['response'])).toContain('<soap11:Fault>');
     expect(run.stderr).toBe('gridauthz: SOAP fault from the server: soap11:Server: database unavailable\n');
   });
 

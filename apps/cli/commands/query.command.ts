@@ -143,7 +143,13 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   const exchange = await post(url, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, build);
   const out: string[] = [];
   if (flags.xml && !flags.json) out.push('--- request ---', exchange.request, `--- response (HTTP ${exchange.status}) ---`, exchange.response, '---');
-  const outcome = expectation === undefined ? 'no request was sent' : expectation(exchange.response);
+  // Decisions come with 200, SOAP faults with 500 (§2.1); any other status is the HTTP layer talking, not the PDP.
+  const outcome =
+    exchange.status !== 200 && exchange.status !== 500
+      ? `server answered HTTP ${exchange.status}${exchange.statusText === '' ? '' : ` ${exchange.statusText}`}`
+      : expectation === undefined
+        ? 'no request was sent'
+        : expectation(exchange.response);
   const context = {
     protocol: flags.protocol,
     ...(flags.protocol === 'xacml' ? { dialect } : {}),
@@ -151,10 +157,9 @@ async function runQuery(flags: QueryFlags): Promise<number> {
     ...(flags.xml ? { request: exchange.request, response: exchange.response } : {}),
   };
   if (typeof outcome === 'string') {
-    const message = exchange.status === 200 || exchange.status === 500 ? outcome : `HTTP ${exchange.status} from the server (${outcome})`;
-    if (flags.json) out.push(JSON.stringify({ ...context, decision: null, error: message }));
+    if (flags.json) out.push(JSON.stringify({ ...context, decision: null, error: outcome }));
     if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
-    throw new CliError(message, EXIT.other);
+    throw new CliError(outcome, EXIT.other);
   }
   out.push(flags.json ? JSON.stringify({ ...context, ...outcome }) : render(outcome));
   process.stdout.write(`${out.join('\n')}\n`);
@@ -220,8 +225,10 @@ function clientIdentity(certFile: string, keyFile: string): { certPem: string; k
   // Grid keys are unencrypted on disk (hostkey.pem, proxies); prompting for a passphrase has no caller here.
   if (key[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type: 4,ENCRYPTED/.test(key[0])) throw new CliError(`--key file ${keyFile} holds an encrypted key: not supported`, EXIT.other);
   const chain = parsePemChain(certs.join('\n'));
-  const leaf = chain.ok ? certificate(chain.value[0]) : undefined;
-  const dn = leaf?.subject.dn;
+  const parsed = chain.ok ? chain.value.map((der) => certificate(der)) : [];
+  const leaf = parsed[0];
+  // Who we are: the end-entity behind any proxies (a pilot's proxy names its owner).
+  const dn = parsed.find((c) => c !== undefined && !isProxy(c))?.subject.dn;
   return {
     certPem: certs.join('\n'),
     keyPem: key[0],
@@ -285,6 +292,7 @@ function isProxy(cert: Certificate): boolean {
 interface Exchange {
   readonly request: string;
   readonly status: number;
+  readonly statusText: string;
   readonly response: string;
 }
 
@@ -350,7 +358,7 @@ function post(
         }
         chunks.push(chunk);
       });
-      res.on('end', () => finish(undefined, { request: sent, status: res.statusCode ?? 0, response: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => finish(undefined, { request: sent, status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', response: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', (err) => finish(new CliError(connectionMessage(url, err), EXIT.other)));
     });
   });
