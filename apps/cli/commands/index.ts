@@ -3,6 +3,7 @@ import { registerCred } from './cred.command';
 import { registerDevPki } from './dev-pki.command';
 import { registerMigrate } from './migrate.command';
 import { registerPolicy } from './policy.command';
+import { registerQuery } from './query.command';
 import { registerServe } from './serve.command';
 
 /** Every command module registers itself on the root program; add one line per module. */
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerDevPki(program);
   registerMigrate(program);
   registerPolicy(program);
+  registerQuery(program);
   registerServe(program);
 }

@@ -1,0 +1,381 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { dnFromCertificate, Oid, parseCertificate, parsePemChain } from '@gridauthz/credentials';
+import type { Certificate } from '@gridauthz/credentials';
+import type { Dn } from '@gridauthz/domain';
+import { decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
+import type { XacmlAnswer, XacmlClientDialect } from '@gridauthz/protocols';
+import { CliError } from '../cli-error';
+
+/** Exit codes as pepcli-style callers script against them. */
+const EXIT = { permit: 0, deny: 1, other: 2 } as const;
+/** The Axis client's timeout (saml2-xacml2.md §2.1): long enough for a loaded server, short enough for a shell. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Far above any real answer (a ReturnContext echo with a proxy chain is a few KiB); bounds a hostile server. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+interface QueryFlags {
+  url: string;
+  cert: string;
+  key?: string;
+  capath: string;
+  proxy: string;
+  protocol: 'xacml' | 'prima';
+  dialect?: XacmlClientDialect;
+  resource?: string;
+  action?: string;
+  host?: string;
+  xml?: boolean;
+  json?: boolean;
+  timeout: string;
+}
+
+export function registerQuery(program: Command): void {
+  program
+    .command('query')
+    .description('ask an authorization server (ours, SCAS, GUMS, an Argus PDP) about a payload proxy, as a PEP would; exit 0 Permit, 1 Deny/NotApplicable, 2 anything else')
+    .requiredOption('--url <url>', 'server endpoint, https://host:port[/path]')
+    .requiredOption('--cert <file>', 'client certificate (chain) PEM; may be a proxy file holding certificate, key and chain')
+    .option('--key <file>', 'client private key PEM (default: the --cert file)')
+    .requiredOption('--capath <dir>', 'trusted CA directory (IGTF layout: *.0 / *.pem) the server certificate must chain to')
+    .requiredOption('--proxy <file>', "the payload user's proxy (or certificate) chain the question is about")
+    .addOption(new Option('--protocol <protocol>', 'wire protocol').choices(['xacml', 'prima']).default('xacml'))
+    .addOption(new Option('--dialect <dialect>', 'SAML2-XACML2 request dialect (default authz-interop)').choices([...XACML_CLIENT_DIALECTS]))
+    .option('--resource <id>', 'resource-id (XACML; dialect default otherwise) or resource DN (PRIMA; default the server certificate subject)')
+    .option('--action <id>', 'action-id (XACML; dialect default otherwise)')
+    .option('--host <name>', 'PEP host name sent as authz-interop dns-host-name (default this host)')
+    .option('--xml', 'also print the raw request and response')
+    .option('--json', 'print the answer as one JSON object')
+    .option('--timeout <ms>', 'overall time limit in milliseconds', String(DEFAULT_TIMEOUT_MS))
+    .action(async (flags: QueryFlags) => {
+      process.exitCode = await runQuery(flags);
+    });
+}
+
+/** The outcome as printed, protocol-neutral. */
+interface Outcome {
+  decision: string;
+  status: { code: string; message?: string };
+  username?: string;
+  uid?: number;
+  gid?: number;
+  secondaryGids: readonly number[];
+  groupName?: string;
+  groupNames: readonly string[];
+  obligations: XacmlAnswer['obligations'];
+}
+
+async function runQuery(flags: QueryFlags): Promise<number> {
+  const url = parseUrl(flags.url);
+  const timeoutMs = Number(flags.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a positive number of milliseconds, not "${flags.timeout}"`, EXIT.other);
+  if (flags.protocol === 'prima' && (flags.dialect !== undefined || flags.action !== undefined)) {
+    throw new CliError('--dialect and --action apply to --protocol xacml only', EXIT.other);
+  }
+  const identity = clientIdentity(flags.cert, flags.key ?? flags.cert);
+  const ca = trustAnchors(flags.capath);
+  const payload = payloadChain(flags.proxy);
+  const dialect = flags.dialect ?? 'authz-interop';
+  const idGenerator = (): string => randomBytes(16).toString('hex');
+  const now = new Date();
+
+  let expectation: ((body: string) => Outcome | string) | undefined;
+  const build = (serverCert: Buffer): { body: string; soapAction: string } => {
+    if (flags.protocol === 'prima') {
+      const resourceDn = flags.resource ?? dnFromCertificate(serverCert);
+      if (resourceDn === undefined) throw new CliError('the server certificate has no usable subject DN: give --resource', EXIT.other);
+      const sent = encodePrimaRequest({ subjectDn: payload.eecDn, resourceDn, now, idGenerator });
+      expectation = (body) => {
+        const answer = decodePrimaResponse(body, sent.expect);
+        if (!answer.ok) return describeFailure(answer.error.code, answer.error.detail);
+        const a = answer.value;
+        return {
+          decision: a.decision ?? 'Indeterminate',
+          status: { code: a.status, ...(a.statusMessage === undefined ? {} : { message: a.statusMessage }) },
+          ...(a.username === undefined ? {} : { username: a.username }),
+          ...(a.groupName === undefined ? {} : { groupName: a.groupName }),
+          secondaryGids: [],
+          groupNames: [],
+          obligations: [],
+        };
+      };
+      return sent;
+    }
+    const sent = encodeXacmlQuery({
+      dialect,
+      subjectChainPem: payload.pem,
+      subjectDn: payload.eecDn,
+      ...(payload.eecIssuerDn === undefined ? {} : { subjectIssuerDn: payload.eecIssuerDn }),
+      ...(flags.resource === undefined ? {} : { resource: flags.resource }),
+      ...(flags.action === undefined ? {} : { action: flags.action }),
+      // What the C client puts in the resource attributes and Issuer: this host's name and certificate DN (§5.2, §4.2).
+      ...(dialect === 'authz-interop' ? { hostName: flags.host ?? hostname() } : {}),
+      ...(identity.hostDn === undefined ? {} : { hostDn: identity.hostDn }),
+      ...(dialect === 'authz-interop' && identity.dn !== undefined ? { issuer: identity.dn.toSlash() } : {}),
+      now,
+      idGenerator,
+    });
+    expectation = (body) => {
+      const answer = decodeXacmlResponse(body, sent.expect);
+      if (!answer.ok) return describeFailure(answer.error.code, answer.error.detail);
+      const { decision, status, username, uid, gid, secondaryGids, groupName, groupNames, obligations } = answer.value;
+      return {
+        decision,
+        status,
+        ...(username === undefined ? {} : { username }),
+        ...(uid === undefined ? {} : { uid }),
+        ...(gid === undefined ? {} : { gid }),
+        secondaryGids,
+        ...(groupName === undefined ? {} : { groupName }),
+        groupNames,
+        obligations,
+      };
+    };
+    return sent;
+  };
+
+  const exchange = await post(url, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, build);
+  const out: string[] = [];
+  if (flags.xml && !flags.json) out.push('--- request ---', exchange.request, `--- response (HTTP ${exchange.status}) ---`, exchange.response, '---');
+  // Decisions come with 200, SOAP faults with 500 (§2.1); any other status is the HTTP layer talking, not the PDP.
+  const outcome =
+    exchange.status !== 200 && exchange.status !== 500
+      ? `server answered HTTP ${exchange.status}${exchange.statusText === '' ? '' : ` ${exchange.statusText}`}`
+      : expectation === undefined
+        ? 'no request was sent'
+        : expectation(exchange.response);
+  const context = {
+    protocol: flags.protocol,
+    ...(flags.protocol === 'xacml' ? { dialect } : {}),
+    url: url.href,
+    ...(flags.xml ? { request: exchange.request, response: exchange.response } : {}),
+  };
+  if (typeof outcome === 'string') {
+    if (flags.json) out.push(JSON.stringify({ ...context, decision: null, error: outcome }));
+    if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+    throw new CliError(outcome, EXIT.other);
+  }
+  out.push(flags.json ? JSON.stringify({ ...context, ...outcome }) : render(outcome));
+  process.stdout.write(`${out.join('\n')}\n`);
+  return outcome.decision === 'Permit' ? EXIT.permit : outcome.decision === 'Deny' || outcome.decision === 'NotApplicable' ? EXIT.deny : EXIT.other;
+}
+
+function describeFailure(code: string, detail: string): string {
+  if (code === 'PROTO_SOAP_FAULT') return `SOAP fault from the server: ${detail}`;
+  if (code === 'PROTO_RESPONSE_MISMATCH') return `the answer does not belong to this query: ${detail}`;
+  return `unusable answer (${code}): ${detail}`;
+}
+
+function render(o: Outcome): string {
+  const lines = [`Decision: ${o.decision}`, `Status: ${o.status.code}`];
+  if (o.status.message !== undefined) lines.push(`Status message: ${o.status.message}`);
+  if (o.username !== undefined) lines.push(`Username: ${o.username}`);
+  if (o.uid !== undefined) lines.push(`UID: ${o.uid}`);
+  if (o.gid !== undefined) lines.push(`GID: ${o.gid}`);
+  if (o.secondaryGids.length > 0) lines.push(`Secondary GIDs: ${o.secondaryGids.join(' ')}`);
+  if (o.groupName !== undefined) lines.push(`Group: ${o.groupName}`);
+  if (o.groupNames.length > 0) lines.push(`Groups: ${o.groupNames.join(' ')}`);
+  for (const obligation of o.obligations) {
+    lines.push(`Obligation: ${obligation.id} (on ${obligation.fulfillOn || 'unspecified'})`);
+    for (const a of obligation.assignments) lines.push(`  ${a.id} = ${a.value}`);
+  }
+  return lines.join('\n');
+}
+
+function parseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--url "${text}" is not a URL`, EXIT.other);
+  }
+  // Mutual TLS is the only trust these services have (§2.3): plain HTTP would send the question unauthenticated.
+  if (url.protocol !== 'https:') throw new CliError(`--url must be https://, not ${url.protocol}`, EXIT.other);
+  return url;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.other);
+  }
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+/**
+ * The TLS client identity. A voms-proxy-init file holds proxy certificate, key and issuer chain in one file, so
+ * certificates and key are picked out by label whichever file they are in.
+ */
+function clientIdentity(certFile: string, keyFile: string): { certPem: string; keyPem: string; dn?: Dn; hostDn?: Dn } {
+  const certText = readText(certFile, '--cert file');
+  const keyText = keyFile === certFile ? certText : readText(keyFile, '--key file');
+  const certs = [...certText.matchAll(PEM_BLOCK)].filter((m) => m[1] === 'CERTIFICATE').map((m) => m[0]);
+  const keys = [...keyText.matchAll(PEM_BLOCK)].filter((m) => (m[1] ?? '').endsWith('PRIVATE KEY'));
+  const key = keys[0];
+  if (certs.length === 0) throw new CliError(`--cert file ${certFile} holds no CERTIFICATE block`, EXIT.other);
+  if (key === undefined) throw new CliError(`--key file ${keyFile} holds no PRIVATE KEY block`, EXIT.other);
+  // Grid keys are unencrypted on disk (hostkey.pem, proxies); prompting for a passphrase has no caller here.
+  if (key[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type: 4,ENCRYPTED/.test(key[0])) throw new CliError(`--key file ${keyFile} holds an encrypted key: not supported`, EXIT.other);
+  const chain = parsePemChain(certs.join('\n'));
+  const parsed = chain.ok ? chain.value.map((der) => certificate(der)) : [];
+  const leaf = parsed[0];
+  // Who we are: the end-entity behind any proxies (a pilot's proxy names its owner).
+  const dn = parsed.find((c) => c !== undefined && !isProxy(c))?.subject.dn;
+  return {
+    certPem: certs.join('\n'),
+    keyPem: key[0],
+    ...(dn === undefined ? {} : { dn }),
+    // A host certificate (not a proxy) is the PEP host's identity: authz-interop resource-x509-id, EMI resource-owner.
+    ...(dn === undefined || leaf === undefined || isProxy(leaf) ? {} : { hostDn: dn }),
+  };
+}
+
+/** Every certificate in the IGTF directory's *.0 and *.pem files: the server must chain to one of them. */
+function trustAnchors(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new CliError(`cannot read --capath directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.other);
+  }
+  const anchors = new Set<string>();
+  for (const name of names.filter((n) => /\.(0|pem)$/.test(n)).sort()) {
+    const text = readText(join(dir, name), 'CA file');
+    for (const match of text.matchAll(PEM_BLOCK)) if (match[1] === 'CERTIFICATE') anchors.add(match[0]);
+  }
+  if (anchors.size === 0) throw new CliError(`--capath directory ${dir} holds no CA certificate (*.0 or *.pem)`, EXIT.other);
+  return [...anchors];
+}
+
+/** The payload chain as sent (certificates only, file order) and the end-entity DN it identifies. */
+function payloadChain(file: string): { pem: string; eecDn: Dn; eecIssuerDn?: Dn } {
+  const chain = parsePemChain(readText(file, '--proxy file'));
+  if (!chain.ok) throw new CliError(`--proxy file ${file}: ${chain.error.detail}`, EXIT.other);
+  const certs = chain.value.map((der) => certificate(der));
+  if (certs.some((c) => c === undefined)) throw new CliError(`--proxy file ${file}: a certificate does not parse`, EXIT.other);
+  // The user is the first certificate that is not a proxy: every dialect names the EEC, not the proxy (§5.1).
+  const eec = certs.find((c) => c !== undefined && !isProxy(c));
+  const eecDn = eec?.subject.dn;
+  if (eec === undefined || eecDn === undefined) throw new CliError(`--proxy file ${file} holds no end-entity certificate (only proxies)`, EXIT.other);
+  const pem = chain.value.map((der) => `-----BEGIN CERTIFICATE-----\n${(der.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----`).join('\n');
+  const issuer = eec.issuer.dn;
+  return { pem, eecDn, ...(issuer === undefined ? {} : { eecIssuerDn: issuer }) };
+}
+
+function certificate(der: Buffer | undefined): Certificate | undefined {
+  if (der === undefined) return undefined;
+  try {
+    return parseCertificate(der);
+  } catch {
+    return undefined;
+  }
+}
+
+/** RFC 3820 and pre-RFC (draft) proxies carry proxyCertInfo; legacy Globus proxies are named issuer + CN=proxy. */
+function isProxy(cert: Certificate): boolean {
+  if (cert.extensions.some((e) => e.oid === Oid.proxyCertInfo || e.oid === Oid.proxyCertInfoDraft)) return true;
+  const subject = cert.subject.dn;
+  const issuer = cert.issuer.dn;
+  if (subject === undefined || issuer === undefined || !subject.isChildOf(issuer)) return false;
+  const cn = subject.rdns[subject.rdns.length - 1]?.[0];
+  return cn !== undefined && cn.type === 'CN' && (cn.value === 'proxy' || cn.value === 'limited proxy');
+}
+
+interface Exchange {
+  readonly request: string;
+  readonly status: number;
+  readonly statusText: string;
+  readonly response: string;
+}
+
+/**
+ * One POST over mutual TLS. The body is built once the handshake is done because a PRIMA request names the
+ * server's certificate subject. A fresh connection (no agent) guarantees that handshake happens for this request.
+ * The server's certificate must chain to `ca` and match the URL's host name (§14.5: real clients skip that).
+ */
+function post(
+  url: URL,
+  tls: { cert: string; key: string; ca: string[] },
+  timeoutMs: number,
+  build: (serverCertificate: Buffer) => { body: string; soapAction: string },
+): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    let sent = '';
+    let settled = false;
+    const finish = (error: Error | undefined, value?: Exchange): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error !== undefined) reject(error);
+      else if (value !== undefined) resolve(value);
+    };
+    const req = httpsRequest({
+      protocol: 'https:',
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port === '' ? 443 : Number(url.port),
+      path: `${url.pathname}${url.search}`,
+      method: 'POST',
+      agent: false,
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      minVersion: 'TLSv1.2',
+      rejectUnauthorized: true,
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('socket', (socket) => {
+      (socket as TLSSocket).once('secureConnect', () => {
+        try {
+          const { body, soapAction } = build((socket as TLSSocket).getPeerCertificate().raw);
+          sent = body;
+          req.setHeader('Content-Type', 'text/xml; charset=UTF-8');
+          req.setHeader('SOAPAction', soapAction);
+          req.setHeader('Content-Length', Buffer.byteLength(body));
+          req.end(body);
+        } catch (err) {
+          req.destroy();
+          finish(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => finish(new CliError(connectionMessage(url, err), EXIT.other)));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          req.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => finish(undefined, { request: sent, status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', response: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (err) => finish(new CliError(connectionMessage(url, err), EXIT.other)));
+    });
+  });
+}
+
+function connectionMessage(url: URL, err: NodeJS.ErrnoException): string {
+  const where = url.host;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `cannot connect to ${where}: connection refused`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve ${url.hostname}`;
+    case 'ECONNRESET':
+      return `connection to ${where} reset by the server`;
+    default:
+      // TLS verification failures carry OpenSSL's reason, e.g. "unable to get local issuer certificate".
+      return `connection to ${where} failed: ${err.message}${err.code === undefined ? '' : ` (${err.code})`}`;
+  }
+}
