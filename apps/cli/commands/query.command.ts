@@ -347,20 +347,28 @@ function post(
       });
     });
     req.on('error', (err: NodeJS.ErrnoException) => finish(new CliError(connectionMessage(url, err), EXIT.other)));
+    let responded = false;
+    const truncated = (): CliError => new CliError(`connection to ${url.host} closed before the answer was complete`, EXIT.other);
     req.on('response', (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_RESPONSE_BYTES) {
-          req.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+          finish(new CliError(`the answer from ${url.host} is larger than ${MAX_RESPONSE_BYTES} bytes`, EXIT.other));
+          req.destroy();
           return;
         }
         chunks.push(chunk);
       });
       res.on('end', () => finish(undefined, { request: sent, status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', response: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', (err) => finish(new CliError(connectionMessage(url, err), EXIT.other)));
+      // A connection cut mid-answer may end without 'end' or 'error'; an unsettled promise would let the
+      // process exit 0, which reads as Permit.
+      res.on('close', () => finish(truncated()));
     });
+    req.on('close', () => finish(responded ? truncated() : new CliError(`connection to ${url.host} closed without an answer`, EXIT.other)));
   });
 }
 
