@@ -8,6 +8,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { dnFromCertificate, Oid, parseCertificate, parsePemChain } from '@gridauthz/credentials';
 import type { Certificate } from '@gridauthz/credentials';
+import { ErrorCodes } from '@gridauthz/domain';
 import type { Dn } from '@gridauthz/domain';
 import { decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
 import type { XacmlAnswer, XacmlClientDialect } from '@gridauthz/protocols';
@@ -167,8 +168,8 @@ async function runQuery(flags: QueryFlags): Promise<number> {
 }
 
 function describeFailure(code: string, detail: string): string {
-  if (code === 'PROTO_SOAP_FAULT') return `SOAP fault from the server: ${detail}`;
-  if (code === 'PROTO_RESPONSE_MISMATCH') return `the answer does not belong to this query: ${detail}`;
+  if (code === ErrorCodes.PROTO_SOAP_FAULT) return `SOAP fault from the server: ${detail}`;
+  if (code === ErrorCodes.PROTO_RESPONSE_MISMATCH) return `the answer does not belong to this query: ${detail}`;
   return `unusable answer (${code}): ${detail}`;
 }
 
