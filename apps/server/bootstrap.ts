@@ -119,6 +119,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     primaResource: config.prima.resource,
     newId: () => `_${randomUUID()}`,
     clock,
+    ...(config.pdp.signResponses
+      ? { signingKey: { privateKeyPem: readFileSync(config.tls.keyFile, 'utf8'), certificatePem: readFileSync(config.tls.certFile, 'utf8') } }
+      : {}),
   });
 
   const pdp = await NestFactory.create<NestFastifyApplication>(

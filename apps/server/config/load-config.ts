@@ -92,6 +92,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       bodyLimit: values['pdp.bodyLimit'] as number,
       issuer: values['pdp.issuer'] as string,
       trustedAsserters: values['pdp.trustedAsserters'] as string[],
+      signResponses: values['pdp.signResponses'] as boolean,
     },
     prima: { resource: values['prima.resource'] as string },
     mapping: { conventions: values['mapping.conventions'] as 'argus' | 'lcmaps' },

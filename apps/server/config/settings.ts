@@ -35,6 +35,7 @@ export const SETTINGS = [
   { key: 'pdp.bodyLimit', env: ['GRIDAUTHZ_PDP_BODY_LIMIT'], schema: bytes, default: 262144, description: 'Largest request body accepted, in bytes; larger bodies are refused before parsing.' },
   { key: 'pdp.issuer', env: ['GRIDAUTHZ_PDP_ISSUER'], schema: z.string().trim().min(1), default: 'gridauthz', description: 'Entity id put in the saml2:Issuer of SAML2-XACML2 answers.' },
   { key: 'pdp.trustedAsserters', env: ['GRIDAUTHZ_PDP_TRUSTED_ASSERTERS'], schema: dnList, default: [], description: 'DNs of callers (e.g. an Argus PEPd) whose asserted subject-id and FQAN attributes are believed when a query carries no certificate chain. Empty: every subject must come with its chain.' },
+  { key: 'pdp.signResponses', env: ['GRIDAUTHZ_PDP_SIGN_RESPONSES'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: 'Sign SAML2-XACML2 responses (enveloped XML-DSig, exclusive c14n, RSA-SHA256) with the host key. Off: no known client verifies signatures (saml2-xacml2.md §2.3, §7.4).' },
   { key: 'prima.resource', env: ['GRIDAUTHZ_PRIMA_RESOURCE'], schema: z.string().trim().min(1), default: 'http://authz-interop.org/xacml/resource/resource-type/ce', description: 'Resource id under which PRIMA (GUMS SAML 1.1) questions are decided by the site policy.' },
   { key: 'mapping.conventions', env: ['GRIDAUTHZ_MAPPING_CONVENTIONS'], schema: z.enum(['argus', 'lcmaps']), default: 'argus', description: 'Rule matching, group selection and lease-key convention: argus or lcmaps (mapping.md §2.3.2, §3.4-3.7). CEs sharing leases must agree.' },
   { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
@@ -55,7 +56,14 @@ export type SettingKey = (typeof SETTINGS)[number]['key'];
 
 /** The validated configuration, nested as in the YAML file. */
 export interface Config {
-  readonly pdp: { readonly host: string; readonly port: number; readonly bodyLimit: number; readonly issuer: string; readonly trustedAsserters: readonly string[] };
+  readonly pdp: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimit: number;
+    readonly issuer: string;
+    readonly trustedAsserters: readonly string[];
+    readonly signResponses: boolean;
+  };
   readonly prima: { readonly resource: string };
   readonly mapping: { readonly conventions: 'argus' | 'lcmaps' };
   readonly management: { readonly host: string; readonly port: number };
