@@ -6,6 +6,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../migrations';
@@ -16,6 +17,10 @@ import type { ReadinessCheck } from './management/readiness';
 import { PdpModule } from './pdp/pdp.module';
 import type { SubjectVerifier } from '@gridauthz/decision';
 import type { MappingConfig } from '@gridauthz/mapping';
+import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { clusterMetricsFromPrimary } from './cluster/supervisor';
+import type { MetricsText } from './management/metrics.controller';
 import { ServiceMetrics } from './metrics/service-metrics';
 import { AuthorizationService } from './pdp/authorization-service';
 import { type SiteRuntime, startSite } from './site/site-runtime';
@@ -129,7 +134,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     new FastifyAdapter({
       https: tlsOptions(),
       loggerInstance: log.child({ listener: 'pdp' }),
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
       genReqId: () => randomUUID(),
       requestIdHeader: false,
       bodyLimit: config.pdp.bodyLimit,
@@ -159,8 +164,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const management = await NestFactory.create<NestFastifyApplication>(
-    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')], metrics.registry),
-    new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), disableRequestLogging: true }),
+    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')], metricsText(metrics)),
+    new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), logController: new LogController({ disableRequestLogging: true }) }),
     { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
   );
   await management.listen(config.management.port, config.management.host);
@@ -225,4 +230,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await trust.close();
     },
   };
+}
+
+/** Under `serve --workers N` a scrape must see every worker, not whichever one the kernel picked. */
+function metricsText(metrics: ServiceMetrics): MetricsText {
+  if (!cluster.isWorker) return { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() };
+  new AggregatorRegistry(); // registers the worker's answer to the supervisor's collection requests
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  return { contentType: metrics.registry.contentType, render: () => clusterMetricsFromPrimary() };
 }
