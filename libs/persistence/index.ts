@@ -11,4 +11,3 @@ export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
 export { PostgresBanStore } from './mapping/postgres-ban-store';
 export type { PostgresBanStoreOptions } from './mapping/postgres-ban-store';
 export { PostgresMappingConfigStore } from './mapping/postgres-mapping-config-store';
-export { SqlScope } from './mapping/sql-scope';

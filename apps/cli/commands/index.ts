@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerCred } from './cred.command';
 import { registerDevPki } from './dev-pki.command';
+import { registerExport } from './export.command';
+import { registerImport } from './import.command';
 import { registerMigrate } from './migrate.command';
 import { registerPolicy } from './policy.command';
 import { registerQuery } from './query.command';
@@ -10,6 +12,8 @@ import { registerServe } from './serve.command';
 export function registerCommands(program: Command): void {
   registerCred(program);
   registerDevPki(program);
+  registerExport(program);
+  registerImport(program);
   registerMigrate(program);
   registerPolicy(program);
   registerQuery(program);
