@@ -17,10 +17,9 @@ import {
   type Problem,
   type UnixGroup,
 } from '@gridauthz/mapping';
-import { Database, PostgresBanStore, PostgresLeaseStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
-import { MIGRATIONS } from '../../../migrations';
-import { createLogger, describeDatabaseUrl } from '../../server/logging/logger';
+import { type Database, PostgresBanStore, PostgresLeaseStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import { CliError } from '../cli-error';
+import { openDatabase } from './open-database';
 import { addConfigOption, configFor, type ConfigFlags } from './config-options';
 
 interface ImportFlags extends ConfigFlags {
@@ -152,23 +151,8 @@ export function registerImport(program: Command): void {
 
 const withCommon = (c: Command): Command => addConfigOption(c.option('--dry-run', 'check and count everything, then roll back'));
 
-/** Opens the configured database (PostgreSQL or the embedded one) with an up-to-date schema, for a CLI command. */
-export async function openCliDatabase(flags: ConfigFlags): Promise<{ db: Database; target: string }> {
-  const config = configFor(flags);
-  const log = createLogger({ log: { ...config.log, level: config.log.level === 'info' ? 'warn' : config.log.level } });
-  const target = config.database.url ? describeDatabaseUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
-  let db: Database;
-  try {
-    db = await Database.open({ url: config.database.url, dataDir: config.database.dataDir, migrations: MIGRATIONS, log, acquireTimeoutMs: 10_000 });
-  } catch (err) {
-    throw new CliError(`cannot open ${target}: ${(err as Error).message}`, 69);
-  }
-  if (await db.pendingMigrations()) {
-    await db.close();
-    throw new CliError(`${target} has pending migrations; run \`gridauthz migrate\` first`, 69);
-  }
-  return { db, target };
-}
+/** The configured database with an up-to-date schema, for the import and export commands. */
+export const openCliDatabase = (flags: ConfigFlags): Promise<{ db: Database; target: string }> => openDatabase(configFor(flags));
 
 async function inImportTransaction(flags: ImportFlags, work: (m: EntityManager) => Promise<void>): Promise<void> {
   const { db, target } = await openCliDatabase(flags);
