@@ -57,7 +57,7 @@ export function runSupervisor(options: SupervisorOptions): Promise<number> {
         resolve(1);
         return;
       }
-      log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting a replacement');
+      log.error({ workerPid: worker.process.pid, code, signal }, 'worker died; starting a replacement');
       fork();
     });
     const stop = (signal: NodeJS.Signals): void => {

@@ -73,8 +73,8 @@ export class SiteConfiguration implements DecisionConfiguration {
       this.log.error({ policyDir, diagnostics: parsed.error.diagnostics.slice(0, 10) }, 'the shipped policy does not compile; not loaded');
       return;
     }
-    const version = await this.stores.policies.storeAndActivate(text, 'gridauthz', `initial policy from ${policyDir}`);
-    this.log.info({ version: version.id, files }, 'policy directory stored as the first policy version');
+    const version = await this.stores.policies.storeAndActivateIfNone(text, 'gridauthz', `initial policy from ${policyDir}`);
+    if (version) this.log.info({ version: version.id, files }, 'policy directory stored as the first policy version');
   }
 
   /** Loads the given parts (all by default) from storage. */

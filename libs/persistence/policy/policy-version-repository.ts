@@ -55,6 +55,24 @@ export class PolicyVersionRepository {
     });
   }
 
+  /**
+   * Stores and activates a first version unless one is active already; replicas and workers booting together
+   * serialise on an advisory lock, so exactly one of them writes it. Returns the version written, if any.
+   */
+  async storeAndActivateIfNone(text: string, author: string, comment = ''): Promise<PolicyVersion | undefined> {
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    return this.db.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('gridauthz:policy-bootstrap'))`);
+      const active: { id: string }[] = await m.query(`SELECT id FROM policy_version WHERE active`);
+      if (active.length > 0) return undefined;
+      const rows: Row[] = await m.query(
+        `INSERT INTO policy_version (text, sha256, author, comment, active, activated_at) VALUES ($1, $2, $3, $4, true, now()) RETURNING *`,
+        [text, sha256, author, comment],
+      );
+      return toVersion(rows[0] as Row);
+    });
+  }
+
   /** Makes an existing version the active one (roll back or forward); false if there is no such version. */
   async activate(id: string): Promise<boolean> {
     return this.db.transaction(async (m) => {
