@@ -54,17 +54,22 @@ export class AuthorizationService {
     // Not ready (database still opening): a Server fault makes clients try their next endpoint.
     if (!decider) return { status: 503, body: encodeSoapFault('Server', 'the service is starting and cannot decide yet') };
     try {
-      return isPrimaRequest(body, this.options.limits) ? await this.prima(body, caller, decider, log) : await this.xacml(body, caller, decider, log);
+      // SAML2-XACML2 is nearly all the traffic: decode it first and look for PRIMA only in what is not a query,
+      // so the common request is parsed once.
+      const decoded = decodeXacmlQuery(body, this.options.limits);
+      if (!decoded.ok && decoded.error.code === 'PROTO_NOT_A_QUERY' && isPrimaRequest(body, this.options.limits)) {
+        return await this.prima(body, caller, decider, log);
+      }
+      return await this.xacml(decoded, caller, decider, log);
     } catch (err) {
       log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
       return { status: 500, body: encodeSoapFault('Server', 'internal error; see the service log') };
     }
   }
 
-  private async xacml(body: Buffer, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {
+  private async xacml(decoded: ReturnType<typeof decodeXacmlQuery>, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {
     const now = this.options.clock();
     const encodeOptions = { issuer: this.options.issuer, now, idGenerator: this.options.newId };
-    const decoded = decodeXacmlQuery(body, this.options.limits);
     if (!decoded.ok) {
       log.warn({ code: decoded.error.code, detail: decoded.error.detail }, 'undecodable SAML2-XACML2 request');
       const answer = encodeProtocolError(decoded.error, encodeOptions);
