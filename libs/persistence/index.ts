@@ -8,3 +8,5 @@ export { insertDecisionRecord } from './decision/decision-record-repository';
 export type { DecisionRecordRow } from './decision/decision-record-repository';
 export { PostgresLeaseStore } from './mapping/postgres-lease-store';
 export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
+export * from './admin';
+export * from './audit';
