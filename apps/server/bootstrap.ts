@@ -6,8 +6,11 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { Dn } from '@gridauthz/domain';
 import { Database } from '@gridauthz/persistence';
+import type { PrimaCallerPolicy } from '@gridauthz/protocols';
 import { MIGRATIONS } from '../../migrations';
 import { type AdminListener, startAdminListener } from './admin';
 import type { Config } from './config';
@@ -17,6 +20,10 @@ import type { ReadinessCheck } from './management/readiness';
 import { PdpModule } from './pdp/pdp.module';
 import type { SubjectVerifier } from '@gridauthz/decision';
 import type { MappingConfig } from '@gridauthz/mapping';
+import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { clusterMetricsFromPrimary } from './cluster/supervisor';
+import type { MetricsText } from './management/metrics.controller';
 import { ServiceMetrics } from './metrics/service-metrics';
 import { AuthorizationService } from './pdp/authorization-service';
 import { type SiteRuntime, startSite } from './site/site-runtime';
@@ -118,10 +125,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     decider: () => site?.decider,
     issuer: config.pdp.issuer,
     limits: { maxBytes: config.pdp.bodyLimit },
-    primaCallers: {},
+    primaCallers: primaCallerPolicy(config),
     primaResource: config.prima.resource,
     newId: () => `_${randomUUID()}`,
     clock,
+    ...(config.pdp.signResponses
+      ? { signingKey: { privateKeyPem: readFileSync(config.tls.keyFile, 'utf8'), certificatePem: readFileSync(config.tls.certFile, 'utf8') } }
+      : {}),
   });
 
   const pdp = await NestFactory.create<NestFastifyApplication>(
@@ -129,7 +139,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     new FastifyAdapter({
       https: tlsOptions(),
       loggerInstance: log.child({ listener: 'pdp' }),
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
       genReqId: () => randomUUID(),
       requestIdHeader: false,
       bodyLimit: config.pdp.bodyLimit,
@@ -159,8 +169,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const management = await NestFactory.create<NestFastifyApplication>(
-    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')], metrics.registry),
-    new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), disableRequestLogging: true }),
+    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')], metricsText(metrics)),
+    new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), logController: new LogController({ disableRequestLogging: true }) }),
     { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
   );
   await management.listen(config.management.port, config.management.host);
@@ -228,5 +238,29 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await database?.close();
       await trust.close();
     },
+  };
+}
+
+/** Under `serve --workers N` a scrape must see every worker, not whichever one the kernel picked. */
+function metricsText(metrics: ServiceMetrics): MetricsText {
+  if (!cluster.isWorker) return { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() };
+  new AggregatorRegistry(); // registers the worker's answer to the supervisor's collection requests
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  return { contentType: metrics.registry.contentType, render: () => clusterMetricsFromPrimary() };
+}
+
+function primaCallerPolicy(config: Config): PrimaCallerPolicy {
+  const legacy = config.prima.gumsLegacy;
+  return {
+    hostToResource: config.prima.hostToResource.map((r) => ({ caller: Dn.parse(r.caller), resources: r.resources.map((x) => Dn.parse(x)) })),
+    ...(legacy.enabled
+      ? {
+          gumsLegacy: {
+            readAll: legacy.readAll.map((d) => Dn.parse(d)),
+            readSelf: legacy.readSelf.map((d) => Dn.parse(d)),
+            hostPatterns: legacy.hostPatterns.map((p) => new RegExp(`^(?:${p})$`)),
+          },
+        }
+      : {}),
   };
 }

@@ -78,6 +78,13 @@ function startPdp(seen: Seen[], host = '127.0.0.1'): Promise<Server> {
           res.end(xml);
         };
         if (record.path === '/slow') return;
+        if (record.path === '/cut') {
+          // Headers promise more than arrives: the answer is cut off mid-body.
+          res.writeHead(200, { 'Content-Type': 'text/xml; charset=UTF-8', 'Content-Length': '5000' });
+          res.write('<soap11:Envelope xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/">');
+          setTimeout(() => req.socket.destroy(), 50);
+          return;
+        }
         if (record.path === '/http404') {
           res.writeHead(404, { 'Content-Type': 'application/json' });
           return res.end('{"title":"Cannot POST /http404"}');
@@ -184,6 +191,13 @@ describe('gridauthz query against a PDP built from the real server codec', () =>
     expect(s.xacml?.issuer?.value).toBe(pki().proxies['alice']?.identity);
     // A proxy is no host identity: no resource-x509-id.
     expect(s.xacml?.request.hostDn).toBeUndefined();
+  });
+
+  it('an answer cut off mid-body is exit 2, never a silent success', async () => {
+    const run = await runCli(common('/cut'));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`gridauthz: connection to localhost:${(server.address() as AddressInfo).port} closed before the answer was complete\n`);
   });
 
   it('an HTTP status other than 200/500 is exit 2 naming the status, not a parse error', async () => {

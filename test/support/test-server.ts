@@ -22,8 +22,12 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
   const pki = fixturePki();
   const storage = overrides.storage ?? (await createTestStorage());
   const config: Config = {
-    pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [] },
-    prima: { resource: 'http://authz-interop.org/xacml/resource/resource-type/ce' },
+    pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [], signResponses: false },
+    prima: {
+      resource: 'http://authz-interop.org/xacml/resource/resource-type/ce',
+      hostToResource: [],
+      gumsLegacy: { enabled: false, readAll: [], readSelf: [], hostPatterns: [] },
+    },
     mapping: { conventions: 'argus' },
     management: { host: '127.0.0.1', port: 0 },
     admin: { enabled: true, host: '127.0.0.1', port: 0, releaseCooldownSeconds: 86_400, auditWindowSeconds: 3600 },

@@ -5,6 +5,8 @@ import { registerBan } from './ban.command';
 import { registerCred } from './cred.command';
 import { registerDevPki } from './dev-pki.command';
 import { registerLease } from './lease.command';
+import { registerExport } from './export.command';
+import { registerImport } from './import.command';
 import { registerMigrate } from './migrate.command';
 import { registerPolicy } from './policy.command';
 import { registerPool } from './pool.command';
@@ -20,6 +22,8 @@ export function registerCommands(program: Command): void {
   registerCred(program);
   registerDevPki(program);
   registerLease(program);
+  registerExport(program);
+  registerImport(program);
   registerMigrate(program);
   registerPolicy(program);
   registerPool(program);

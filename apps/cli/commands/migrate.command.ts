@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../../migrations';
-import { createLogger, describeDatabaseUrl } from '../../server/logging/logger';
-import { CliError } from '../cli-error';
+import { openDatabase } from './open-database';
 import { addConfigOption, configFor, type ConfigFlags } from './config-options';
 
 interface MigrateFlags extends ConfigFlags {
@@ -19,14 +17,7 @@ export function registerMigrate(program: Command): void {
       .option('--revert', 'revert the most recently applied migration'),
   ).action(async (flags: MigrateFlags) => {
     const config = configFor(flags);
-    const log = createLogger({ log: { ...config.log, level: config.log.level === 'info' ? 'warn' : config.log.level } });
-    const target = config.database.url ? describeDatabaseUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
-    let db: Database;
-    try {
-      db = await Database.open({ url: config.database.url, dataDir: config.database.dataDir, migrations: MIGRATIONS, log, acquireTimeoutMs: 10_000 });
-    } catch (err) {
-      throw new CliError(`cannot open ${target}: ${(err as Error).message}`, 69);
-    }
+    const { db, target } = await openDatabase(config, { requireCurrentSchema: false });
     try {
       if (flags.status) {
         const applied = new Set(await db.appliedMigrations());

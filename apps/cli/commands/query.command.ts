@@ -8,6 +8,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { dnFromCertificate, Oid, parseCertificate, parsePemChain } from '@gridauthz/credentials';
 import type { Certificate } from '@gridauthz/credentials';
+import { ErrorCodes } from '@gridauthz/domain';
 import type { Dn } from '@gridauthz/domain';
 import { decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
 import type { XacmlAnswer, XacmlClientDialect } from '@gridauthz/protocols';
@@ -167,8 +168,8 @@ async function runQuery(flags: QueryFlags): Promise<number> {
 }
 
 function describeFailure(code: string, detail: string): string {
-  if (code === 'PROTO_SOAP_FAULT') return `SOAP fault from the server: ${detail}`;
-  if (code === 'PROTO_RESPONSE_MISMATCH') return `the answer does not belong to this query: ${detail}`;
+  if (code === ErrorCodes.PROTO_SOAP_FAULT) return `SOAP fault from the server: ${detail}`;
+  if (code === ErrorCodes.PROTO_RESPONSE_MISMATCH) return `the answer does not belong to this query: ${detail}`;
   return `unusable answer (${code}): ${detail}`;
 }
 
@@ -347,20 +348,28 @@ function post(
       });
     });
     req.on('error', (err: NodeJS.ErrnoException) => finish(new CliError(connectionMessage(url, err), EXIT.other)));
+    let responded = false;
+    const truncated = (): CliError => new CliError(`connection to ${url.host} closed before the answer was complete`, EXIT.other);
     req.on('response', (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_RESPONSE_BYTES) {
-          req.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+          finish(new CliError(`the answer from ${url.host} is larger than ${MAX_RESPONSE_BYTES} bytes`, EXIT.other));
+          req.destroy();
           return;
         }
         chunks.push(chunk);
       });
       res.on('end', () => finish(undefined, { request: sent, status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', response: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', (err) => finish(new CliError(connectionMessage(url, err), EXIT.other)));
+      // A connection cut mid-answer may end without 'end' or 'error'; an unsettled promise would let the
+      // process exit 0, which reads as Permit.
+      res.on('close', () => finish(truncated()));
     });
+    req.on('close', () => finish(responded ? truncated() : new CliError(`connection to ${url.host} closed without an answer`, EXIT.other)));
   });
 }
 

@@ -1,6 +1,11 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Database } from '@gridauthz/persistence';
+import { MIGRATIONS } from '../../../migrations';
+import { runSupervisor } from '../../server/cluster/supervisor';
 import type { Command } from 'commander';
-import { ensureDevPki } from '@gridauthz/dev-pki';
+import { ensureDevPki, loadDevPkiManifest } from '@gridauthz/dev-pki';
 import { checkServeFiles, ConfigError, type Config } from '../../server/config';
 import { startServer } from '../../server/bootstrap';
 import { devMappingConfig } from '../../server/site/dev-site';
@@ -12,6 +17,7 @@ import { addConfigOption, configFor, type ConfigFlags } from './config-options';
 interface ServeFlags extends ConfigFlags {
   dev?: boolean;
   migrate?: boolean;
+  workers?: string;
 }
 
 /** The checkout (or installed package) root: policies/ ships there. */
@@ -23,7 +29,8 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('run the PDP (mutual TLS) and management listeners')
       .option('--dev', 'development mode: a generated PKI in ./var/pki, the embedded database in ./var/db, PDP on 127.0.0.1, migrations applied')
-      .option('--migrate', 'apply pending database migrations at start-up'),
+      .option('--migrate', 'apply pending database migrations at start-up')
+      .option('--workers <n>', 'worker processes sharing the listeners (default: CPUs with PostgreSQL; 1 with the embedded database)'),
   ).action(async (flags: ServeFlags) => {
     const varDir = resolve('var');
     const pkiDir = join(varDir, 'pki');
@@ -44,12 +51,27 @@ export function registerServe(program: Command): void {
         : {},
     );
     const log = createLogger(config);
-    const pki = flags.dev ? await ensureDevPki({ dir: pkiDir }) : undefined;
+    const workers = workerCount(flags.workers, config);
+    const pki = flags.dev && !cluster.isWorker ? await ensureDevPki({ dir: pkiDir }) : flags.dev ? await loadDevPkiManifest(pkiDir) : undefined;
     try {
       checkServeFiles(config);
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(err.message, 78);
       throw err;
+    }
+    if (workers > 1 && cluster.isPrimary) {
+      // Migrate once, here, before any worker opens the database.
+      if (flags.dev || flags.migrate) {
+        const db = await Database.open({ url: config.database.url, dataDir: config.database.dataDir, migrations: MIGRATIONS, log });
+        try {
+          const applied = await db.migrate();
+          if (applied.length > 0) log.info({ applied }, 'migrations applied');
+        } finally {
+          await db.close();
+        }
+      }
+      process.exitCode = await runSupervisor({ workers, log });
+      return;
     }
 
     const trust = await openTrust(config, log);
@@ -57,7 +79,7 @@ export function registerServe(program: Command): void {
       config,
       log,
       trust,
-      migrate: Boolean(flags.dev || flags.migrate),
+      migrate: Boolean(flags.dev || flags.migrate) && !cluster.isWorker,
       ...(pki ? { seedMapping: devMappingConfig({ hostDn: pki.host.subject, pilotDn: pki.users['pilot']?.subject ?? pki.host.subject }) } : {}),
     });
     let stopping = false;
@@ -83,8 +105,19 @@ export function registerServe(program: Command): void {
       await server.close().catch(() => undefined);
       throw new CliError(`cannot open the database: ${(err as Error).message}`, 69);
     }
-    if (flags.dev) process.stdout.write(devBanner(config, server.pdpUrl, server.managementUrl, pkiDir));
+    if (flags.dev && !cluster.isWorker) process.stdout.write(devBanner(config, server.pdpUrl, server.managementUrl, pkiDir));
   });
+}
+
+/** --workers, or the default: every CPU with PostgreSQL; one with the embedded database (one process only). */
+function workerCount(flag: string | undefined, config: Config): number {
+  if (flag === undefined) return config.database.url ? availableParallelism() : 1;
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`--workers: expected a whole number 1-256, got "${flag}"`, 2);
+  if (n > 1 && !config.database.url) {
+    throw new CliError('--workers above 1 needs PostgreSQL (set DATABASE_URL): the embedded database serves one process', 78);
+  }
+  return n;
 }
 
 function devBanner(config: Config, pdpUrl: string, managementUrl: string, pkiDir: string): string {

@@ -68,4 +68,15 @@ describe('configuration', () => {
     expect(message).toMatch(/trust\.caDir: directory \/nonexistent\/certificates does not exist/);
     expect(message).toMatch(/tls\.certFile: file \/nonexistent\/hostcert\.pem/);
   });
+
+  it('reads PRIMA host-to-resource rules from the file and refuses ones whose DNs do not parse', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridauthz-config-'));
+    const file = join(dir, 'gridauthz.yaml');
+    writeFileSync(file, 'prima:\n  hostToResource:\n    - caller: /DC=org/CN=host/door.example.org\n      resources: [/DC=org/CN=host/gk.example.org]\n');
+    expect(load({}, file).config.prima.hostToResource).toEqual([{ caller: '/DC=org/CN=host/door.example.org', resources: ['/DC=org/CN=host/gk.example.org'] }]);
+    writeFileSync(file, 'prima:\n  hostToResource:\n    - caller: "not a dn"\n      resources: [/DC=org/CN=x]\n');
+    expect(messageOf(() => load({}, file))).toMatch(/prima\.hostToResource: "not a dn" is not a DN/);
+    expect(messageOf(() => load({ GRIDAUTHZ_PRIMA_GUMS_HOST_PATTERNS: '(unclosed' }))).toMatch(/prima\.gumsLegacy\.hostPatterns/);
+    expect(load({ GRIDAUTHZ_PDP_TRUSTED_ASSERTERS: '/DC=org/CN=pepd.example.org;CN=other,DC=org' }).config.pdp.trustedAsserters).toHaveLength(2);
+  });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { Dn } from '@gridauthz/domain';
 import type { Config, SettingSpec } from './settings';
 import { SETTINGS } from './settings';
 
@@ -79,6 +80,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
     }
     values[spec.key] = parsed.data;
   }
+  checkSemantics(values, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const pathOf = (key: string): string => {
@@ -92,8 +94,18 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       bodyLimit: values['pdp.bodyLimit'] as number,
       issuer: values['pdp.issuer'] as string,
       trustedAsserters: values['pdp.trustedAsserters'] as string[],
+      signResponses: values['pdp.signResponses'] as boolean,
     },
-    prima: { resource: values['prima.resource'] as string },
+    prima: {
+      resource: values['prima.resource'] as string,
+      hostToResource: values['prima.hostToResource'] as { caller: string; resources: string[] }[],
+      gumsLegacy: {
+        enabled: values['prima.gumsLegacy.enabled'] as boolean,
+        readAll: values['prima.gumsLegacy.readAll'] as string[],
+        readSelf: values['prima.gumsLegacy.readSelf'] as string[],
+        hostPatterns: values['prima.gumsLegacy.hostPatterns'] as string[],
+      },
+    },
     mapping: { conventions: values['mapping.conventions'] as 'argus' | 'lcmaps' },
     management: { host: values['management.host'] as string, port: values['management.port'] as number },
     admin: {
@@ -142,4 +154,29 @@ export function checkServeFiles(config: Config): void {
   need('trust.caDir', config.trust.caDir, 'directory');
   need('trust.vomsDir', config.trust.vomsDir, 'directory');
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Values that type-check but mean nothing: DNs that do not parse, patterns that do not compile. */
+function checkSemantics(values: Record<string, unknown>, problems: string[]): void {
+  const dn = (key: string, text: string): void => {
+    try {
+      Dn.parse(text);
+    } catch (err) {
+      problems.push(`${key}: "${text}" is not a DN (${(err as Error).message})`);
+    }
+  };
+  for (const key of ['pdp.trustedAsserters', 'prima.gumsLegacy.readAll', 'prima.gumsLegacy.readSelf']) {
+    for (const text of (values[key] as string[] | undefined) ?? []) dn(key, text);
+  }
+  for (const rule of (values['prima.hostToResource'] as { caller: string; resources: string[] }[] | undefined) ?? []) {
+    dn('prima.hostToResource', rule.caller);
+    for (const r of rule.resources) dn('prima.hostToResource', r);
+  }
+  for (const pattern of (values['prima.gumsLegacy.hostPatterns'] as string[] | undefined) ?? []) {
+    try {
+      new RegExp(`^(?:${pattern})$`);
+    } catch {
+      problems.push(`prima.gumsLegacy.hostPatterns: "${pattern}" is not a regular expression`);
+    }
+  }
 }

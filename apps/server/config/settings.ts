@@ -21,6 +21,26 @@ const dnList = z.preprocess(
   z.array(z.string().trim().min(1), { error: 'expected a list of DNs' }),
 );
 
+const stringList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(';').map((x) => x.trim()).filter((x) => x !== '') : v),
+  z.array(z.string().trim().min(1), { error: 'expected a list' }),
+);
+
+/** YAML: a list of {caller, resources}; environment: the same as JSON. */
+const hostToResource = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  },
+  z.array(z.object({ caller: z.string().trim().min(1), resources: z.array(z.string().trim().min(1)).min(1) }).strict(), {
+    error: 'expected a list of {caller: DN, resources: [DN, ...]}',
+  }),
+);
+
 export interface SettingSpec {
   readonly key: string;
   readonly env: readonly string[];
@@ -35,7 +55,13 @@ export const SETTINGS = [
   { key: 'pdp.bodyLimit', env: ['GRIDAUTHZ_PDP_BODY_LIMIT'], schema: bytes, default: 262144, description: 'Largest request body accepted, in bytes; larger bodies are refused before parsing.' },
   { key: 'pdp.issuer', env: ['GRIDAUTHZ_PDP_ISSUER'], schema: z.string().trim().min(1), default: 'gridauthz', description: 'Entity id put in the saml2:Issuer of SAML2-XACML2 answers.' },
   { key: 'pdp.trustedAsserters', env: ['GRIDAUTHZ_PDP_TRUSTED_ASSERTERS'], schema: dnList, default: [], description: 'DNs of callers (e.g. an Argus PEPd) whose asserted subject-id and FQAN attributes are believed when a query carries no certificate chain. Empty: every subject must come with its chain.' },
+  { key: 'pdp.signResponses', env: ['GRIDAUTHZ_PDP_SIGN_RESPONSES'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: 'Sign SAML2-XACML2 responses (enveloped XML-DSig, exclusive c14n, RSA-SHA256) with the host key. Off: no known client verifies signatures (saml2-xacml2.md §2.3, §7.4).' },
   { key: 'prima.resource', env: ['GRIDAUTHZ_PRIMA_RESOURCE'], schema: z.string().trim().min(1), default: 'http://authz-interop.org/xacml/resource/resource-type/ce', description: 'Resource id under which PRIMA (GUMS SAML 1.1) questions are decided by the site policy.' },
+  { key: 'prima.hostToResource', env: ['GRIDAUTHZ_PRIMA_HOST_TO_RESOURCE'], schema: hostToResource, default: [], description: 'PRIMA callers allowed to ask about Resources other than their own DN: a list of {caller, resources} (JSON in the environment). By default a caller may ask only about itself.' },
+  { key: 'prima.gumsLegacy.enabled', env: ['GRIDAUTHZ_PRIMA_GUMS_LEGACY'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: "INSECURE: also accept GUMS's caller rule (prima-saml1.md §1.1): readAll/readSelf DNs, a caller DN containing the Resource's host, or a host pattern. For sites moving off GUMS until they write hostToResource rules." },
+  { key: 'prima.gumsLegacy.readAll', env: ['GRIDAUTHZ_PRIMA_GUMS_READ_ALL'], schema: dnList, default: [], description: 'With gumsLegacy: caller DNs that may ask about any Resource (GUMS readAll group).' },
+  { key: 'prima.gumsLegacy.readSelf', env: ['GRIDAUTHZ_PRIMA_GUMS_READ_SELF'], schema: dnList, default: [], description: 'With gumsLegacy: caller DNs that may ask about themselves as the user (GUMS readSelf group).' },
+  { key: 'prima.gumsLegacy.hostPatterns', env: ['GRIDAUTHZ_PRIMA_GUMS_HOST_PATTERNS'], schema: stringList, default: [], description: "With gumsLegacy: regular expressions (whole-string) over the caller's slash DN that may ask (GUMS hostToGroupMapping)." },
   { key: 'mapping.conventions', env: ['GRIDAUTHZ_MAPPING_CONVENTIONS'], schema: z.enum(['argus', 'lcmaps']), default: 'argus', description: 'Rule matching, group selection and lease-key convention: argus or lcmaps (mapping.md §2.3.2, §3.4-3.7). CEs sharing leases must agree.' },
   { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
   { key: 'management.port', env: ['GRIDAUTHZ_MANAGEMENT_PORT'], schema: port, default: 9180, description: 'Port of the management listener.' },
@@ -60,8 +86,19 @@ export type SettingKey = (typeof SETTINGS)[number]['key'];
 
 /** The validated configuration, nested as in the YAML file. */
 export interface Config {
-  readonly pdp: { readonly host: string; readonly port: number; readonly bodyLimit: number; readonly issuer: string; readonly trustedAsserters: readonly string[] };
-  readonly prima: { readonly resource: string };
+  readonly pdp: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimit: number;
+    readonly issuer: string;
+    readonly trustedAsserters: readonly string[];
+    readonly signResponses: boolean;
+  };
+  readonly prima: {
+    readonly resource: string;
+    readonly hostToResource: readonly { readonly caller: string; readonly resources: readonly string[] }[];
+    readonly gumsLegacy: { readonly enabled: boolean; readonly readAll: readonly string[]; readonly readSelf: readonly string[]; readonly hostPatterns: readonly string[] };
+  };
   readonly mapping: { readonly conventions: 'argus' | 'lcmaps' };
   readonly management: { readonly host: string; readonly port: number };
   readonly admin: {

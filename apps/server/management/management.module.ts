@@ -1,19 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { HealthController } from './health.controller';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness';
-import { MetricsController, PROMETHEUS_REGISTRY } from './metrics.controller';
-import type { Registry } from 'prom-client';
+import { METRICS_TEXT, MetricsController, type MetricsText } from './metrics.controller';
 
 /** The plain-HTTP management listener (loopback by default): probes now, /metrics later. */
 @Module({})
 export class ManagementModule {
-  static register(checks: readonly ReadinessCheck[], registry: Registry): DynamicModule {
+  static register(checks: readonly ReadinessCheck[], metrics: MetricsText): DynamicModule {
     return {
       module: ManagementModule,
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: READINESS_CHECKS, useValue: checks },
-        { provide: PROMETHEUS_REGISTRY, useValue: registry },
+        { provide: METRICS_TEXT, useValue: metrics },
       ],
     };
   }

@@ -1,16 +1,20 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { Registry } from 'prom-client';
+export const METRICS_TEXT = Symbol('MetricsText');
 
-export const PROMETHEUS_REGISTRY = Symbol('PrometheusRegistry');
+/** The scrape body and its content type: this process's registry, or the whole cluster's via the supervisor. */
+export interface MetricsText {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
 
 /** Prometheus scrape endpoint on the management listener. */
 @Controller()
 export class MetricsController {
-  constructor(@Inject(PROMETHEUS_REGISTRY) private readonly registry: Registry) {}
+  constructor(@Inject(METRICS_TEXT) private readonly metrics: MetricsText) {}
 
   @Get('metrics')
-  async metrics(@Res() reply: FastifyReply): Promise<void> {
-    await reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
+    await reply.header('content-type', this.metrics.contentType).send(await this.metrics.render());
   }
 }

@@ -58,6 +58,8 @@ export class ServiceMetrics implements MetricsSink {
       help: 'Accounts per pool, leased or free',
       labelNames: ['pool', 'state'] as const,
       registers: [this.registry],
+      // Every worker reads the same table: the cluster total is one worker's value, not their sum.
+      aggregator: 'first',
       async collect() {
         this.reset();
         for (const p of await sources.pools().catch(() => [])) {
@@ -70,6 +72,7 @@ export class ServiceMetrics implements MetricsSink {
       name: 'gridauthz_crl_newest_age_seconds',
       help: 'Age of the newest CRL in the CA directory (fetch-crl health)',
       registers: [this.registry],
+      aggregator: 'max',
       collect() {
         const age = sources.newestCrlAgeSeconds();
         if (age !== undefined) this.set(age);

@@ -9,7 +9,9 @@ import {
   encodePrimaResponse,
   encodeProtocolError,
   encodeSoapFault,
+  encodeSignedXacmlResponse,
   encodeXacmlResponse,
+  type ResponseSigningKey,
   isPrimaRequest,
   PRIMA_DEFAULT_ISSUER,
   type PrimaCallerPolicy,
@@ -30,6 +32,8 @@ export interface AuthorizationServiceOptions {
   readonly newId: () => string;
   readonly clock: () => Date;
   readonly metrics: MetricsSink;
+  /** When set, SAML2-XACML2 answers carry an enveloped signature made with this key. */
+  readonly signingKey?: ResponseSigningKey;
 }
 
 export interface SoapAnswer {
@@ -69,9 +73,15 @@ export class AuthorizationService {
     const started = performance.now();
     const request: AuthzRequest = { ...decoded.value.request, caller };
     const { result } = await decider.decide(request, now);
-    const answer = encodeXacmlResponse(decoded.value, result, encodeOptions);
     this.audit(log, request, result, started);
-    return { status: 200, body: answer };
+    if (!this.options.signingKey) return { status: 200, body: encodeXacmlResponse(decoded.value, result, encodeOptions) };
+    const signed = encodeSignedXacmlResponse(decoded.value, result, { ...encodeOptions, signingKey: this.options.signingKey });
+    if (!signed.ok) {
+      // The decision is recorded; the client gets a fault rather than an unsigned answer it was promised signed.
+      log.error({ code: signed.error.code, detail: signed.error.detail }, 'could not sign the response');
+      return { status: 500, body: encodeSoapFault('Server', 'the response could not be signed') };
+    }
+    return { status: 200, body: signed.value };
   }
 
   private async prima(body: Buffer, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {

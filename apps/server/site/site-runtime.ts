@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import { Decider, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
 import { ARGUS_SETTINGS, describeProblem, LCMAPS_SETTINGS, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
-import { InMemoryBanStore, InMemoryMappingConfigStore } from '@gridauthz/mapping';
-import { type Database, GenerationWatcher, PolicyVersionRepository } from '@gridauthz/persistence';
+import { type Database, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
@@ -40,9 +39,8 @@ export async function startSite(options: {
   const settings = config.mapping.conventions === 'lcmaps' ? LCMAPS_SETTINGS : ARGUS_SETTINGS;
   const stores = {
     policies: new PolicyVersionRepository(db),
-    // INTERIM until the Postgres mapping stores land (same session): in-memory ports.
-    mapping: new InMemoryMappingConfigStore(settings),
-    bans: new InMemoryBanStore(),
+    mapping: new PostgresMappingConfigStore(db, settings),
+    bans: new PostgresBanStore(db),
   };
   if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, options.seedMapping, log);
   const trustedAsserters = config.pdp.trustedAsserters.map((text) => Dn.parse(text));

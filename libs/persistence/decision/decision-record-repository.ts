@@ -1,26 +1,8 @@
+import type { DecisionRecord } from '@gridauthz/decision';
 import type { EntityManager } from 'typeorm';
 
-/** The columns of decision_record, as the decision pipeline fills them. */
-export interface DecisionRecordRow {
-  readonly id: string;
-  readonly decidedAt: Date;
-  readonly callerDn: string;
-  readonly host?: string;
-  readonly subjectDn?: string;
-  readonly fqans: readonly string[];
-  readonly resource?: string;
-  readonly action?: string;
-  readonly dialect: string;
-  readonly decision: string;
-  readonly status: string;
-  readonly username?: string;
-  readonly uid?: number;
-  readonly gid?: number;
-  readonly gids: readonly number[];
-  readonly reasons: readonly string[];
-  readonly environment: Readonly<Record<string, readonly string[]>>;
-  readonly latencyMs: number;
-}
+/** decision_record columns are the decision pipeline's DecisionRecord, field for field. */
+export type DecisionRecordRow = DecisionRecord;
 
 /** Writes a decision record through the caller's transaction, so it commits with the lease it explains. */
 export async function insertDecisionRecord(manager: EntityManager, r: DecisionRecordRow): Promise<void> {

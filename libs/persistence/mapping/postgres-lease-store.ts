@@ -62,7 +62,7 @@ export class PostgresLeaseStore implements LeaseStore {
       const pool = await leasablePool(m, poolId);
       if (!pool) return fail('MAPPING_UNKNOWN_POOL', `no leasable pool ${poolId}`);
       // Acquires of one (pool, key) queue here on every replica; the second then finds the first one's lease.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`gridauthz.lease:${poolId}`, subjectKey]);
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('gridauthz.lease:' || $1), hashtext($2))`, [poolId, subjectKey]);
       // GREATEST: a replica with a slower clock must not move last use backwards and bring expiry closer.
       const touched = await m.query<AccountRow[]>(
         `WITH touched AS (
@@ -178,9 +178,11 @@ export class PostgresLeaseStore implements LeaseStore {
       const slot = (pool: string, key: string): string => JSON.stringify([pool, key]);
       const lockKeys = [...new Map(records.map((r) => [slot(r.poolId, r.subjectKey), r] as const)).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       // Key locks first, then account rows: acquire takes them in this order too, so the two cannot deadlock.
-      for (const [, r] of lockKeys) {
-        await m.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`gridauthz.lease:${r.poolId}`, r.subjectKey]);
-      }
+      // One statement for the whole batch; the function scan yields the keys in array (sorted) order.
+      await m.query(
+        `SELECT count(pg_advisory_xact_lock(hashtext('gridauthz.lease:' || p), hashtext(k))) FROM unnest($1::text[], $2::text[]) AS x(p, k)`,
+        [lockKeys.map(([, r]) => r.poolId), lockKeys.map(([, r]) => r.subjectKey)],
+      );
       const usernames = [...new Set(records.map((r) => r.username))];
       // Locked in id order, the order every multi-account writer uses, so two imports cannot deadlock.
       const accounts = new Map(

@@ -224,6 +224,7 @@ describe('decodeXacmlResponse: answers of our own server in every dialect', () =
 
   it('NotApplicable: passed on in the gLite/EMI dialects, turned into Deny by the authz-interop server', () => {
     expect(exchange('grid-wn', plain('NotApplicable')).decision).toBe('NotApplicable');
+    expect(exchange('grid-ce', plain('NotApplicable')).decision).toBe('NotApplicable');
     expect(exchange('emi', plain('NotApplicable')).decision).toBe('NotApplicable');
     expect(exchange('authz-interop', plain('NotApplicable')).decision).toBe('Deny');
   });

@@ -90,7 +90,7 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICA
 /**
  * The SOAP envelope of an XACMLAuthzDecisionQuery as the real client of the dialect builds it: authz-interop as
  * the LCMAPS scas/gums client (§8.1, §11a), grid-wn/grid-ce as Argus PEPd after its PIPs (§8.3, §11b), emi as
- * ARC's common-profile conversion (§5.4, §8.4). Throws when the chain holds no certificate or a DN is unparsable:
+ * PEPd with the EMI common-authz/1.1 profile (§5.4). Throws when the chain holds no certificate or a DN is unparsable:
  * both are the caller's bug, not a protocol outcome.
  */
 export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery {

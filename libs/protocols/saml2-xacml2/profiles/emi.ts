@@ -13,8 +13,6 @@ export const EMI = {
     role: 'http://dci-sec.org/xacml/attribute/role',
     rolePrimary: 'http://dci-sec.org/xacml/attribute/role/primary',
     x509SubjectIssuer: 'http://dci-sec.org/xacml/attribute/x509-subject-issuer',
-    /** Issuer of every certificate in the chain, multi-valued (§5.4). */
-    subjectIssuer: 'http://dci-sec.org/xacml/attribute/subject-issuer',
   },
   resource: {
     owner: 'http://dci-sec.org/xacml/attribute/resource-owner',

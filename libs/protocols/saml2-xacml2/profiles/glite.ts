@@ -10,8 +10,6 @@ export const GLITE = {
     fqan: 'http://glite.org/xacml/attribute/fqan',
     fqanPrimary: 'http://glite.org/xacml/attribute/fqan/primary',
     x509SubjectIssuer: 'http://glite.org/xacml/attribute/x509-subject-issuer',
-    /** Issuer of every certificate in the chain, multi-valued (§5.3). */
-    subjectIssuer: 'http://glite.org/xacml/attribute/subject-issuer',
   },
   action: {
     /** grid-wn action-id (§5.3). */

@@ -1,0 +1,294 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import type { EntityManager } from 'typeorm';
+import {
+  ARGUS_SETTINGS,
+  describeProblem,
+  importGridMapfile,
+  importGridmapdirFromDisk,
+  importGroupMapfile,
+  importLcmapsBanFile,
+  LCMAPS_SETTINGS,
+  type MappingConfig,
+  type MappingRule,
+  type MappingSettings,
+  type PoolDefinition,
+  type Problem,
+  type UnixGroup,
+} from '@gridauthz/mapping';
+import { type Database, PostgresBanStore, PostgresLeaseStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
+import { CliError } from '../cli-error';
+import { openDatabase } from './open-database';
+import { addConfigOption, configFor, type ConfigFlags } from './config-options';
+
+interface ImportFlags extends ConfigFlags {
+  dryRun?: boolean;
+}
+
+interface GridmapdirFlags extends ImportFlags {
+  pool?: string[];
+  pilot?: string[];
+  membership?: string;
+  passwd?: string;
+  group?: string;
+  syntax?: string;
+}
+
+interface MapFileFlags extends ImportFlags {
+  syntax?: string;
+  source?: string;
+}
+
+interface BanFileFlags extends ImportFlags {
+  kind?: string;
+  author?: string;
+}
+
+/** Counts an import prints per kind of record; a second identical import prints only unchanged ones. */
+interface Counts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed?: number;
+}
+
+/** Thrown inside the import transaction to roll a dry run back after everything was checked and counted. */
+class DryRun extends Error {}
+
+/**
+ * `gridauthz import …`: legacy files into the database. Each import is one transaction: a file with any problem
+ * imports nothing, every problem is printed with its file and line, and the exit code is 1. Importing the same
+ * input again changes nothing.
+ */
+export function registerImport(program: Command): void {
+  const command = program.command('import').description('import gridmapdir, grid-mapfile, groupmapfile or LCMAPS ban files (all or nothing)');
+
+  withCommon(
+    command
+      .command('gridmapdir <dir>')
+      .description('import pool accounts and leases from a gridmapdir (accounts new to the database take uid/gid from --passwd)')
+      .option('--pool <id...>', 'pool ids to recognise (default: every name ending in digits names the pool of its prefix)')
+      .option('--membership <rule>', 'pool membership rule with --pool: strict | legacy | argus', 'strict')
+      .option('--pilot <id...>', 'pools to create as pilot pools (default: user pools)')
+      .option('--passwd <file>', 'passwd file giving uid and primary gid of accounts not yet in the database')
+      .option('--group <file>', 'group file naming primary gids not yet in the database')
+      .option('--syntax <syntax>', 'pattern semantics the stored rules are validated with: argus | lcmaps', 'argus'),
+  ).action(async (dir: string, flags: GridmapdirFlags) => {
+    const membership = choice(flags.membership ?? 'strict', ['strict', 'legacy', 'argus'] as const, '--membership');
+    const read = await importGridmapdirFromDisk(dir, { membership, ...(flags.pool ? { poolIds: flags.pool } : {}) });
+    if (!read.ok) failWithProblems(read.error.problems, dir);
+    const passwd = flags.passwd ? readColonFile(flags.passwd, 'passwd') : undefined;
+    const groupFile = flags.group ? readColonFile(flags.group, 'group') : undefined;
+    await inImportTransaction(flags, async (m) => {
+      const config = new PostgresMappingConfigStore(m, settingsFor(flags.syntax));
+      const current = await config.load();
+      const problems: Problem[] = [];
+      const { pools, groups } = poolsForGridmapdir(read.value.pools, current, new Set(flags.pilot ?? []), { passwd, groupFile, flags }, problems);
+      if (problems.length > 0) failWithProblems(problems, dir);
+      const groupCounts = countsOf(await config.upsertGroups(groups), groups.length, groups.filter((g) => !current.groups.some((c) => c.name === g.name)).length, dir);
+      const poolCounts = countsOf(await config.upsertPools(pools), pools.length, pools.filter((p) => !current.pools.some((c) => c.id === p.id)).length, dir);
+      const leases = await new PostgresLeaseStore(m).upsert(read.value.leases, new Date());
+      if (!leases.ok) failWithProblems([{ message: `${leases.error.code}: ${leases.error.detail}` }], dir);
+      report('unix groups', groupCounts);
+      report('pools', poolCounts);
+      report('leases', leases.value);
+      if (read.value.ignored.length > 0) process.stdout.write(`ignored ${read.value.ignored.length} names that are neither pool accounts nor leases\n`);
+    });
+  });
+
+  for (const kind of ['grid-mapfile', 'groupmapfile'] as const) {
+    withCommon(
+      command
+        .command(`${kind} <file>`)
+        .description(kind === 'grid-mapfile' ? 'import account rules (DN/FQAN → .pool or account)' : 'import group rules (DN/FQAN → unix groups)')
+        .option('--syntax <syntax>', 'file dialect and pattern semantics: argus | lcmaps (must match the server setting)', 'argus')
+        .option('--source <name>', 'rule-id prefix; re-importing a source replaces its rules in place', kind),
+    ).action(async (file: string, flags: MapFileFlags) => {
+      const syntax = choice(flags.syntax ?? 'argus', ['argus', 'lcmaps'] as const, '--syntax');
+      const source = flags.source ?? kind;
+      const text = readText(file);
+      await inImportTransaction(flags, async (m) => {
+        const config = new PostgresMappingConfigStore(m, settingsFor(syntax));
+        const current = await config.load();
+        const context = {
+          syntax,
+          source,
+          pools: new Set(current.pools.filter((p) => p.kind !== 'static').map((p) => p.id)),
+          accounts: new Set(current.pools.flatMap((p) => (p.members.kind === 'list' ? p.members.accounts.map((a) => a.username) : []))),
+          groups: new Set(current.groups.map((g) => g.name)),
+        };
+        const imported = kind === 'grid-mapfile' ? importGridMapfile(text, context) : importGroupMapfile(text, context);
+        if (!imported.ok) failWithProblems(imported.error.problems, file);
+        for (const w of imported.value.warnings) process.stderr.write(`warning: ${describeProblem(w)}\n`);
+        const { rules, counts } = replaceSource(current.rules, imported.value.items, `${source}:`);
+        const written = await config.replaceRules(rules);
+        if (!written.ok) failWithProblems(written.error.problems, file);
+        report('rules', counts);
+      });
+    });
+  }
+
+  withCommon(
+    command
+      .command('banfile <file>')
+      .description('import an LCMAPS ban_dn / ban_fqan file as bans')
+      .option('--kind <kind>', 'dn (lcmaps_ban_dn.mod) | fqan (lcmaps_ban_fqan.mod)', 'dn')
+      .option('--author <who>', 'recorded as who created the bans (default: the invoking user)'),
+  ).action(async (file: string, flags: BanFileFlags) => {
+    const kind = choice(flags.kind ?? 'dn', ['dn', 'fqan'] as const, '--kind');
+    const author = flags.author ?? `cli:${userInfo().username}`;
+    const imported = importLcmapsBanFile(readText(file), { kind, file, author, now: new Date() });
+    if (!imported.ok) failWithProblems(imported.error.problems, file);
+    for (const w of imported.value.warnings) process.stderr.write(`warning: ${describeProblem(w)}\n`);
+    await inImportTransaction(flags, async (m) => {
+      const result = await new PostgresBanStore(m, { actor: author }).upsert(imported.value.items);
+      if (!result.ok) failWithProblems([{ message: result.error.detail }], file);
+      report('bans', { inserted: result.value.inserted.length, updated: 0, unchanged: result.value.unchanged.length });
+    });
+  });
+}
+
+const withCommon = (c: Command): Command => addConfigOption(c.option('--dry-run', 'check and count everything, then roll back'));
+
+/** The configured database with an up-to-date schema, for the import and export commands. */
+export const openCliDatabase = (flags: ConfigFlags): Promise<{ db: Database; target: string }> => openDatabase(configFor(flags));
+
+async function inImportTransaction(flags: ImportFlags, work: (m: EntityManager) => Promise<void>): Promise<void> {
+  const { db, target } = await openCliDatabase(flags);
+  try {
+    await db.transaction(async (m) => {
+      await work(m);
+      if (flags.dryRun) throw new DryRun();
+    });
+    process.stdout.write(`imported into ${target}\n`);
+  } catch (err) {
+    if (!(err instanceof DryRun)) throw err;
+    process.stdout.write(`dry run: nothing written to ${target}\n`);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Prints every problem, then ends the command (and rolls back its transaction) with exit code 1. */
+function failWithProblems(problems: readonly Problem[], input: string): never {
+  for (const p of problems) process.stderr.write(`${describeProblem(p)}\n`);
+  throw new CliError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${input}; nothing imported`, 1);
+}
+
+function report(what: string, c: Counts): void {
+  process.stdout.write(`${what}: ${c.inserted} inserted, ${c.updated} updated, ${c.unchanged} unchanged${c.removed ? `, ${c.removed} removed` : ''}\n`);
+}
+
+function countsOf(write: Awaited<ReturnType<PostgresMappingConfigStore['upsertPools']>>, total: number, fresh: number, input: string): Counts {
+  if (!write.ok) failWithProblems(write.error.problems, input);
+  return { inserted: fresh, updated: write.value.changed - fresh, unchanged: total - write.value.changed };
+}
+
+function settingsFor(syntax: string | undefined): MappingSettings {
+  return syntax === 'lcmaps' ? LCMAPS_SETTINGS : ARGUS_SETTINGS;
+}
+
+function choice<T extends string>(value: string, allowed: readonly T[], option: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new CliError(`${option} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`, 2);
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`, 66);
+  }
+}
+
+interface ColonEntry {
+  readonly name: string;
+  readonly id: number;
+  readonly gid: number;
+}
+
+/** passwd (name:x:uid:gid:…) or group (name:x:gid:…) lines by name and, for groups, by gid. */
+function readColonFile(file: string, kind: 'passwd' | 'group'): { byName: Map<string, ColonEntry>; byId: Map<number, ColonEntry> } {
+  const byName = new Map<string, ColonEntry>();
+  const byId = new Map<number, ColonEntry>();
+  for (const line of readText(file).split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const f = line.split(':');
+    const id = Number(f[2]);
+    const gid = kind === 'passwd' ? Number(f[3]) : id;
+    if (!f[0] || !Number.isInteger(id) || !Number.isInteger(gid)) continue;
+    const entry = { name: f[0], id, gid };
+    byName.set(entry.name, entry);
+    if (!byId.has(id)) byId.set(id, entry);
+  }
+  return { byName, byId };
+}
+
+/**
+ * The pool definitions a gridmapdir import writes: each pool's stored accounts plus the directory's new ones, whose
+ * uid and gid come from the passwd file (a gridmapdir holds only names). Groups for new primary gids come from the
+ * group file. Anything missing is a problem naming the account.
+ */
+function poolsForGridmapdir(
+  found: readonly { poolId: string; usernames: readonly string[] }[],
+  current: MappingConfig,
+  pilots: ReadonlySet<string>,
+  files: { passwd: ReturnType<typeof readColonFile> | undefined; groupFile: ReturnType<typeof readColonFile> | undefined; flags: GridmapdirFlags },
+  problems: Problem[],
+): { pools: PoolDefinition[]; groups: UnixGroup[] } {
+  const poolOfAccount = new Map<string, string>();
+  for (const p of current.pools) if (p.members.kind === 'list') for (const a of p.members.accounts) poolOfAccount.set(a.username, p.id);
+  const knownGids = new Set(current.groups.map((g) => g.gid));
+  const groups = new Map<number, UnixGroup>();
+  const pools: PoolDefinition[] = [];
+  for (const found1 of found) {
+    const stored = current.pools.find((p) => p.id === found1.poolId);
+    const accounts = new Map((stored?.members.kind === 'list' ? stored.members.accounts : []).map((a) => [a.username, a]));
+    for (const username of found1.usernames) {
+      if (accounts.has(username)) continue;
+      const elsewhere = poolOfAccount.get(username);
+      if (elsewhere !== undefined) {
+        problems.push({ file: username, message: `is an account of pool ${elsewhere} in the database, not of ${found1.poolId}` });
+        continue;
+      }
+      const pw = files.passwd?.byName.get(username);
+      if (!pw) {
+        problems.push({ file: username, message: files.flags.passwd ? `account not in ${files.flags.passwd}` : 'account not in the database; pass --passwd to create it' });
+        continue;
+      }
+      accounts.set(username, { username, uid: pw.id, gid: pw.gid });
+      if (!knownGids.has(pw.gid) && !groups.has(pw.gid)) {
+        const g = files.groupFile?.byId.get(pw.gid);
+        if (g) groups.set(pw.gid, { name: g.name, gid: pw.gid });
+        else problems.push({ file: username, message: `primary gid ${pw.gid} is not a known group${files.flags.group ? ` nor in ${files.flags.group}` : '; pass --group'}` });
+      }
+    }
+    pools.push({ id: found1.poolId, kind: stored?.kind ?? (pilots.has(found1.poolId) ? 'pilot' : 'user'), members: { kind: 'list', accounts: [...accounts.values()] } });
+  }
+  return { pools, groups: [...groups.values()] };
+}
+
+/** The rule list with the rules of one source replaced in place (appended if the source is new), and what changed. */
+function replaceSource(current: readonly MappingRule[], incoming: readonly MappingRule[], prefix: string): { rules: MappingRule[]; counts: Counts } {
+  const old = new Map(current.filter((r) => r.id.startsWith(prefix)).map((r) => [r.id, r]));
+  const firstOld = current.findIndex((r) => r.id.startsWith(prefix));
+  const others = current.filter((r) => !r.id.startsWith(prefix));
+  const at = firstOld < 0 ? others.length : current.slice(0, firstOld).filter((r) => !r.id.startsWith(prefix)).length;
+  const counts: Counts = { inserted: 0, updated: 0, unchanged: 0, removed: 0 };
+  const incomingIds = new Set(incoming.map((r) => r.id));
+  for (const r of incoming) {
+    const before = old.get(r.id);
+    if (!before) counts.inserted += 1;
+    else if (ruleSignature(before) !== ruleSignature(r)) counts.updated += 1;
+    else counts.unchanged += 1;
+  }
+  counts.removed = [...old.keys()].filter((id) => !incomingIds.has(id)).length;
+  return { rules: [...others.slice(0, at), ...incoming, ...others.slice(at)], counts };
+}
+
+function ruleSignature(r: MappingRule): string {
+  const account = r.account === undefined ? null : r.account.kind === 'pool' ? ['pool', r.account.poolId] : ['static', r.account.username];
+  return JSON.stringify([r.subject.kind, r.subject.pattern, account, r.groups ?? []]);
+}
+

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresLeaseStore } from '@gridauthz/persistence';
+import { openTestDatabase, usingPostgres, type TestDatabase } from '../support/test-database';
+import { seedPools } from './support/seed-pools';
+
+class RollBack extends Error {}
+
+const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Interleavings the concurrency test can only hit by chance, forced here by holding one transaction open while a
+ * second connection runs. PostgreSQL only: PGlite has one connection, so a second transaction would wait for the
+ * first one to end and the interleaving cannot happen there.
+ */
+describe.skipIf(!usingPostgres())('lease races on postgres', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase();
+  });
+  afterAll(async () => t?.close());
+
+  const t0 = new Date('2026-01-01T00:00:00Z');
+  const t1 = new Date('2026-01-02T00:00:00Z');
+  const t2 = new Date('2026-01-03T00:00:00Z');
+  const pool = (count: number) => ({
+    id: 'p',
+    kind: 'user' as const,
+    accounts: Array.from({ length: count }, (_, i) => ({ poolId: 'p', username: `p00${i + 1}`, uid: 7000 + i, gid: 5000 })),
+  });
+
+  it('releaseIdle spares a lease an acquire touches while the release waits for it', async () => {
+    await seedPools(t.db, [pool(2)]);
+    const store = new PostgresLeaseStore(t.db);
+    await store.acquire('p', 'k', t0);
+    let releasing: Promise<readonly unknown[]> | undefined;
+    let settledEarly = false;
+    await t.db.transaction(async (m) => {
+      await new PostgresLeaseStore(m).acquire('p', 'k', t2); // holds the lease row until commit
+      releasing = store.releaseIdle(t1);
+      void releasing.then(() => (settledEarly = true));
+      await settle(300);
+    });
+    expect(settledEarly).toBe(false); // it really waited for the touch
+    expect(await releasing).toEqual([]);
+    expect((await store.list()).map((l) => [l.subjectKey, l.lastUsedAt])).toEqual([['k', t2]]);
+  });
+
+  it('does not report exhaustion while the only free account is locked by a claimer that then rolls back', async () => {
+    await seedPools(t.db, [pool(1)]);
+    const store = new PostgresLeaseStore(t.db);
+    let waiting: ReturnType<PostgresLeaseStore['acquire']> | undefined;
+    await t.db
+      .transaction(async (m) => {
+        const claimed = await new PostgresLeaseStore(m).acquire('p', 'first', t0);
+        expect(claimed.ok).toBe(true);
+        waiting = store.acquire('p', 'second', t0);
+        await settle(300);
+        throw new RollBack();
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof RollBack)) throw err;
+      });
+    const second = await waiting;
+    expect(second?.ok && second.value).toEqual({ account: { poolId: 'p', username: 'p001', uid: 7000, gid: 5000 }, created: true });
+  });
+
+  it('reports exhaustion once that claimer commits', async () => {
+    await seedPools(t.db, [pool(1)]);
+    const store = new PostgresLeaseStore(t.db);
+    let waiting: ReturnType<PostgresLeaseStore['acquire']> | undefined;
+    await t.db.transaction(async (m) => {
+      await new PostgresLeaseStore(m).acquire('p', 'first', t0);
+      waiting = store.acquire('p', 'second', t0);
+      await settle(300);
+    });
+    const second = await waiting;
+    expect(!second?.ok && second?.error.code).toBe('MAPPING_POOL_EXHAUSTED');
+  });
+});
