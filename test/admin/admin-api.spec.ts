@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@gridauthz/persistence';
 import { fixturePki, proxyIdentity, userIdentity } from '../support/fixtures';
+import { httpsCall } from '../support/https-client';
 import { askPdp } from '../support/pdp-client';
 import { databaseLabel } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
@@ -86,6 +87,13 @@ describe(`admin API (${databaseLabel()})`, () => {
     expect(badQuery.status).toBe(400);
     const unknownQuery = await adminCall(t, { path: '/bans?colour=red', identity: auditor() });
     expect(unknownQuery.status).toBe(400);
+  });
+
+  it('a body that is not JSON is a 4xx problem, not a 500', async () => {
+    const url = t.server.adminUrl ?? '';
+    const r = await httpsCall({ url: `${url}/api/v1/bans`, method: 'POST', ca: t.ca, identity: officer(), body: '{"kind": "dn",', headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(400);
+    expect(String(r.headers['content-type'])).toContain('application/problem+json');
   });
 
   it('a ban added through the API turns the next decision for that DN into Deny; lifting it restores Permit; both are audited', async () => {

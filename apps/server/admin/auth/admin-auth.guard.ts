@@ -23,7 +23,7 @@ export class AdminAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(CALLER_AUTHENTICATOR) authenticator: CallerAuthenticator,
-    @Inject(ADMIN_CONTEXT) context: AdminContext,
+    @Inject(ADMIN_CONTEXT) private readonly context: AdminContext,
   ) {
     this.passport.use('admin-certificate', new ClientCertificateStrategy(authenticator, () => context.principals(), context.clock));
     this.passport.use('admin-bearer', new BearerTokenStrategy(() => context.principals(), context.clock));
@@ -32,6 +32,8 @@ export class AdminAuthGuard implements CanActivate {
   async canActivate(execution: ExecutionContext): Promise<boolean> {
     const targets = [execution.getHandler(), execution.getClass()];
     if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, targets)) return true;
+    // Principals live in the database: until it is connected nobody can be authenticated (503, not 500).
+    if (!this.context.principals()) this.context.database();
     const http = execution.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const strategy = request.headers.authorization !== undefined ? 'admin-bearer' : 'admin-certificate';
