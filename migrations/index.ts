@@ -11,6 +11,8 @@ import { MappingRules1795400000009 } from './1795400000009-mapping-rules';
 import { PilotRoles1795400000010 } from './1795400000010-pilot-roles';
 import { PayloadCallers1795400000011 } from './1795400000011-payload-callers';
 import { MappingConfigGeneration1795400000012 } from './1795400000012-mapping-config-generation';
+import { AdminTokens1795400000020 } from './1795400000020-admin-tokens';
+import { AdminAudit1795400000021 } from './1795400000021-admin-audit';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -27,4 +29,6 @@ export const MIGRATIONS = [
   PilotRoles1795400000010,
   PayloadCallers1795400000011,
   MappingConfigGeneration1795400000012,
+  AdminTokens1795400000020,
+  AdminAudit1795400000021,
 ];

@@ -12,6 +12,7 @@ import { Dn } from '@gridauthz/domain';
 import { Database } from '@gridauthz/persistence';
 import type { PrimaCallerPolicy } from '@gridauthz/protocols';
 import { MIGRATIONS } from '../../migrations';
+import { type AdminListener, startAdminListener } from './admin';
 import type { Config } from './config';
 import { PinoNestLogger } from './http/nest-logger';
 import { ManagementModule } from './management/management.module';
@@ -56,6 +57,8 @@ export interface StartServerOptions {
 export interface RunningServer {
   readonly pdpUrl: string;
   readonly managementUrl: string;
+  /** The admin API listener, when admin.enabled. */
+  readonly adminUrl: string | undefined;
   /** Resolves once the database is connected and its schema current; rejects on a fatal storage error. */
   readonly ready: Promise<void>;
   database(): Database | undefined;
@@ -171,6 +174,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
   );
   await management.listen(config.management.port, config.management.host);
+  const admin: AdminListener | undefined = config.admin.enabled
+    ? await startAdminListener({ config, log, trust, clock, database: () => database, site: () => site })
+    : undefined;
 
   const urlOf = (scheme: string, server: { address(): AddressInfo | string | null }): string => {
     const address = server.address() as AddressInfo;
@@ -220,12 +226,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     pdpUrl,
     managementUrl,
+    adminUrl: admin?.url,
     ready,
     database: () => database,
     site: () => site,
     async close() {
       closed = true;
-      await Promise.allSettled([pdp.close(), management.close()]);
+      await Promise.allSettled([pdp.close(), management.close(), admin?.close()]);
       await ready.catch(() => undefined);
       await site?.close();
       await database?.close();

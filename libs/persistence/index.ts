@@ -8,6 +8,8 @@ export { insertDecisionRecord } from './decision/decision-record-repository';
 export type { DecisionRecordRow } from './decision/decision-record-repository';
 export { PostgresLeaseStore } from './mapping/postgres-lease-store';
 export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
+export * from './admin';
+export * from './audit';
 export { PostgresBanStore } from './mapping/postgres-ban-store';
 export type { PostgresBanStoreOptions } from './mapping/postgres-ban-store';
 export { PostgresMappingConfigStore } from './mapping/postgres-mapping-config-store';

@@ -30,6 +30,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     },
     mapping: { conventions: 'argus' },
     management: { host: '127.0.0.1', port: 0 },
+    admin: { enabled: true, host: '127.0.0.1', port: 0, releaseCooldownSeconds: 86_400, auditWindowSeconds: 3600 },
     tls: { certFile: fixturePath(pki.host.certFile), keyFile: fixturePath(pki.host.keyFile) },
     trust: { caDir: fixturePath(pki.caDir), vomsDir: fixturePath(pki.vomsDir) },
     database: { url: storage.url, dataDir: storage.dataDir, poolSize: 10 },

@@ -108,6 +108,13 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
     },
     mapping: { conventions: values['mapping.conventions'] as 'argus' | 'lcmaps' },
     management: { host: values['management.host'] as string, port: values['management.port'] as number },
+    admin: {
+      enabled: values['admin.enabled'] as boolean,
+      host: values['admin.host'] as string,
+      port: values['admin.port'] as number,
+      releaseCooldownSeconds: values['admin.releaseCooldownSeconds'] as number,
+      auditWindowSeconds: values['admin.auditWindowSeconds'] as number,
+    },
     tls: { certFile: pathOf('tls.certFile'), keyFile: pathOf('tls.keyFile') },
     trust: { caDir: pathOf('trust.caDir'), vomsDir: pathOf('trust.vomsDir') },
     database: {

@@ -65,6 +65,11 @@ export const SETTINGS = [
   { key: 'mapping.conventions', env: ['GRIDAUTHZ_MAPPING_CONVENTIONS'], schema: z.enum(['argus', 'lcmaps']), default: 'argus', description: 'Rule matching, group selection and lease-key convention: argus or lcmaps (mapping.md §2.3.2, §3.4-3.7). CEs sharing leases must agree.' },
   { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
   { key: 'management.port', env: ['GRIDAUTHZ_MANAGEMENT_PORT'], schema: port, default: 9180, description: 'Port of the management listener.' },
+  { key: 'admin.enabled', env: ['GRIDAUTHZ_ADMIN_ENABLED'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: true, description: 'Whether the admin REST API listener (mutual TLS, /api/v1) runs.' },
+  { key: 'admin.host', env: ['GRIDAUTHZ_ADMIN_HOST'], schema: host, default: '0.0.0.0', description: 'Address of the admin API listener (mutual TLS; callers must be in admin_principal or hold a token).' },
+  { key: 'admin.port', env: ['GRIDAUTHZ_ADMIN_PORT'], schema: port, default: 8444, description: 'Port of the admin API listener.' },
+  { key: 'admin.releaseCooldownSeconds', env: ['GRIDAUTHZ_ADMIN_RELEASE_COOLDOWN_SECONDS'], schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number of seconds').min(0, 'expected 0 or more seconds'), default: 86400, description: 'After an admin releases a lease, the account is not handed out again for this long (a payload of the previous owner may still run on it).' },
+  { key: 'admin.auditWindowSeconds', env: ['GRIDAUTHZ_ADMIN_AUDIT_WINDOW_SECONDS'], schema: positiveInt, default: 3600, description: 'Default half-width of the time window `audit who` searches for decision records around the given time.' },
   { key: 'tls.certFile', env: ['GRIDAUTHZ_HOST_CERT', 'X509_USER_CERT'], schema: path, default: '/etc/grid-security/hostcert.pem', description: 'Host certificate (PEM) the PDP listener presents.' },
   { key: 'tls.keyFile', env: ['GRIDAUTHZ_HOST_KEY', 'X509_USER_KEY'], schema: path, default: '/etc/grid-security/hostkey.pem', description: 'Private key of the host certificate (PEM, unencrypted).' },
   { key: 'trust.caDir', env: ['GRIDAUTHZ_CA_DIR', 'X509_CERT_DIR'], schema: path, default: '/etc/grid-security/certificates', description: 'IGTF-style CA directory: <hash>.0 certificates, <hash>.r0 CRLs, .signing_policy and .namespaces files.' },
@@ -96,6 +101,13 @@ export interface Config {
   };
   readonly mapping: { readonly conventions: 'argus' | 'lcmaps' };
   readonly management: { readonly host: string; readonly port: number };
+  readonly admin: {
+    readonly enabled: boolean;
+    readonly host: string;
+    readonly port: number;
+    readonly releaseCooldownSeconds: number;
+    readonly auditWindowSeconds: number;
+  };
   readonly tls: { readonly certFile: string; readonly keyFile: string };
   readonly trust: { readonly caDir: string; readonly vomsDir: string };
   readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number };

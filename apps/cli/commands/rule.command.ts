@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliError } from '../cli-error';
+import { type AdminApiFlags, callAdmin, output, outputRecord, withAdminApi } from './admin.command';
+
+type RuleRow = { id: string; subject: { kind: string; pattern: string }; account?: { kind: string; poolId?: string; username?: string }; groups?: string[] };
+
+const rows = (rules: RuleRow[]) =>
+  rules.map((r, i) => ({
+    position: i,
+    id: r.id,
+    subject: `${r.subject.kind} ${r.subject.pattern}`,
+    target: r.account ? (r.account.kind === 'pool' ? `.${r.account.poolId ?? ''}` : r.account.username) : '-',
+    groups: r.groups ?? [],
+  }));
+
+export function registerRule(program: Command): void {
+  const rule = program.command('rule').description('mapping rules and pilot roles through the admin API (operators change them)');
+  withAdminApi(rule.command('list').description('the ordered mapping rules (first match wins)')).action(async (flags: AdminApiFlags) => {
+    const answer = await callAdmin(flags, 'GET', '/rules');
+    output(flags, answer, rows(answer['rules'] as RuleRow[]), ['position', 'id', 'subject', 'target', 'groups']);
+  });
+  withAdminApi(
+    rule
+      .command('add')
+      .description('insert a rule')
+      .argument('<id>', 'rule id')
+      .option('--dn <pattern>', 'DN pattern')
+      .option('--fqan <pattern>', 'FQAN pattern')
+      .option('--pool <id>', 'lease from this pool')
+      .option('--account <username>', 'map to this static account')
+      .option('--group <name...>', 'unix groups')
+      .option('--position <n>', 'insert at this position (default: last)'),
+  ).action(async (id: string, flags: AdminApiFlags & { dn?: string; fqan?: string; pool?: string; account?: string; group?: string[]; position?: string }) => {
+    if ((flags.dn === undefined) === (flags.fqan === undefined)) throw new CliError('give exactly one of --dn or --fqan', 2);
+    if (flags.pool !== undefined && flags.account !== undefined) throw new CliError('give --pool or --account, not both', 2);
+    const body = {
+      rule: {
+        id,
+        subject: flags.dn !== undefined ? { kind: 'dn', pattern: flags.dn } : { kind: 'fqan', pattern: flags.fqan },
+        ...(flags.pool !== undefined ? { account: { kind: 'pool', poolId: flags.pool } } : {}),
+        ...(flags.account !== undefined ? { account: { kind: 'static', username: flags.account } } : {}),
+        ...(flags.group !== undefined ? { groups: flags.group } : {}),
+      },
+      ...(flags.position !== undefined ? { position: Number(flags.position) } : {}),
+    };
+    const answer = await callAdmin(flags, 'POST', '/rules', body);
+    output(flags, answer, rows(answer['rules'] as RuleRow[]), ['position', 'id', 'subject', 'target', 'groups']);
+  });
+  withAdminApi(rule.command('remove').description('remove a rule').argument('<id>', 'rule id')).action(async (id: string, flags: AdminApiFlags) => {
+    const answer = await callAdmin(flags, 'DELETE', `/rules/${encodeURIComponent(id)}`);
+    output(flags, answer, rows(answer['rules'] as RuleRow[]), ['position', 'id', 'subject', 'target', 'groups']);
+  });
+  withAdminApi(rule.command('replace').description('replace the whole ordered list from a JSON file ({"rules":[...]})').argument('<file>', 'JSON file')).action(
+    async (file: string, flags: AdminApiFlags) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      } catch (err) {
+        throw new CliError(`cannot read JSON from ${file}: ${(err as Error).message}`, 1);
+      }
+      const answer = await callAdmin(flags, 'PUT', '/rules', body);
+      output(flags, answer, rows(answer['rules'] as RuleRow[]), ['position', 'id', 'subject', 'target', 'groups']);
+    },
+  );
+  withAdminApi(rule.command('pilot-roles').description('pilot roles')).action(async (flags: AdminApiFlags) => {
+    const answer = await callAdmin(flags, 'GET', '/pilot-roles');
+    output(flags, answer, answer['pilotRoles'] as Record<string, unknown>[], ['id', 'fqanPattern', 'poolId']);
+  });
+  withAdminApi(
+    rule
+      .command('pilot-role-set')
+      .description('create or change a pilot role')
+      .argument('<id>', 'role id')
+      .requiredOption('--fqan <pattern>', 'FQAN pattern of the pilot credential')
+      .requiredOption('--pool <id>', 'pilot pool'),
+  ).action(async (id: string, flags: AdminApiFlags & { fqan: string; pool: string }) => {
+    outputRecord(flags, await callAdmin(flags, 'PUT', `/pilot-roles/${encodeURIComponent(id)}`, { fqanPattern: flags.fqan, poolId: flags.pool }));
+  });
+}

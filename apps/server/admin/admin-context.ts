@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import { AdminPrincipalRepository, type Database, ForensicsRepository, LeaseAdministration } from '@gridauthz/persistence';
+import type { Config } from '../config';
+import { ProblemException } from '../http/problem';
+import type { SiteRuntime } from '../site/site-runtime';
+import type { Clock } from '../tls/caller-authenticator';
+import { ADMIN_ERRORS } from './auth/admin-identity';
+
+export const ADMIN_CONTEXT = Symbol('AdminContext');
+
+/**
+ * What the admin controllers reach: the database and the site runtime (both appear only once the server is ready,
+ * hence getters), the clock and the admin settings.
+ */
+export class AdminContext {
+  constructor(
+    private readonly getDatabase: () => Database | undefined,
+    private readonly getSite: () => SiteRuntime | undefined,
+    readonly clock: Clock,
+    readonly settings: Config['admin'],
+    readonly log: Logger,
+  ) {}
+
+  database(): Database {
+    const db = this.getDatabase();
+    if (!db) throw new ProblemException(503, ADMIN_ERRORS.NOT_READY, 'Service not ready', 'the database is not connected yet');
+    return db;
+  }
+
+  site(): SiteRuntime {
+    const site = this.getSite();
+    if (!site) throw new ProblemException(503, ADMIN_ERRORS.NOT_READY, 'Service not ready', 'the site configuration is not loaded yet');
+    return site;
+  }
+
+  principals(): AdminPrincipalRepository | undefined {
+    const db = this.getDatabase();
+    return db ? new AdminPrincipalRepository(db) : undefined;
+  }
+
+  forensics(): ForensicsRepository {
+    return new ForensicsRepository(this.database());
+  }
+
+  leases(): LeaseAdministration {
+    return new LeaseAdministration(this.database());
+  }
+
+  /**
+   * Makes this process decide with the change at once. The ban and mapping placeholders (in-memory) do not bump
+   * the database change feed, so the topic is reloaded directly; refresh() then catches anything the feed saw.
+   */
+  async reload(topic: 'ban' | 'mapping' | 'policy'): Promise<void> {
+    const site = this.site();
+    await site.configuration.reload([topic]);
+    await site.refresh();
+  }
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { SERVICE_VERSION } from '../../version';
+import * as S from './schemas';
+
+interface Route {
+  readonly method: 'get' | 'post' | 'put' | 'delete';
+  /** OpenAPI path template under /api/v1. */
+  readonly path: string;
+  readonly summary: string;
+  readonly roles: string;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodObject;
+  readonly status?: number;
+  readonly public?: boolean;
+}
+
+/** Every admin route. The controllers and this table are checked against each other by test/admin (every route answers). */
+export const ADMIN_ROUTES: readonly Route[] = [
+  { method: 'get', path: '/openapi.json', summary: 'This document', roles: 'none (public)', public: true },
+  { method: 'get', path: '/whoami', summary: 'The authenticated principal, role and credential', roles: 'any' },
+  { method: 'get', path: '/principals', summary: 'Admin principals', roles: 'any' },
+  { method: 'get', path: '/bans', summary: 'List bans (active, expired, lifted or all), filtered by kind and value', roles: 'any', query: S.BanQuery },
+  { method: 'post', path: '/bans', summary: 'Ban a DN, FQAN, CA or VO, with reason and optional expiry', roles: 'security-officer', body: S.BanCreate, status: 201 },
+  { method: 'post', path: '/bans/{id}/lift', summary: 'Lift a ban (kept in the history)', roles: 'security-officer', body: S.BanLift },
+  { method: 'get', path: '/pools', summary: 'Pools', roles: 'any' },
+  { method: 'get', path: '/pools/{id}', summary: 'One pool definition', roles: 'any' },
+  { method: 'put', path: '/pools/{id}', summary: 'Create or change a pool', roles: 'operator', body: S.PoolPut },
+  { method: 'get', path: '/pools/{id}/accounts', summary: "A pool's accounts with lease state and quarantine", roles: 'any' },
+  { method: 'get', path: '/groups', summary: 'Unix groups', roles: 'any' },
+  { method: 'put', path: '/groups/{name}', summary: 'Create or change a unix group', roles: 'operator', body: S.GroupPut },
+  { method: 'get', path: '/rules', summary: 'Ordered mapping rules', roles: 'any' },
+  { method: 'put', path: '/rules', summary: 'Replace the ordered rule list', roles: 'operator', body: S.RulesPut },
+  { method: 'post', path: '/rules', summary: 'Insert one rule (at the end, or at a position)', roles: 'operator', body: S.RuleAdd },
+  { method: 'delete', path: '/rules/{id}', summary: 'Remove one rule', roles: 'operator' },
+  { method: 'get', path: '/pilot-roles', summary: 'Pilot roles', roles: 'any' },
+  { method: 'put', path: '/pilot-roles/{id}', summary: 'Create or change a pilot role', roles: 'operator', body: S.PilotRolePut },
+  { method: 'get', path: '/leases', summary: 'Leases by pool, subject DN, subject key or account; history=true adds released ones', roles: 'any', query: S.LeaseQuery },
+  {
+    method: 'post',
+    path: '/leases/release',
+    summary: 'Release a lease; the account is quarantined for admin.releaseCooldownSeconds (default 24 h) in the same transaction',
+    roles: 'operator',
+    body: S.LeaseRelease,
+  },
+  { method: 'get', path: '/policies', summary: 'Policy versions', roles: 'any' },
+  { method: 'get', path: '/policies/{id}', summary: 'One policy version with its SPL text', roles: 'any' },
+  { method: 'post', path: '/policies/validate', summary: 'Validate SPL; errors carry line and column', roles: 'any', body: S.PolicyText },
+  { method: 'post', path: '/policies', summary: 'Upload a policy version (optionally activate it)', roles: 'operator', body: S.PolicyUpload, status: 201 },
+  { method: 'post', path: '/policies/{id}/activate', summary: 'Activate a version', roles: 'operator' },
+  { method: 'post', path: '/policies/rollback', summary: 'Re-activate the previously active version', roles: 'operator', body: S.PolicyRollback },
+  { method: 'get', path: '/decisions', summary: 'Decision records by subject DN, uid, username, host, decision and time range', roles: 'any', query: S.DecisionQuery },
+  { method: 'get', path: '/audit/who', summary: 'Who ran as uid X on host Y at time T: DN, FQANs, nearby Permit records, lease history', roles: 'any', query: S.WhoQuery },
+  { method: 'get', path: '/audit/log', summary: 'The admin audit trail', roles: 'any', query: S.AuditLogQuery },
+  { method: 'post', path: '/tokens', summary: 'Issue a bearer token for the calling principal (certificate callers only)', roles: 'any', body: S.TokenIssue, status: 201 },
+  { method: 'get', path: '/tokens', summary: "The caller's tokens", roles: 'any' },
+  { method: 'delete', path: '/tokens/{id}', summary: 'Revoke one of the caller\'s tokens', roles: 'any' },
+];
+
+const problem = { $ref: '#/components/responses/Problem' };
+
+/** The OpenAPI 3.1 document; request schemas are generated from the same zod schemas the controllers validate with. */
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ADMIN_ROUTES) {
+    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const query = route.query
+      ? Object.entries(route.query.shape).map(([name, schema]) => ({
+          name,
+          in: 'query',
+          required: !(schema as z.ZodType).safeParse(undefined).success,
+          schema: jsonSchema(schema as z.ZodType, 'input'),
+        }))
+      : [];
+    const operation: Record<string, unknown> = {
+      operationId: `${route.method}${route.path.replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      summary: route.summary,
+      description: `Roles: ${route.roles}.`,
+      ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+      responses: {
+        [String(route.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
+        ...(route.public ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '422': problem, '503': problem }),
+      },
+      ...(route.public ? { security: [] } : {}),
+    };
+    (paths[route.path] ??= {})[route.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'gridauthz admin API',
+      version: SERVICE_VERSION,
+      description:
+        'Administration of a gridauthz site: bans, pools, leases, mapping rules, pilot roles, policy versions, decision records and forensics. ' +
+        'Mutual TLS: a client certificate (or a proxy of it) whose end-entity DN is an admin principal, or a bearer token issued with `gridauthz admin token issue`. ' +
+        'Errors are application/problem+json with a stable `code`.',
+    },
+    servers: [{ url: '/api/v1' }],
+    security: [{ clientCertificate: [] }, { bearerToken: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        clientCertificate: { type: 'mutualTLS', description: 'X.509 certificate or RFC 3820 / legacy proxy; identity is the end-entity DN.' },
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'Token from POST /tokens; stored as its SHA-256.' },
+      },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'status', 'code', 'title', 'detail'],
+          properties: {
+            type: { type: 'string' },
+            status: { type: 'integer' },
+            code: { type: 'string', description: 'Stable machine-readable code, e.g. ADMIN_ROLE_FORBIDDEN' },
+            title: { type: 'string' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            requestId: { type: 'string' },
+          },
+        },
+      },
+      responses: {
+        Problem: { description: 'An RFC 9457 problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      },
+    },
+  };
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** Request schemas of the admin API; strict, so unknown fields are refused. The OpenAPI document is derived from them. */
+const text = z.string().trim().min(1).max(4096);
+// ISO 8601 with a zone; seconds optional (`2026-11-20T14:05Z`, as security officers type it).
+const isoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, 'expected an ISO 8601 time with a zone, e.g. 2026-11-20T14:05Z')
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'not a valid time');
+const intString = z.coerce.number().int();
+
+export const BanCreate = z.strictObject({
+  kind: z.enum(['dn', 'fqan', 'ca', 'vo']),
+  value: text,
+  reason: text,
+  expiresAt: isoTime.optional(),
+});
+export const BanLift = z.strictObject({ reason: text });
+export const BanQuery = z.strictObject({
+  state: z.enum(['active', 'lifted', 'expired', 'all']).default('active'),
+  kind: z.enum(['dn', 'fqan', 'ca', 'vo']).optional(),
+  value: z.string().max(4096).optional(),
+});
+
+const rangeMembers = z.strictObject({
+  kind: z.literal('range'),
+  prefix: z.string().min(1).max(28),
+  count: z.number().int().positive().max(100_000),
+  firstUid: z.number().int().nonnegative(),
+  width: z.number().int().positive().max(10),
+  gid: z.number().int().nonnegative(),
+  firstIndex: z.number().int().nonnegative().optional(),
+});
+const listMembers = z.strictObject({
+  kind: z.literal('list'),
+  accounts: z.array(z.strictObject({ username: z.string().min(1).max(32), uid: z.number().int().nonnegative(), gid: z.number().int().nonnegative() })).max(100_000),
+});
+export const PoolPut = z.strictObject({ kind: z.enum(['user', 'pilot', 'static']), members: z.discriminatedUnion('kind', [rangeMembers, listMembers]) });
+export const GroupPut = z.strictObject({ gid: z.number().int().nonnegative() });
+
+export const Rule = z.strictObject({
+  id: text,
+  subject: z.strictObject({ kind: z.enum(['dn', 'fqan']), pattern: text }),
+  account: z
+    .discriminatedUnion('kind', [z.strictObject({ kind: z.literal('pool'), poolId: text }), z.strictObject({ kind: z.literal('static'), username: text })])
+    .optional(),
+  groups: z.array(text).max(64).optional(),
+});
+export const RulesPut = z.strictObject({ rules: z.array(Rule).max(10_000) });
+export const RuleAdd = z.strictObject({ rule: Rule, position: z.number().int().nonnegative().optional() });
+export const PilotRolePut = z.strictObject({ fqanPattern: text.regex(/^\//, 'an FQAN pattern starts with /'), poolId: text });
+
+export const LeaseQuery = z.strictObject({
+  pool: z.string().max(64).optional(),
+  subject: z.string().max(4096).optional(),
+  subjectKey: z.string().max(4096).optional(),
+  username: z.string().max(64).optional(),
+  history: z.enum(['true', 'false']).optional(),
+  limit: intString.min(1).max(10_000).optional(),
+});
+export const LeaseRelease = z.strictObject({ pool: text, subjectKey: text, reason: text });
+
+export const PolicyText = z.strictObject({ text: z.string().min(1).max(1_000_000) });
+export const PolicyUpload = z.strictObject({ text: z.string().min(1).max(1_000_000), comment: z.string().max(1000).default(''), activate: z.boolean().default(false) });
+export const PolicyRollback = z.strictObject({ reason: z.string().max(1000).optional() });
+
+export const DecisionQuery = z.strictObject({
+  subject: z.string().max(4096).optional(),
+  uid: intString.nonnegative().optional(),
+  username: z.string().max(64).optional(),
+  host: z.string().max(255).optional(),
+  decision: z.enum(['Permit', 'Deny', 'NotApplicable', 'Indeterminate']).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  limit: intString.min(1).max(10_000).optional(),
+});
+export const WhoQuery = z.strictObject({
+  uid: intString.nonnegative(),
+  host: z.string().min(1).max(255),
+  at: isoTime,
+  windowSeconds: intString.positive().max(30 * 86_400).optional(),
+});
+export const AuditLogQuery = z.strictObject({
+  action: z.string().max(64).optional(),
+  target: z.string().max(4096).optional(),
+  actor: z.string().max(4096).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  limit: intString.min(1).max(10_000).optional(),
+});
+export const TokenIssue = z.strictObject({
+  label: z.string().max(200).default(''),
+  ttlSeconds: z.number().int().min(60).max(365 * 86_400).default(30 * 86_400),
+});
+export const Empty = z.strictObject({});

@@ -1,0 +1,103 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { type Ban, isBanActive } from '@gridauthz/mapping';
+import { AdminAuditRepository } from '@gridauthz/persistence';
+import { ProblemException } from '../../http/problem';
+import { ADMIN_CONTEXT, type AdminContext } from '../admin-context';
+import { ADMIN_ERRORS } from '../auth/admin-identity';
+import { BAN_ROLES, READ_ROLES, Roles } from '../auth/roles';
+import { BanCreate, BanLift, BanQuery } from '../http/schemas';
+import { notFound, validate } from '../http/validate';
+import { actorOf } from './actor';
+
+interface BanView {
+  readonly id: string;
+  readonly kind: string;
+  readonly value: string;
+  readonly reason: string;
+  readonly author: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly state: 'active' | 'expired' | 'lifted';
+  readonly liftedAt?: string;
+  readonly liftedBy?: string;
+  readonly liftReason?: string;
+}
+
+const view = (ban: Ban, now: Date): BanView => ({
+  id: ban.id,
+  kind: ban.kind,
+  value: ban.value,
+  reason: ban.reason,
+  author: ban.author,
+  createdAt: ban.createdAt.toISOString(),
+  expiresAt: ban.expiresAt?.toISOString() ?? null,
+  state: isBanActive(ban, now) ? 'active' : 'expired',
+});
+
+/**
+ * Bans through the BanStore port. Lifting removes the ban from the store (the port has no soft delete); the ban,
+ * who lifted it and why are kept in the append-only admin_audit trail, which is where lifted bans are listed from,
+ * so history survives whichever store is plugged in.
+ */
+@Controller('bans')
+export class BansController {
+  constructor(@Inject(ADMIN_CONTEXT) private readonly context: AdminContext) {}
+
+  @Get()
+  @Roles(...READ_ROLES)
+  async list(@Query() query: unknown): Promise<{ bans: BanView[] }> {
+    const q = validate(BanQuery, query, 'query');
+    const now = this.context.clock();
+    const stored = (await this.context.site().stores.bans.list()).map((b) => view(b, now));
+    const lifted = q.state === 'lifted' || q.state === 'all' ? await this.lifted() : [];
+    const bans = [...(q.state === 'lifted' ? [] : stored.filter((b) => q.state === 'all' || b.state === q.state)), ...lifted].filter(
+      (b) => (q.kind === undefined || b.kind === q.kind) && (q.value === undefined || b.value.toLowerCase().includes(q.value.toLowerCase())),
+    );
+    return { bans };
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Roles(...BAN_ROLES)
+  async add(@Body() body: unknown, @Req() request: FastifyRequest): Promise<BanView> {
+    const b = validate(BanCreate, body, 'body');
+    const actor = actorOf(request);
+    const now = this.context.clock();
+    const result = await this.context.site().stores.bans.add({
+      kind: b.kind,
+      value: b.value,
+      reason: b.reason,
+      author: actor.dn,
+      createdAt: now,
+      ...(b.expiresAt !== undefined ? { expiresAt: new Date(b.expiresAt) } : {}),
+    });
+    if (!result.ok) throw new ProblemException(422, ADMIN_ERRORS.CONFIG_INVALID, 'Ban refused', result.error.detail);
+    const ban = view(result.value, now);
+    await new AdminAuditRepository(this.context.database()).record({ actor, action: 'ban.add', target: ban.id, after: ban, requestId: request.id });
+    await this.context.reload('ban');
+    return ban;
+  }
+
+  @Post(':id/lift')
+  @HttpCode(200)
+  @Roles(...BAN_ROLES)
+  async lift(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<BanView> {
+    const { reason } = validate(BanLift, body, 'body');
+    const actor = actorOf(request);
+    const now = this.context.clock();
+    const bans = this.context.site().stores.bans;
+    const ban = (await bans.list()).find((b) => b.id === id);
+    if (!ban || !(await bans.remove(id))) throw notFound(`no ban ${id} (lifted bans: GET /api/v1/bans?state=lifted)`);
+    const before = view(ban, now);
+    const after: BanView = { ...before, state: 'lifted', liftedAt: now.toISOString(), liftedBy: actor.dn, liftReason: reason };
+    await new AdminAuditRepository(this.context.database()).record({ actor, action: 'ban.lift', target: id, before, after, requestId: request.id });
+    await this.context.reload('ban');
+    return after;
+  }
+
+  private async lifted(): Promise<BanView[]> {
+    const rows = await new AdminAuditRepository(this.context.database()).list({ action: 'ban.lift', limit: 10_000 });
+    return rows.map((r) => r.after as BanView);
+  }
+}

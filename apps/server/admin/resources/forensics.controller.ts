@@ -1,0 +1,120 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AdminAuditRepository, type AdminAuditRow, type DecisionRecordView, type WhoRanAnswer } from '@gridauthz/persistence';
+import { ProblemException } from '../../http/problem';
+import { ADMIN_CONTEXT, type AdminContext } from '../admin-context';
+import { ADMIN_ERRORS, type AdminIdentity } from '../auth/admin-identity';
+import { READ_ROLES, Roles } from '../auth/roles';
+import { AuditLogQuery, DecisionQuery, TokenIssue, WhoQuery } from '../http/schemas';
+import { notFound, validate } from '../http/validate';
+import { actorOf, identityOf } from './actor';
+
+/** Decision records, the forensic "who ran as uid X on host Y at time T", the admin audit trail, and tokens. */
+@Controller()
+export class ForensicsController {
+  constructor(@Inject(ADMIN_CONTEXT) private readonly context: AdminContext) {}
+
+  @Get('whoami')
+  @Roles(...READ_ROLES)
+  whoami(@Req() request: FastifyRequest): AdminIdentity {
+    return identityOf(request);
+  }
+
+  @Get('principals')
+  @Roles(...READ_ROLES)
+  async principals(): Promise<{ principals: { dn: string; role: string; createdBy: string; createdAt: string }[] }> {
+    const list = (await this.context.principals()?.list()) ?? [];
+    return { principals: list.map((p) => ({ dn: p.dn, role: p.role, createdBy: p.createdBy, createdAt: p.createdAt.toISOString() })) };
+  }
+
+  @Get('decisions')
+  @Roles(...READ_ROLES)
+  async decisions(@Query() query: unknown): Promise<{ records: DecisionRecordView[] }> {
+    const q = validate(DecisionQuery, query, 'query');
+    const records = await this.context.forensics().decisions({
+      ...(q.subject !== undefined ? { subjectDn: q.subject } : {}),
+      ...(q.uid !== undefined ? { uid: q.uid } : {}),
+      ...(q.username !== undefined ? { username: q.username } : {}),
+      ...(q.host !== undefined ? { host: q.host } : {}),
+      ...(q.decision !== undefined ? { decision: q.decision } : {}),
+      ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
+      ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+    });
+    return { records };
+  }
+
+  @Get('audit/who')
+  @Roles(...READ_ROLES)
+  async who(@Query() query: unknown): Promise<WhoRanAnswer & { question: { uid: number; host: string; at: string; windowSeconds: number } }> {
+    const q = validate(WhoQuery, query, 'query');
+    const windowSeconds = q.windowSeconds ?? this.context.settings.auditWindowSeconds;
+    const at = new Date(q.at);
+    const answer = await this.context.forensics().whoRan({ uid: q.uid, host: q.host, at, windowSeconds });
+    return { question: { uid: q.uid, host: q.host, at: at.toISOString(), windowSeconds }, ...answer };
+  }
+
+  @Get('audit/log')
+  @Roles(...READ_ROLES)
+  async log(@Query() query: unknown): Promise<{ entries: AdminAuditRow[] }> {
+    const q = validate(AuditLogQuery, query, 'query');
+    const entries = await new AdminAuditRepository(this.context.database()).list({
+      ...(q.action !== undefined ? { action: q.action } : {}),
+      ...(q.target !== undefined ? { target: q.target } : {}),
+      ...(q.actor !== undefined ? { actorDn: q.actor } : {}),
+      ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
+      ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+    });
+    return { entries };
+  }
+
+  /**
+   * Issues a bearer token acting for the caller in the caller's role. Only a certificate may issue one: a token
+   * minting tokens would outlive its own expiry and revocation.
+   */
+  @Post('tokens')
+  @HttpCode(201)
+  @Roles(...READ_ROLES)
+  async issueToken(@Body() body: unknown, @Req() request: FastifyRequest): Promise<{ id: string; token: string; expiresAt: string; role: string }> {
+    const t = validate(TokenIssue, body, 'body');
+    const identity = identityOf(request);
+    if (identity.credential !== 'certificate') {
+      throw new ProblemException(403, ADMIN_ERRORS.TOKEN_NEEDS_CERTIFICATE, 'Certificate required', 'tokens can only be issued to a caller authenticated by certificate');
+    }
+    const principals = this.context.principals();
+    if (!principals) this.context.database();
+    const issued = await (principals as NonNullable<typeof principals>).issueToken(identity.principalId, {
+      label: t.label,
+      createdBy: identity.dn,
+      ttlSeconds: t.ttlSeconds,
+      now: this.context.clock(),
+    });
+    // The secret is never audited, only the token id.
+    await new AdminAuditRepository(this.context.database()).record({
+      actor: actorOf(request),
+      action: 'token.issue',
+      target: issued.id,
+      after: { id: issued.id, label: t.label, expiresAt: issued.expiresAt.toISOString() },
+      requestId: request.id,
+    });
+    return { id: issued.id, token: issued.token, expiresAt: issued.expiresAt.toISOString(), role: identity.role };
+  }
+
+  @Get('tokens')
+  @Roles(...READ_ROLES)
+  async tokens(@Req() request: FastifyRequest): Promise<{ tokens: unknown[] }> {
+    const list = (await this.context.principals()?.listTokens(identityOf(request).dn)) ?? [];
+    return { tokens: list };
+  }
+
+  @Delete('tokens/:id')
+  @Roles(...READ_ROLES)
+  async revokeToken(@Param('id') id: string, @Req() request: FastifyRequest): Promise<{ id: string; revoked: true }> {
+    const identity = identityOf(request);
+    const revoked = await this.context.principals()?.revokeToken(id, this.context.clock(), identity.dn);
+    if (!revoked) throw notFound(`no live token ${id} of ${identity.dn}`);
+    await new AdminAuditRepository(this.context.database()).record({ actor: actorOf(request), action: 'token.revoke', target: id, requestId: request.id });
+    return { id, revoked: true };
+  }
+}
