@@ -170,3 +170,31 @@ export function tempDir(prefix) {
   const d = mkdtempSync(join(tmpdir(), prefix));
   return { dir: d, remove: () => rmSync(d, { recursive: true, force: true }) };
 }
+
+/**
+ * PostgreSQL backend pids serving the given client processes: their TCP connections to :5432 (from `ss`)
+ * matched to pg_stat_activity.client_port. The database's CPU is part of a decision's cost on a shared box.
+ */
+export async function pgBackendPids(root, clientPids) {
+  const out = execFileSync('ss', ['-tnpH', 'state', 'established', '( dport = :5432 )']).toString();
+  const ports = [];
+  for (const line of out.split('\n')) {
+    const pid = /pid=(\d+)/.exec(line)?.[1];
+    const local = line.trim().split(/\s+/)[2] ?? '';
+    if (pid && clientPids.includes(Number(pid))) ports.push(Number(local.slice(local.lastIndexOf(':') + 1)));
+  }
+  if (ports.length === 0) return [];
+  const { Client } = requireFrom(root)('node_modules/pg');
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  const { rows } = await c.query(`SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])`, [ports]);
+  await c.end();
+  return rows.map((r) => r.pid);
+}
+export const safeCpuMs = (pid) => {
+  try {
+    return cpuMs(pid);
+  } catch {
+    return NaN; // backend gone (pool shrank)
+  }
+};

@@ -3,7 +3,7 @@
 // Targets: ≥ 5,000 decisions/s and p99 < 25 ms with 2 workers; workers2/workers1 ≥ 1.6× (issue 9).
 // Options: --duration <s> (default 20) --connections <n> (default 32) --cpu-prof <dir>.
 import { mkdirSync } from 'node:fs';
-import { buildQuery, cpuMs, createSchema, devPki, requireFrom, rssMb, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, cpuMs, createSchema, devPki, pgBackendPids, requireFrom, rssMb, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
 import { fmt, table } from '../stats.mjs';
 
 export const DIALECTS = ['authz-interop', 'grid-wn', 'emi'];
@@ -42,6 +42,8 @@ export async function ceRun({ root, workers, durationMs, connections, prof }) {
     const sampler = setInterval(() => {
       for (const p of workerPids) rss[p].push(rssMb(p));
     }, 500);
+    const pgPids = await pgBackendPids(root, pids);
+    const pg0 = pgPids.map(safeCpuMs);
     const cpu0 = pids.map(cpuMs);
     const gen0 = process.cpuUsage();
     const loadBefore = uptime();
@@ -49,6 +51,7 @@ export async function ceRun({ root, workers, durationMs, connections, prof }) {
     clearInterval(sampler);
     const gen = process.cpuUsage(gen0);
     const serverMs = pids.map(cpuMs).reduce((s, v, i) => s + v - cpu0[i], 0);
+    const pgMs = pgPids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - pg0[i] : 0), 0);
     const okCount = r['2xx'];
     const secs = r.duration;
     return {
@@ -60,6 +63,8 @@ export async function ceRun({ root, workers, durationMs, connections, prof }) {
       non2xx: r.non2xx,
       errors: r.errors + r.timeouts,
       serverPer: serverMs / okCount,
+      pgPer: pgMs / okCount,
+      pgBackends: pgPids.length,
       serverCores: serverMs / (secs * 1000),
       genCore: (gen.user + gen.system) / 1000 / (secs * 1000),
       rss: workerPids.map((p) => ({ pid: p, max: Math.max(...rss[p]), last: rss[p].at(-1) })),
@@ -108,18 +113,19 @@ export async function run({ root, args }) {
     fmt(r.p50, 0),
     fmt(r.p99, 0),
     fmt(r.serverPer, 2),
+    `${fmt(r.pgPer, 2)} (${r.pgBackends} backends)`,
     fmt(r.serverCores, 2),
     `${fmt(r.genCore * 100, 0)} %`,
     `${r.non2xx} / ${r.errors}`,
     r.workers === 2 ? `≥ 5,000/s: **${r.rate >= 5000 ? 'met' : 'missed'}**; p99 < 25 ms: **${r.p99 < 25 ? 'met' : 'missed'}**` : '',
   ]);
-  rows.push([`**workers2 / workers1**`, `**${fmt(scale, 2)}×**`, '', '', '', '', '', '', `≥ 1.6×: **${scale >= 1.6 ? 'met' : 'missed'}**`]);
+  rows.push([`**workers2 / workers1**`, `**${fmt(scale, 2)}×**`, '', '', '', '', '', '', '', `≥ 1.6×: **${scale >= 1.6 ? 'met' : 'missed'}**`]);
   return {
     title: 'ce: keep-alive, 32 connections, mixed dialects, --workers 1 vs 2 on PostgreSQL (issue 9)',
-    table: table(['server', 'decisions/s', 'p50 ms', 'p99 ms', 'server CPU ms / decision', 'server cores busy', 'autocannon CPU', 'non-2xx / errors', 'target'], rows),
+    table: table(['server', 'decisions/s', 'p50 ms', 'p99 ms', 'server CPU ms / decision', 'PostgreSQL CPU ms / decision', 'server cores busy', 'autocannon CPU', 'non-2xx / errors', 'target'], rows),
     notes: [
       `Load: autocannon 8 in-process, ${connections} keep-alive mutual-TLS connections (pilot-voms proxy chain), each connection cycling authz-interop → grid-wn → emi queries carrying alice-voms (${w1.bodies}); ${durationMs / 1000} s per server after a 3 s warm-up; a fresh PostgreSQL schema per server. Decisions on the dev site: ${Object.entries(w1.decisions).map(([d, v]) => `${d} ${v}`).join(', ')} (EMI carries no action-id by default, and the dev policy names none for it).`,
-      `Server CPU from /proc/<pid>/stat (primary + workers). autocannon CPU = the bench process's own CPU as a share of one core; it runs on the same 2 cores.`,
+      `Server CPU from /proc/<pid>/stat (primary + workers); PostgreSQL CPU likewise, of the backends serving the server's connections (found with \`ss\` and pg_stat_activity.client_port). autocannon CPU = the bench process's own CPU as a share of one core; it runs on the same 2 cores.`,
       ...results.map((r) => `--workers ${r.workers}: load average before \`${r.loadBefore}\`, after \`${r.loadAfter}\`.`),
     ].join('\n\n'),
   };

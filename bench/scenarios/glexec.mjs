@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildQuery, cpuMs, createSchema, devPki, freePort, childPids, requireFrom, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, cpuMs, pgBackendPids, safeCpuMs, createSchema, devPki, freePort, childPids, requireFrom, sleep, startServer, tempDir, uptime } from '../harness.mjs';
 import { fullHandshakeLoad } from '../tls-load.mjs';
 import { fmt, percentile, table } from '../stats.mjs';
 
@@ -89,10 +89,11 @@ http {
 }
 
 async function measure(label, target, load) {
-  const pids = target.pids();
-  const before = pids.map(cpuMs);
+  // gridauthz's PostgreSQL backends are charged to it: the decision record and lease touch are its work.
+  const pids = [...target.pids(), ...(target.pg ? await target.pg() : [])];
+  const before = pids.map(safeCpuMs);
   const r = await fullHandshakeLoad({ ...load, port: target.port });
-  const serverMs = pids.map(cpuMs).reduce((s, v, i) => s + v - before[i], 0);
+  const serverMs = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - before[i] : 0), 0);
   if (r.errors > 0) console.error(`${label}: ${r.errors} errors, first: ${r.firstError}`);
   return { label, ...r, serverMs };
 }
@@ -121,7 +122,7 @@ export async function run({ root, args }) {
     if (!decoded.ok || decoded.value.decision !== 'Permit') throw new Error(`first answer is not a Permit: ${res.slice(0, 500)}`);
 
     const common = { ca: pki.ca, cert: pki.pilot.cert, key: pki.pilot.key, concurrency, threads, durationMs: duration };
-    const ga = { port: server.pdpPort, pids: server.pids };
+    const ga = { port: server.pdpPort, pids: server.pids, pg: () => pgBackendPids(root, server.pids()) };
     const gaLoad = { ...common, body: q.body, headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: q.soapAction }, expect: 'Permit' };
     const ngLoad = { ...common, body: q.body, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, expect: 'xxxxxxxx' };
     // Warm-up: leases taken, credential caches and JIT warm, on both sides.
@@ -163,7 +164,7 @@ export async function run({ root, args }) {
       notes: [
         `Load: ${concurrency} concurrent loops in ${threads} worker_thread(s) of bench/tls-load.mjs, each request a new TLS connection (no session resumption: nginx has session cache and tickets off, the client never offers a session), client certificate = pilot-voms proxy chain, body = the ${q.body.length}-byte authz-interop query with alice-voms in cert-chain; ${rounds} alternating rounds of ${duration / 1000} s per server after a warm-up (3 s gridauthz: leases taken, caches warm).`,
         `nginx: Debian package, \`ssl_verify_client optional_no_ca\` with the dev CA as client CA. OpenSSL 3 refuses proxy certificates (verify error 40) and optional_no_ca forgives only unknown-CA errors, so nginx marks the request 495; \`error_page 495 =200\` serves the same 2 KB body. The chain is still received and verified (nginx's verify callback lets OpenSSL run every check, signatures included), it is just not accepted; gridauthz validates the whole proxy chain and the payload's VOMS chain itself. nginx returns 2 KB; gridauthz answers ${res.length} bytes of SAML.`,
-        `Server CPU: utime+stime from /proc/<pid>/stat of the primary and its workers (gridauthz) or master and workers (nginx), before/after each round. Generator CPU: process.cpuUsage() of the bench process (all threads); on 2 cores the generator competes with the server, so the concurrency is kept small.`,
+        `Server CPU: utime+stime from /proc/<pid>/stat of the primary, its workers and their PostgreSQL backends (gridauthz) or master and workers (nginx), before/after each round. Generator CPU: process.cpuUsage() of the bench process (all threads); on 2 cores the generator competes with the server, so the concurrency is kept small.`,
         `Load average before: \`${loadBefore}\`; after: \`${uptime()}\` (other engineers' test runs share the 2 cores).`,
         ...Object.entries(summary).filter(([, s]) => s.errors > 0).map(([k, s]) => `${k}: first error \`${s.firstError}\`.`),
       ].join('\n\n'),
