@@ -101,7 +101,8 @@ export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], 
   });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr = (stderr + c.toString()).slice(-4000)));
-  child.stdout.on('data', () => undefined);
+  // pino logs (warn and above) go to stdout: keep both streams' tail for the report when something dies.
+  child.stdout.on('data', (c) => (stderr = (stderr + c.toString()).slice(-4000)));
   const exited = new Promise((ok) => child.once('exit', (code, sig) => ok(code ?? sig)));
   const started = Date.now();
   for (;;) {

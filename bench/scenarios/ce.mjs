@@ -39,8 +39,15 @@ export async function ceRun({ root, workers, durationMs, connections, prof }) {
     const pids = server.pids();
     const workerPids = server.workerPids();
     const rss = Object.fromEntries(workerPids.map((p) => [p, []]));
+    const died = new Set();
     const sampler = setInterval(() => {
-      for (const p of workerPids) rss[p].push(rssMb(p));
+      for (const p of workerPids) {
+        try {
+          rss[p].push(rssMb(p));
+        } catch {
+          died.add(p); // a worker exited mid-run: report it, with the server's stderr
+        }
+      }
     }, 500);
     const pgPids = await pgBackendPids(root, pids);
     const pg0 = pgPids.map(safeCpuMs);
@@ -50,7 +57,7 @@ export async function ceRun({ root, workers, durationMs, connections, prof }) {
     const r = await autocannon({ ...base, duration: durationMs / 1000 });
     clearInterval(sampler);
     const gen = process.cpuUsage(gen0);
-    const serverMs = pids.map(cpuMs).reduce((s, v, i) => s + v - cpu0[i], 0);
+    const serverMs = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - cpu0[i] : 0), 0);
     const pgMs = pgPids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - pg0[i] : 0), 0);
     const okCount = r['2xx'];
     const secs = r.duration;
@@ -67,7 +74,10 @@ export async function ceRun({ root, workers, durationMs, connections, prof }) {
       pgBackends: pgPids.length,
       serverCores: serverMs / (secs * 1000),
       genCore: (gen.user + gen.system) / 1000 / (secs * 1000),
-      rss: workerPids.map((p) => ({ pid: p, max: Math.max(...rss[p]), last: rss[p].at(-1) })),
+      rss: workerPids.map((p) => ({ pid: p, max: Math.max(...rss[p]), last: rss[p].at(-1), died: died.has(p) })),
+      died: [...died],
+      replacements: server.workerPids().filter((p) => !workerPids.includes(p)),
+      stderr: died.size > 0 ? server.stderr() : '',
       decisions,
       loadBefore,
       loadAfter: uptime(),
@@ -126,6 +136,7 @@ export async function run({ root, args }) {
     notes: [
       `Load: autocannon 8 in-process, ${connections} keep-alive mutual-TLS connections (pilot-voms proxy chain), each connection cycling authz-interop → grid-wn → emi queries carrying alice-voms (${w1.bodies}); ${durationMs / 1000} s per server after a 3 s warm-up; a fresh PostgreSQL schema per server. Decisions on the dev site: ${Object.entries(w1.decisions).map(([d, v]) => `${d} ${v}`).join(', ')} (EMI carries no action-id by default, and the dev policy names none for it).`,
       `Server CPU from /proc/<pid>/stat (primary + workers); PostgreSQL CPU likewise, of the backends serving the server's connections (found with \`ss\` and pg_stat_activity.client_port). autocannon CPU = the bench process's own CPU as a share of one core; it runs on the same 2 cores.`,
+      ...results.filter((r) => r.died.length).map((r) => `--workers ${r.workers}: **worker(s) ${r.died.join(', ')} exited during the run** (replacements: ${r.replacements.join(', ') || 'none'}); server output tail:\n\n\`\`\`\n${r.stderr.slice(-1500)}\n\`\`\``),
       ...results.map((r) => `--workers ${r.workers}: load average before \`${r.loadBefore}\`, after \`${r.loadAfter}\`.`),
     ].join('\n\n'),
   };

@@ -88,6 +88,27 @@ http {
   };
 }
 
+async function startNodeBaseline({ root, pki, workers }) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'bench', 'node-tls-baseline.mjs'), String(port), String(workers), pki.file(pki.manifest.host.certFile), pki.file(pki.manifest.host.keyFile), pki.file(pki.manifest.ca.certFile)], { stdio: 'ignore' });
+  const exited = new Promise((ok) => child.once('exit', ok));
+  const t0 = Date.now();
+  while (childPids(child.pid).length < workers) {
+    if (child.exitCode !== null || Date.now() - t0 > 10_000) throw new Error('node baseline did not start');
+    await sleep(100);
+  }
+  await sleep(500); // workers listening
+  return {
+    port,
+    pids: () => [child.pid, ...childPids(child.pid)],
+    async stop() {
+      child.kill('SIGTERM');
+      for (const p of childPids(child.pid)) process.kill(p, 'SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function measure(label, target, load) {
   // gridauthz's PostgreSQL backends are charged to it: the decision record and lease touch are its work.
   const pids = [...target.pids(), ...(target.pg ? await target.pg() : [])];
@@ -113,6 +134,7 @@ export async function run({ root, args }) {
   const server = await startServer({ root, cwd: cwd.dir, url: schema.url, workers, nodeArgs: prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [] });
   const pki = devPki(cwd.dir);
   const nginx = await startNginx({ pki, workers });
+  const nodeTls = await startNodeBaseline({ root, pki, workers });
   try {
     const q = buildQuery(root, pki, 'authz-interop');
     // One fully decoded answer first: the load loop only checks for the Permit substring.
@@ -128,12 +150,14 @@ export async function run({ root, args }) {
     // Warm-up: leases taken, credential caches and JIT warm, on both sides.
     await fullHandshakeLoad({ ...gaLoad, port: ga.port, durationMs: 3000 });
     await fullHandshakeLoad({ ...ngLoad, port: nginx.port, durationMs: 2000 });
+    await fullHandshakeLoad({ ...ngLoad, port: nodeTls.port, durationMs: 2000 });
 
-    const acc = { gridauthz: [], nginx: [] };
+    const acc = { gridauthz: [], nginx: [], node: [] };
     for (let i = 0; i < rounds; i += 1) {
       // Alternating rounds: a change in the background load hits both sides alike.
       acc.gridauthz.push(await measure('gridauthz', ga, gaLoad));
       acc.nginx.push(await measure('nginx', nginx, ngLoad));
+      acc.node.push(await measure('node', nodeTls, ngLoad));
     }
     const summary = Object.fromEntries(
       Object.entries(acc).map(([k, rs]) => {
@@ -148,7 +172,7 @@ export async function run({ root, args }) {
     );
     const ratio = summary.gridauthz.rate / summary.nginx.rate;
     const rows = Object.entries(summary).map(([k, s]) => [
-      k === 'gridauthz' ? `gridauthz serve --workers ${workers} (PostgreSQL)` : `${nginx.version.trim().replace('nginx version: ', '')}, ${workers} workers, 2 KB body`,
+      k === 'gridauthz' ? `gridauthz serve --workers ${workers} (PostgreSQL)` : k === 'nginx' ? `${nginx.version.trim().replace('nginx version: ', '')}, ${workers} workers, 2 KB body` : `control: bare node:https, gridauthz's TLS options, ${workers} workers, 2 KB body`,
       fmt(s.rate, 0),
       fmt(s.p50, 1),
       fmt(s.p99, 1),
@@ -164,12 +188,14 @@ export async function run({ root, args }) {
       notes: [
         `Load: ${concurrency} concurrent loops in ${threads} worker_thread(s) of bench/tls-load.mjs, each request a new TLS connection (no session resumption: nginx has session cache and tickets off, the client never offers a session), client certificate = pilot-voms proxy chain, body = the ${q.body.length}-byte authz-interop query with alice-voms in cert-chain; ${rounds} alternating rounds of ${duration / 1000} s per server after a warm-up (3 s gridauthz: leases taken, caches warm).`,
         `nginx: Debian package, \`ssl_verify_client optional_no_ca\` with the dev CA as client CA. OpenSSL 3 refuses proxy certificates (verify error 40) and optional_no_ca forgives only unknown-CA errors, so nginx marks the request 495; \`error_page 495 =200\` serves the same 2 KB body. The chain is still received and verified (nginx's verify callback lets OpenSSL run every check, signatures included), it is just not accepted; gridauthz validates the whole proxy chain and the payload's VOMS chain itself. nginx returns 2 KB; gridauthz answers ${res.length} bytes of SAML.`,
+        `Control row: bench/node-tls-baseline.mjs, a bare node:https cluster with gridauthz's TLS options (requestCert, rejectUnauthorized false, no tickets, dev CA as \`ca\`) that reads getPeerCertificate(true) and returns 2 KB: what Node's TLS alone costs per handshake, so the rest of gridauthz's CPU per request is its own code and its database. It does not enter the headline ratio.`,
         `Server CPU: utime+stime from /proc/<pid>/stat of the primary, its workers and their PostgreSQL backends (gridauthz) or master and workers (nginx), before/after each round. Generator CPU: process.cpuUsage() of the bench process (all threads); on 2 cores the generator competes with the server, so the concurrency is kept small.`,
         `Load average before: \`${loadBefore}\`; after: \`${uptime()}\` (other engineers' test runs share the 2 cores).`,
         ...Object.entries(summary).filter(([, s]) => s.errors > 0).map(([k, s]) => `${k}: first error \`${s.firstError}\`.`),
       ].join('\n\n'),
     };
   } finally {
+    await nodeTls.stop();
     await nginx.stop();
     await server.stop();
     await schema.drop();
