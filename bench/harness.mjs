@@ -66,6 +66,17 @@ export function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+/** Cluster workers of a gridauthz primary: children whose environment carries GRIDAUTHZ_CLUSTER_WORKER=1 (the
+ * supervisor sets it), so a short-lived helper child is never mistaken for a worker. */
+export function clusterWorkerPids(pid) {
+  return childPids(pid).filter((c) => {
+    try {
+      return readFileSync(`/proc/${c}/environ`, 'latin1').split('\0').includes('GRIDAUTHZ_CLUSTER_WORKER=1');
+    } catch {
+      return false;
+    }
+  });
+}
 export function childPids(pid) {
   const out = [];
   for (const t of readdirSync(`/proc/${pid}/task`)) {
@@ -112,13 +123,13 @@ export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], 
     await sleep(200);
   }
   // With workers > 1, wait until every worker is forked and ready (readyz may answer from the first one).
-  if (workers > 1) while (childPids(child.pid).length < workers) await sleep(100);
+  if (workers > 1) while (clusterWorkerPids(child.pid).length < workers) await sleep(100);
   return {
     child,
     pdpPort,
     managementPort,
-    pids: () => (workers > 1 ? [child.pid, ...childPids(child.pid)] : [child.pid]),
-    workerPids: () => (workers > 1 ? childPids(child.pid) : [child.pid]),
+    pids: () => (workers > 1 ? [child.pid, ...clusterWorkerPids(child.pid)] : [child.pid]),
+    workerPids: () => (workers > 1 ? clusterWorkerPids(child.pid) : [child.pid]),
     stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
