@@ -3,7 +3,8 @@
 // Side by side with nginx terminating the same mutual TLS and returning a fixed 2 KB body, so the headline is
 // a ratio that cancels the machine (target: gridauthz ≥ 50 % of nginx).
 // Options: --duration <s> (per round, default 10) --rounds <n> (default 2, alternating) --concurrency <n>
-// (default 8) --threads <n> (generator worker_threads, default 1) --workers <n> (gridauthz and nginx, default 2)
+// (default 12) --threads <n> (generator worker_threads, default 2: one thread drove nginx to only 112/s at 62 %
+// of a core, two threads × 12 loops to 244/s — measured 2026-11-23, see BENCHMARKS.md) --workers <n> (gridauthz and nginx, default 2)
 // --cpu-prof <dir> (profile the gridauthz processes).
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -122,8 +123,8 @@ async function measure(label, target, load) {
 export async function run({ root, args }) {
   const duration = Number(opt(args, 'duration', 10)) * 1000;
   const rounds = Number(opt(args, 'rounds', 2));
-  const concurrency = Number(opt(args, 'concurrency', 8));
-  const threads = Number(opt(args, 'threads', 1));
+  const concurrency = Number(opt(args, 'concurrency', 12));
+  const threads = Number(opt(args, 'threads', 2));
   const workers = Number(opt(args, 'workers', 2));
   const prof = opt(args, 'cpu-prof', undefined);
   const loadBefore = uptime();
