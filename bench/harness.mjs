@@ -1,0 +1,212 @@
+// Shared plumbing for the server-level scenarios (not itself a scenario: it lives outside scenarios/).
+// Spawns `gridauthz serve --dev` in a temp cwd against a fresh PostgreSQL schema, reads /proc for CPU and RSS.
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+export const PG_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+// USER_HZ is 100 on every Linux we run on; getconf confirms it rather than assuming.
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+export const uptime = () => execFileSync('uptime').toString().trim();
+
+export async function freePort() {
+  const s = createServer();
+  await new Promise((ok) => s.listen(0, '127.0.0.1', ok));
+  const { port } = s.address();
+  await new Promise((ok) => s.close(ok));
+  return port;
+}
+
+export function requireFrom(root) {
+  const require = createRequire(join(root, 'package.json'));
+  return (p) => require(join(root, p));
+}
+
+/** A fresh schema; the URL pins search_path to it so every connection (and every process) lands there. */
+export async function createSchema(root) {
+  const { Client } = requireFrom(root)('node_modules/pg');
+  const schema = `bench_${randomBytes(5).toString('hex')}`;
+  const admin = new Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    schema,
+    url: u.toString(),
+    async client() {
+      const c = new Client({ connectionString: u.toString() });
+      await c.connect();
+      return c;
+    },
+    async drop() {
+      const c = new Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+/** utime+stime of one process in ms. */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // comm may contain spaces
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+export function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+/** Cluster workers of a gridauthz primary: children whose environment carries GRIDAUTHZ_CLUSTER_WORKER=1 (the
+ * supervisor sets it), so a short-lived helper child is never mistaken for a worker. */
+export function clusterWorkerPids(pid) {
+  return childPids(pid).filter((c) => {
+    try {
+      return readFileSync(`/proc/${c}/environ`, 'latin1').split('\0').includes('GRIDAUTHZ_CLUSTER_WORKER=1');
+    } catch {
+      return false;
+    }
+  });
+}
+export function childPids(pid) {
+  const out = [];
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.push(...readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    } catch {
+      /* thread gone */
+    }
+  }
+  return out;
+}
+
+/**
+ * `serve --dev` in `cwd` (reuses its var/pki if present). workers: undefined → single process (--workers 1).
+ * Returns pids = primary plus cluster workers, all of which are charged for CPU.
+ */
+export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], env = {} }) {
+  const [pdpPort, managementPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'gridauthz.js'), 'serve', '--dev', '--workers', String(workers)], {
+    cwd,
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      GRIDAUTHZ_PDP_PORT: String(pdpPort),
+      GRIDAUTHZ_MANAGEMENT_PORT: String(managementPort),
+      GRIDAUTHZ_DATA_DIR: join(cwd, 'var', 'db'),
+      GRIDAUTHZ_LOG_FORMAT: 'json',
+      // warn: an info line per decision would benchmark the logger and the pipe, not the PDP.
+      GRIDAUTHZ_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr = (stderr + c.toString()).slice(-4000)));
+  // pino logs (warn and above) go to stdout: keep both streams' tail for the report when something dies.
+  child.stdout.on('data', (c) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const exited = new Promise((ok) => child.once('exit', (code, sig) => ok(code ?? sig)));
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${stderr}`);
+    if (await fetch(`http://127.0.0.1:${managementPort}/readyz`).then((r) => r.ok, () => false)) break;
+    if (Date.now() - started > 90_000) throw new Error(`server not ready after 90 s: ${stderr}`);
+    await sleep(200);
+  }
+  // With workers > 1, wait until every worker is forked and ready (readyz may answer from the first one).
+  if (workers > 1) while (clusterWorkerPids(child.pid).length < workers) await sleep(100);
+  return {
+    child,
+    pdpPort,
+    managementPort,
+    pids: () => (workers > 1 ? [child.pid, ...clusterWorkerPids(child.pid)] : [child.pid]),
+    workerPids: () => (workers > 1 ? clusterWorkerPids(child.pid) : [child.pid]),
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----\n?/g;
+/** voms-proxy-init file layout (proxy cert, key, chain) → TLS identity, as test/support/fixtures does. */
+export function proxyFileIdentity(text) {
+  const blocks = text.match(PEM_BLOCK) ?? [];
+  return { cert: blocks.filter((b) => b.startsWith('-----BEGIN CERTIFICATE-----')).join(''), key: blocks.find((b) => / PRIVATE KEY-----/.test(b)) };
+}
+
+/** The dev PKI written by `serve --dev` into cwd/var/pki. */
+export function devPki(cwd) {
+  const dir = join(cwd, 'var', 'pki');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const file = (rel) => join(dir, rel);
+  return {
+    dir,
+    manifest,
+    file,
+    ca: readFileSync(file(manifest.ca.certFile), 'utf8'),
+    pilot: proxyFileIdentity(readFileSync(file(manifest.proxies['pilot-voms'].file), 'utf8')),
+    payload: { pem: readFileSync(file(manifest.proxies['alice-voms'].file), 'utf8'), identity: manifest.proxies['alice-voms'].identity },
+  };
+}
+
+/** One glexec-style query (the pilot asks for alice's payload) in the given dialect. */
+export function buildQuery(root, pki, dialect) {
+  const req = requireFrom(root);
+  const { encodeXacmlQuery } = req('dist/libs/protocols');
+  const { Dn } = req('dist/libs/domain');
+  return encodeXacmlQuery({
+    dialect,
+    subjectChainPem: pki.payload.pem,
+    subjectDn: Dn.parse(pki.payload.identity),
+    pilotJob: { dn: Dn.parse(pki.manifest.users.pilot.subject) },
+    hostDn: Dn.parse(pki.manifest.host.subject),
+    now: new Date(),
+    idGenerator: randomUUID,
+  });
+}
+
+export function tempDir(prefix) {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  return { dir: d, remove: () => rmSync(d, { recursive: true, force: true }) };
+}
+
+/**
+ * PostgreSQL backend pids serving the given client processes: their TCP connections to :5432 (from `ss`)
+ * matched to pg_stat_activity.client_port. The database's CPU is part of a decision's cost on a shared box.
+ */
+export async function pgBackendPids(root, clientPids) {
+  const out = execFileSync('ss', ['-tnpH', 'state', 'established', '( dport = :5432 )']).toString();
+  const ports = [];
+  for (const line of out.split('\n')) {
+    const pid = /pid=(\d+)/.exec(line)?.[1];
+    const local = line.trim().split(/\s+/)[2] ?? '';
+    if (pid && clientPids.includes(Number(pid))) ports.push(Number(local.slice(local.lastIndexOf(':') + 1)));
+  }
+  if (ports.length === 0) return [];
+  const { Client } = requireFrom(root)('node_modules/pg');
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  const { rows } = await c.query(`SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])`, [ports]);
+  await c.end();
+  return rows.map((r) => r.pid);
+}
+export const safeCpuMs = (pid) => {
+  try {
+    return cpuMs(pid);
+  } catch {
+    return NaN; // backend gone (pool shrank)
+  }
+};

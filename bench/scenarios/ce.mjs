@@ -1,0 +1,143 @@
+// A compute element's steady stream: keep-alive mutual-TLS connections, dialects rotating per request
+// (authz-interop, grid-wn, emi), against `serve --workers 1` and `--workers 2` on PostgreSQL.
+// Targets: ≥ 5,000 decisions/s and p99 < 25 ms with 2 workers; workers2/workers1 ≥ 1.6× (issue 9).
+// Options: --duration <s> (default 20) --connections <n> (default 32) --cpu-prof <dir>.
+import { mkdirSync } from 'node:fs';
+import { buildQuery, cpuMs, createSchema, devPki, pgBackendPids, requireFrom, rssMb, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { fmt, table } from '../stats.mjs';
+
+export const DIALECTS = ['authz-interop', 'grid-wn', 'emi'];
+const opt = (args, name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+
+/**
+ * Starts a server with `workers`, warms it, runs autocannon for `durationMs` while sampling each worker's RSS
+ * every 500 ms, and returns the figures. Used by the `memory` scenario too.
+ */
+export async function ceRun({ root, workers, durationMs, connections, prof }) {
+  const autocannon = requireFrom(root)('node_modules/autocannon');
+  const { decodeXacmlResponse } = requireFrom(root)('dist/libs/protocols');
+  const schema = await createSchema(root);
+  const cwd = tempDir('gridauthz-bench-ce-');
+  if (prof) mkdirSync(prof, { recursive: true });
+  const server = await startServer({ root, cwd: cwd.dir, url: schema.url, workers, nodeArgs: prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [] });
+  try {
+    const pki = devPki(cwd.dir);
+    const queries = DIALECTS.map((d) => ({ dialect: d, q: buildQuery(root, pki, d) }));
+    // What each dialect decides, decoded in full once (the load itself only counts HTTP 200s).
+    const decisions = {};
+    for (const { dialect, q } of queries) {
+      const body = await postOnce(server.pdpPort, pki, q);
+      const d = decodeXacmlResponse(body, q.expect);
+      decisions[dialect] = d.ok ? d.value.decision : `undecodable (${d.error.code})`;
+    }
+    const requests = queries.map(({ q }) => ({ method: 'POST', path: '/', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction }, body: q.body }));
+    const base = { url: `https://127.0.0.1:${server.pdpPort}`, connections, requests, tlsOptions: { ca: pki.ca, cert: pki.pilot.cert, key: pki.pilot.key, servername: 'localhost' } };
+    await autocannon({ ...base, duration: 3 }); // warm-up: leases held, JIT and caches warm
+    const pids = server.pids();
+    const workerPids = server.workerPids();
+    const rss = Object.fromEntries(workerPids.map((p) => [p, []]));
+    const died = new Set();
+    const sampler = setInterval(() => {
+      for (const p of workerPids) {
+        try {
+          rss[p].push(rssMb(p));
+        } catch {
+          died.add(p); // a worker exited mid-run: report it, with the server's stderr
+        }
+      }
+    }, 500);
+    const pgPids = await pgBackendPids(root, pids);
+    const pg0 = pgPids.map(safeCpuMs);
+    const cpu0 = pids.map(cpuMs);
+    const gen0 = process.cpuUsage();
+    const loadBefore = uptime();
+    const r = await autocannon({ ...base, duration: durationMs / 1000 });
+    clearInterval(sampler);
+    const gen = process.cpuUsage(gen0);
+    const serverMs = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - cpu0[i] : 0), 0);
+    const pgMs = pgPids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - pg0[i] : 0), 0);
+    const okCount = r['2xx'];
+    const secs = r.duration;
+    return {
+      workers,
+      rate: okCount / secs,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      non2xx: r.non2xx,
+      errors: r.errors + r.timeouts,
+      serverPer: serverMs / okCount,
+      pgPer: pgMs / okCount,
+      pgBackends: pgPids.length,
+      serverCores: serverMs / (secs * 1000),
+      genCore: (gen.user + gen.system) / 1000 / (secs * 1000),
+      rss: workerPids.map((p) => ({ pid: p, max: Math.max(...rss[p]), last: rss[p].at(-1), died: died.has(p) })),
+      died: [...died],
+      replacements: server.workerPids().filter((p) => !workerPids.includes(p)),
+      stderr: died.size > 0 ? server.stderr() : '',
+      decisions,
+      loadBefore,
+      loadAfter: uptime(),
+      bodies: queries.map(({ dialect, q }) => `${dialect} ${q.body.length} B`).join(', '),
+    };
+  } finally {
+    await server.stop();
+    await schema.drop();
+    cwd.remove();
+  }
+}
+
+export async function postOnce(port, pki, q) {
+  const { request } = await import('node:https');
+  return new Promise((ok, ko) => {
+    const r = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction } },
+      (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => ok(b));
+      },
+    );
+    r.on('error', ko);
+    r.end(q.body);
+  });
+}
+
+export async function run({ root, args }) {
+  const durationMs = Number(opt(args, 'duration', 20)) * 1000;
+  const connections = Number(opt(args, 'connections', 32));
+  const prof = opt(args, 'cpu-prof', undefined);
+  const results = [];
+  for (const workers of [1, 2]) {
+    results.push(await ceRun({ root, workers, durationMs, connections, prof: prof && `${prof}/workers${workers}` }));
+    await sleep(1000);
+  }
+  const [w1, w2] = results;
+  const scale = w2.rate / w1.rate;
+  const rows = results.map((r) => [
+    `serve --workers ${r.workers}`,
+    fmt(r.rate, 0),
+    fmt(r.p50, 0),
+    fmt(r.p99, 0),
+    fmt(r.serverPer, 2),
+    `${fmt(r.pgPer, 2)} (${r.pgBackends} backends)`,
+    fmt(r.serverCores, 2),
+    `${fmt(r.genCore * 100, 0)} %`,
+    `${r.non2xx} / ${r.errors}`,
+    r.workers === 2 ? `≥ 5,000/s: **${r.rate >= 5000 ? 'met' : 'missed'}**; p99 < 25 ms: **${r.p99 < 25 ? 'met' : 'missed'}**` : '',
+  ]);
+  rows.push([`**workers2 / workers1**`, `**${fmt(scale, 2)}×**`, '', '', '', '', '', '', '', `≥ 1.6×: **${scale >= 1.6 ? 'met' : 'missed'}**`]);
+  return {
+    title: 'ce: keep-alive, 32 connections, mixed dialects, --workers 1 vs 2 on PostgreSQL (issue 9)',
+    table: table(['server', 'decisions/s', 'p50 ms', 'p99 ms', 'server CPU ms / decision', 'PostgreSQL CPU ms / decision', 'server cores busy', 'autocannon CPU', 'non-2xx / errors', 'target'], rows),
+    notes: [
+      `Load: autocannon 8 in-process, ${connections} keep-alive mutual-TLS connections (pilot-voms proxy chain), each connection cycling authz-interop → grid-wn → emi queries carrying alice-voms (${w1.bodies}); ${durationMs / 1000} s per server after a 3 s warm-up; a fresh PostgreSQL schema per server. Decisions on the dev site: ${Object.entries(w1.decisions).map(([d, v]) => `${d} ${v}`).join(', ')} (EMI carries no action-id by default, and the dev policy names none for it).`,
+      `Server CPU from /proc/<pid>/stat (primary + workers); PostgreSQL CPU likewise, of the backends serving the server's connections (found with \`ss\` and pg_stat_activity.client_port). autocannon CPU = the bench process's own CPU as a share of one core; it runs on the same 2 cores.`,
+      ...results.filter((r) => r.died.length).map((r) => `--workers ${r.workers}: **worker(s) ${r.died.join(', ')} exited during the run** (replacements: ${r.replacements.join(', ') || 'none'}); server output tail:\n\n\`\`\`\n${r.stderr.slice(-1500)}\n\`\`\``),
+      ...results.map((r) => `--workers ${r.workers}: load average before \`${r.loadBefore}\`, after \`${r.loadAfter}\`.`),
+    ].join('\n\n'),
+  };
+}
