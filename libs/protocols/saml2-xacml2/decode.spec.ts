@@ -367,3 +367,23 @@ describe('decodeXacmlQuery: rejected messages are typed errors', () => {
     if (!result.ok) expect(result.error).toMatchObject({ code: 'PROTO_VERSION_MISMATCH', queryId: 'ID-42' });
   });
 });
+
+describe('decodeCertificates memo', () => {
+  it('answers a repeated chain from memory in the same order, unaffected by what a caller does with its copy', async () => {
+    const { decodeCertificates } = await import('./decode');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const pem = readFileSync(join(__dirname, '..', '..', '..', 'test', '.fixtures', 'pki', 'proxies', 'alice-voms-proxy2.pem'), 'utf8');
+    const certificatesOnly = pem.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----\n?/g, '');
+    const first = decodeCertificates([certificatesOnly]);
+    if (typeof first === 'string') throw new Error(first);
+    expect(first).toHaveLength(3);
+    const second = decodeCertificates([certificatesOnly]);
+    expect(second).toEqual(first);
+    first.pop();
+    expect(decodeCertificates([certificatesOnly])).toHaveLength(3);
+    const notACertificate = 'TUlJQg==';
+    expect(typeof decodeCertificates([notACertificate])).toBe('string');
+    expect(decodeCertificates([notACertificate])).toBe(decodeCertificates([notACertificate]));
+  });
+});
