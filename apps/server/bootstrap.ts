@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { constants as cryptoConstants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,7 @@ import { PinoNestLogger } from './http/nest-logger';
 import { ManagementModule } from './management/management.module';
 import type { ReadinessCheck } from './management/readiness';
 import { PdpModule } from './pdp/pdp.module';
+import { mutualTlsOptions } from './tls/mutual-tls-options';
 import type { SubjectVerifier } from '@gridauthz/decision';
 import type { MappingConfig } from '@gridauthz/mapping';
 import cluster from 'node:cluster';
@@ -89,17 +89,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
   };
 
-  const tlsOptions = () => ({
-    key: readFileSync(config.tls.keyFile),
-    cert: readFileSync(config.tls.certFile),
-    ca: trust.caPems(),
-    requestCert: true,
-    // OpenSSL would refuse RFC 3820 proxies; the guard validates every chain instead.
-    rejectUnauthorized: false,
-    minVersion: 'TLSv1.2' as const,
-    // No session tickets: a resumed session shows the server only the leaf certificate, not the chain.
-    secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
-  });
+  const tlsOptions = () => mutualTlsOptions(config, trust.caPems());
 
   const siteCheck = (name: 'policy' | 'mapping'): ReadinessCheck => ({
     name,

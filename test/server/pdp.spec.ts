@@ -37,7 +37,8 @@ describe(`SAML2-XACML2 PDP end to end (${databaseLabel()})`, () => {
     expect(first.answer?.uid).toBeLessThanOrEqual(61050);
     expect(first.answer?.gid).toBe(5000);
     expect(first.answer?.username).toMatch(/^atlas\d{3}$/);
-    expect(Array.isArray(first.answer?.secondaryGids)).toBe(true);
+    // alice's second FQAN, /atlas/production, maps to the atlasprd group (mapping.md §3.5: secondary groups from the other FQANs).
+    expect(first.answer?.secondaryGids).toEqual([5001]);
     for (let i = 0; i < 3; i += 1) {
       const again = await ask();
       expect(again.answer?.decision).toBe('Permit');

@@ -1,6 +1,6 @@
+import { LogController } from 'fastify';
+import { mutualTlsOptions } from '../tls/mutual-tls-options';
 import { randomUUID } from 'node:crypto';
-import { constants as cryptoConstants } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
@@ -41,20 +41,11 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   const { config, log, trust } = options;
   const clock = options.clock ?? (() => new Date());
   const listenerLog = log.child({ listener: 'admin' });
-  const tlsOptions = () => ({
-    key: readFileSync(config.tls.keyFile),
-    cert: readFileSync(config.tls.certFile),
-    ca: trust.caPems(),
-    requestCert: true,
-    rejectUnauthorized: false,
-    minVersion: 'TLSv1.2' as const,
-    // No session tickets: a resumed session would show only the leaf certificate, not the proxy chain.
-    secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
-  });
+  const tlsOptions = () => mutualTlsOptions(config, trust.caPems());
   const context = new AdminContext(options.database, options.site, clock, config.admin, listenerLog);
   const app = await NestFactory.create<NestFastifyApplication>(
     AdminModule.register({ authenticator: trust.authenticator, context }),
-    new FastifyAdapter({ https: tlsOptions(), loggerInstance: listenerLog, disableRequestLogging: true, genReqId: () => randomUUID(), requestIdHeader: false, bodyLimit: 2_000_000 }),
+    new FastifyAdapter({ https: tlsOptions(), loggerInstance: listenerLog, logController: new LogController({ disableRequestLogging: true }), genReqId: () => randomUUID(), requestIdHeader: false, bodyLimit: 2_000_000 }),
     { logger: new PinoNestLogger(listenerLog), abortOnError: false },
   );
   app.setGlobalPrefix('api/v1');

@@ -23,6 +23,8 @@ export function devMappingConfig(names: { readonly hostDn: string; readonly pilo
       { id: 'dev:atlas-pilot', subject: { kind: 'fqan', pattern: '/atlas/Role=pilot' }, account: { kind: 'pool', poolId: 'atlaspilot' }, groups: ['atlaspilot'] },
       { id: 'dev:atlas-production', subject: { kind: 'fqan', pattern: '/atlas/Role=production' }, account: { kind: 'pool', poolId: 'atlasprd' }, groups: ['atlasprd'] },
       { id: 'dev:atlas', subject: { kind: 'fqan', pattern: '/atlas' }, account: { kind: 'pool', poolId: 'atlas' }, groups: ['atlas'] },
+      // Groups only: members of /atlas/production also get the atlasprd group as a secondary gid.
+      { id: 'dev:atlas-production-group', subject: { kind: 'fqan', pattern: '/atlas/production' }, groups: ['atlasprd'] },
       { id: 'dev:dteam', subject: { kind: 'fqan', pattern: '/dteam' }, account: { kind: 'pool', poolId: 'dteam' }, groups: ['dteam'] },
     ],
     pilotRoles: [{ id: 'dev:atlas-pilot', fqanPattern: '/atlas/Role=pilot', poolId: 'atlaspilot' }],
