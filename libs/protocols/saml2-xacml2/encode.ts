@@ -2,7 +2,7 @@ import type { Account, AuthzResult, DecisionValue, Dialect } from '@gridauthz/do
 import { faultCodeFor, ProtocolErrorCodes } from '../errors';
 import type { ProtocolError, ProtocolResult } from '../errors';
 import { encodeSoapFault, soapEnvelope } from '../soap/envelope';
-import { escapeAttribute, escapeText, xmlSafe } from '../xml/escape';
+import { attr, ncName, text } from '../xml/escape';
 import type { DecodedQuery, XacmlAttribute, XacmlContext } from './decode';
 import { AUTHZ_INTEROP } from './profiles/authz-interop';
 import { EMI } from './profiles/emi';
@@ -291,16 +291,3 @@ function mappingOutcome(result: AuthzResult, indeterminateStatus: XacmlStatus, m
   return { decision: 'Permit', status: result.status, ...message, obligations: [{ id: vocabulary.obligation.posix, assignments }] };
 }
 
-/** Our IDs must be xs:ID (NCName) even if a generator slips: the schema and OpenSAML-based clients check. */
-function ncName(id: string): string {
-  const cleaned = id.replace(/[^A-Za-z0-9._-]/g, '_');
-  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
-}
-
-function attr(value: string): string {
-  return escapeAttribute(xmlSafe(value));
-}
-
-function text(value: string): string {
-  return escapeText(xmlSafe(value));
-}

@@ -29,3 +29,19 @@ export function escapeAttribute(value: string): string {
 export function xmlSafe(value: string): string {
   return value.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
 }
+
+/** IDs must be xs:ID (NCName) even if a generator slips: the schemas and OpenSAML-based peers check. */
+export function ncName(id: string): string {
+  const cleaned = id.replace(/[^A-Za-z0-9._-]/g, '_');
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+}
+
+/** An attribute value: characters XML cannot carry replaced, then escaped for double quotes. */
+export function attr(value: string): string {
+  return escapeAttribute(xmlSafe(value));
+}
+
+/** Element content, likewise. */
+export function text(value: string): string {
+  return escapeText(xmlSafe(value));
+}

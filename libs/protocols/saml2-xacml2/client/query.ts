@@ -1,5 +1,5 @@
 import { Dn } from '@gridauthz/domain';
-import { escapeAttribute, escapeText, xmlSafe } from '../../xml/escape';
+import { attr, ncName, text } from '../../xml/escape';
 import { soapEnvelope } from '../../soap/envelope';
 import { AUTHZ_INTEROP } from '../profiles/authz-interop';
 import { EMI } from '../profiles/emi';
@@ -200,15 +200,3 @@ function asDn(value: Dn | string): Dn {
   return typeof value === 'string' ? Dn.parse(value) : value;
 }
 
-function ncName(id: string): string {
-  const cleaned = id.replace(/[^A-Za-z0-9._-]/g, '_');
-  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
-}
-
-function attr(value: string): string {
-  return escapeAttribute(xmlSafe(value));
-}
-
-function text(value: string): string {
-  return escapeText(xmlSafe(value));
-}
