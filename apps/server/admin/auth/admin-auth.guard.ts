@@ -49,7 +49,7 @@ export class AdminAuthGuard implements CanActivate {
 
   private authenticate(strategy: string, request: FastifyRequest, reply: FastifyReply): Promise<AdminIdentity> {
     return new Promise((resolve, reject) => {
-      const middleware = this.passport.authenticate(strategy, { session: false }, (err, user, info, status) => {
+      const middleware = this.passport.authenticate(strategy, { session: false }, (err: unknown, user: unknown, info: unknown, status: unknown) => {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         if (user) return resolve(user as AdminIdentity);
         const failure = (info ?? {}) as Partial<AdminAuthFailure>;

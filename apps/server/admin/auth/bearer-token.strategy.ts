@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import Strategy = require('passport-strategy');
+import { Strategy } from 'passport-strategy';
 import type { AdminPrincipalRepository } from '@gridauthz/persistence';
 import type { Clock } from '../../tls/caller-authenticator';
 import { ADMIN_ERRORS, type AdminAuthFailure, type AdminIdentity } from './admin-identity';
@@ -8,7 +8,7 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{1,128})$/;
 
 /** Passport strategy for automation: `Authorization: Bearer <token>`, looked up by its SHA-256. */
 export class BearerTokenStrategy extends Strategy {
-  override name = 'admin-bearer';
+  name = 'admin-bearer';
 
   constructor(
     private readonly principals: () => AdminPrincipalRepository | undefined,
@@ -35,7 +35,7 @@ export class BearerTokenStrategy extends Strategy {
         };
         this.success(identity);
       },
-      (err: unknown) => this.error(err),
+      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
     );
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
-import Strategy = require('passport-strategy');
+import { Strategy } from 'passport-strategy';
 import type { AdminPrincipalRepository } from '@gridauthz/persistence';
 import type { CallerAuthenticator, Clock } from '../../tls/caller-authenticator';
 import { peerChainDer } from '../../tls/peer-chain';
@@ -12,7 +12,7 @@ import { ADMIN_ERRORS, type AdminAuthFailure, type AdminIdentity } from './admin
  * validate → 401; a valid DN that is not a principal → 403.
  */
 export class ClientCertificateStrategy extends Strategy {
-  override name = 'admin-certificate';
+  name = 'admin-certificate';
 
   constructor(
     private readonly authenticator: CallerAuthenticator,
@@ -38,7 +38,7 @@ export class ClientCertificateStrategy extends Strategy {
         const identity: AdminIdentity = { dn, role: principal.role, principalId: principal.id, credential: 'certificate', viaProxy: result.value.viaProxy };
         this.success(identity);
       },
-      (err: unknown) => this.error(err),
+      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
     );
   }
 
