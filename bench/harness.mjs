@@ -210,3 +210,20 @@ export const safeCpuMs = (pid) => {
     return NaN; // backend gone (pool shrank)
   }
 };
+
+/** One query on a fresh connection as the pilot, answer body as text (warm-ups and sanity checks). */
+export async function postOnce(port, pki, q) {
+  const { request } = await import('node:https');
+  return new Promise((ok, ko) => {
+    const r = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction } },
+      (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => ok(b));
+      },
+    );
+    r.on('error', ko);
+    r.end(q.body);
+  });
+}

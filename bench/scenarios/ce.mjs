@@ -3,7 +3,7 @@
 // Targets: ≥ 5,000 decisions/s and p99 < 25 ms with 2 workers; workers2/workers1 ≥ 1.6× (issue 9).
 // Options: --duration <s> (default 20) --connections <n> (default 32) --cpu-prof <dir>.
 import { mkdirSync } from 'node:fs';
-import { buildQuery, cpuMs, createSchema, devPki, pgBackendPids, requireFrom, rssMb, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, cpuMs, postOnce, createSchema, devPki, pgBackendPids, requireFrom, rssMb, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
 import { fmt, table } from '../stats.mjs';
 
 export const DIALECTS = ['authz-interop', 'grid-wn', 'emi'];
@@ -90,21 +90,6 @@ export async function ceRun({ root, workers, durationMs, connections, prof }) {
   }
 }
 
-export async function postOnce(port, pki, q) {
-  const { request } = await import('node:https');
-  return new Promise((ok, ko) => {
-    const r = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => ok(b));
-      },
-    );
-    r.on('error', ko);
-    r.end(q.body);
-  });
-}
 
 export async function run({ root, args }) {
   const durationMs = Number(opt(args, 'duration', 20)) * 1000;

@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildQuery, cpuMs, pgBackendPids, safeCpuMs, createSchema, devPki, freePort, childPids, requireFrom, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, cpuMs, postOnce, pgBackendPids, safeCpuMs, createSchema, devPki, freePort, childPids, requireFrom, sleep, startServer, tempDir, uptime } from '../harness.mjs';
 import { fullHandshakeLoad } from '../tls-load.mjs';
 import { fmt, percentile, table } from '../stats.mjs';
 
@@ -140,7 +140,7 @@ export async function run({ root, args }) {
     const q = buildQuery(root, pki, 'authz-interop');
     // One fully decoded answer first: the load loop only checks for the Permit substring.
     const { decodeXacmlResponse } = requireFrom(root)('dist/libs/protocols');
-    const res = await fetchOnce(server.pdpPort, pki, q);
+    const res = await postOnce(server.pdpPort, pki, q);
     const decoded = decodeXacmlResponse(res, q.expect);
     if (!decoded.ok || decoded.value.decision !== 'Permit') throw new Error(`first answer is not a Permit: ${res.slice(0, 500)}`);
 
@@ -204,18 +204,3 @@ export async function run({ root, args }) {
   }
 }
 
-async function fetchOnce(port, pki, q) {
-  const { request } = await import('node:https');
-  return new Promise((ok, ko) => {
-    const r = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => ok(b));
-      },
-    );
-    r.on('error', ko);
-    r.end(q.body);
-  });
-}

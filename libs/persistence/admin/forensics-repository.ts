@@ -70,7 +70,8 @@ interface DecisionRow {
   reasons: unknown;
 }
 
-interface LeaseRow {
+/** A lease history row as both the forensic and the admin lease queries select it (LEASE_HISTORY_COLUMNS). */
+export interface LeaseRow {
   pool: string;
   username: string;
   uid: number;
@@ -99,7 +100,10 @@ const toRecord = (r: DecisionRow): DecisionRecordView => ({
   reasons: r.reasons,
 });
 
-const toLease = (r: LeaseRow): LeaseHistoryEntry => ({
+/** The columns of LeaseRow, over lease l joined with pool_account a and pool p. */
+export const LEASE_HISTORY_COLUMNS = `p.name AS pool, a.username, a.uid, l.subject_key, l.subject_dn, l.created_at, l.last_used_at, l.released_at, l.released_by, l.release_reason`;
+
+export const toLease = (r: LeaseRow): LeaseHistoryEntry => ({
   pool: r.pool,
   username: r.username,
   uid: r.uid,
@@ -147,7 +151,7 @@ export class ForensicsRepository {
   /** Every lease (released ones included) of the account with this uid, or of this username; newest first. */
   async leaseHistory(account: { uid?: number; username?: string }): Promise<LeaseHistoryEntry[]> {
     const rows = await this.db.dataSource.query<LeaseRow[]>(
-      `SELECT p.name AS pool, a.username, a.uid, l.subject_key, l.subject_dn, l.created_at, l.last_used_at, l.released_at, l.released_by, l.release_reason
+      `SELECT ${LEASE_HISTORY_COLUMNS}
        FROM lease l JOIN pool_account a ON a.id = l.account_id JOIN pool p ON p.id = l.pool_id
        WHERE ($1::integer IS NULL OR a.uid = $1) AND ($2::text IS NULL OR a.username = $2)
        ORDER BY l.created_at DESC, l.id DESC`,

@@ -2,8 +2,7 @@ import { encodeLeaseDnText, type Lease } from '@gridauthz/mapping';
 import type { Database } from '../database/database';
 import { AdminAuditRepository, type AdminActor } from '../audit/admin-audit-repository';
 import { PostgresLeaseStore } from '../mapping/postgres-lease-store';
-import { toDate } from '../mapping/sql-scope';
-import type { LeaseHistoryEntry } from './forensics-repository';
+import { LEASE_HISTORY_COLUMNS, type LeaseHistoryEntry, type LeaseRow, toLease } from './forensics-repository';
 
 export interface LeaseListFilter {
   readonly pool?: string;
@@ -35,26 +34,13 @@ export interface ReleaseOutcome {
   readonly availableAfter: Date;
 }
 
-interface LeaseRow {
-  pool: string;
-  username: string;
-  uid: number;
-  subject_key: string;
-  subject_dn: string | null;
-  created_at: Date;
-  last_used_at: Date;
-  released_at: Date | null;
-  released_by: string | null;
-  release_reason: string | null;
-}
-
 /** Admin views of leases and accounts, and the admin release with its cool-down. */
 export class LeaseAdministration {
   constructor(private readonly db: Database) {}
 
   async list(filter: LeaseListFilter): Promise<LeaseHistoryEntry[]> {
     const rows = await this.db.dataSource.query<LeaseRow[]>(
-      `SELECT p.name AS pool, a.username, a.uid, l.subject_key, l.subject_dn, l.created_at, l.last_used_at, l.released_at, l.released_by, l.release_reason
+      `SELECT ${LEASE_HISTORY_COLUMNS}
        FROM lease l JOIN pool_account a ON a.id = l.account_id JOIN pool p ON p.id = l.pool_id
        WHERE ($1::boolean OR l.released_at IS NULL)
          AND ($2::text IS NULL OR p.name = $2)
@@ -74,18 +60,7 @@ export class LeaseAdministration {
         filter.subjectDn === undefined ? null : (encodeLeaseDnText(filter.subjectDn) ?? ''),
       ],
     );
-    return rows.map((r) => ({
-      pool: r.pool,
-      username: r.username,
-      uid: r.uid,
-      subjectKey: r.subject_key,
-      subjectDn: r.subject_dn,
-      createdAt: toDate(r.created_at, 'created_at'),
-      lastUsedAt: toDate(r.last_used_at, 'last_used_at'),
-      releasedAt: r.released_at,
-      releasedBy: r.released_by,
-      releaseReason: r.release_reason,
-    }));
+    return rows.map(toLease);
   }
 
   async accounts(pool?: string): Promise<AccountState[]> {
