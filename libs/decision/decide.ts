@@ -1,8 +1,9 @@
 import type { AuthzRequest, AuthzResult, DecisionValue, Fqan } from '@gridauthz/domain';
-import { type Ban, checkPayloadCaller, findBan, mapSubject, type MappingPurpose } from '@gridauthz/mapping';
+import { accountFor, type Ban, checkPayloadCaller, findBan, mapSubject, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
 import { evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
+import { RecentLeases } from './recent-leases';
 
 type Status = AuthzResult['status'];
 
@@ -29,13 +30,23 @@ export interface Decided {
 /** Dialects whose clients switch identity and therefore need an account with a Permit. */
 const MAPPING_DIALECTS = new Set(['authz-interop', 'grid-wn', 'grid-ce', 'emi', 'prima']);
 
+const DEFAULT_LEASE_TOUCH_INTERVAL_MS = 60_000;
+
 /**
  * The decision pipeline, one direction: subject credentials → caller may act for the subject → bans →
  * site policy → account mapping → one decision record. Every failure becomes Deny or Indeterminate with a
  * status and a reason; only the end of the Permit path, after the record is committed, yields Permit.
  */
 export class Decider {
-  constructor(private readonly deps: DecisionDependencies) {}
+  private readonly recentLeases = new RecentLeases();
+  private readonly leaseTouchIntervalMs: number;
+
+  constructor(private readonly deps: DecisionDependencies) {
+    this.leaseTouchIntervalMs = deps.leaseTouchIntervalMs ?? DEFAULT_LEASE_TOUCH_INTERVAL_MS;
+    if (!Number.isSafeInteger(this.leaseTouchIntervalMs) || this.leaseTouchIntervalMs < 0) {
+      throw new Error(`leaseTouchIntervalMs must be a non-negative integer, got ${String(deps.leaseTouchIntervalMs)}`);
+    }
+  }
 
   async decide(request: AuthzRequest, now: Date, options: DecideOptions = {}): Promise<Decided> {
     const started = this.deps.monotonicMs();
@@ -74,7 +85,7 @@ export class Decider {
     /** Records a decision that took no lease, then answers it. */
     const conclude = async (outcome: Outcome): Promise<Decided> => {
       const row = record(outcome);
-      await this.deps.storage.transaction((tx) => tx.record(row));
+      await this.deps.storage.record(row);
       return { result: result(outcome), record: row };
     };
     const deny = (reason: string, message?: string): Promise<Decided> => {
@@ -148,12 +159,31 @@ export class Decider {
       if (decision.decision !== 'Permit') return await conclude({ decision: decision.decision, status: 'ok' });
       if (!MAPPING_DIALECTS.has(request.dialect)) return await conclude({ decision: 'Permit', status: 'ok' });
 
-      // 5. Account mapping, with the lease and the record in one transaction.
+      // 5. Account mapping. Warm path: a lease this process touched lately is confirmed and the record written in
+      // one atomic step, with no exclusive lock, so many decisions of one user do not queue on the lease row.
       if (!mapping) return await indeterminate('processing-error', 'MAPPING_NOT_CONFIGURED', 'no mapping configuration is loaded');
       const purpose: MappingPurpose = onBehalf ? 'payload' : 'pilot-or-user';
-      const mappedSubject = subject;
-      return await this.deps.storage.transaction(async (tx: DecisionTransaction) => {
-        const mapped = await mapSubject(tx.leases, mapping, { dn: mappedSubject.dn, fqans: mappedSubject.fqans }, now, purpose);
+      const mappingSubject = { dn: subject.dn, fqans: subject.fqans };
+      const nowMs = now.getTime();
+      const prepared = prepareMapping(mapping, mappingSubject, purpose);
+      if (prepared.ok && prepared.value.target.kind === 'pool') {
+        const { poolId, subjectKey } = prepared.value.target;
+        const seen = this.recentLeases.fresh(poolId, subjectKey, nowMs, this.leaseTouchIntervalMs);
+        if (seen) {
+          const outcome: Outcome = { decision: 'Permit', status: 'ok', account: accountFor(mapping, prepared.value.plan, seen) };
+          reasons.push(`mapping:${prepared.value.plan.ruleId}`);
+          const row = record(outcome);
+          const lease = { poolId, subjectKey, account: seen, exclusiveKey: mapping.settings.leaseInOtherPool !== 'allow' };
+          if (await this.deps.storage.recordOnLiveLease(lease, row)) return { result: result(outcome), record: row };
+          // Released, moved or changed since: forget the hint and decide from the store.
+          reasons.pop();
+          this.recentLeases.forget(poolId, subjectKey);
+        }
+      }
+
+      // Cold path: the lease is taken or touched, and the record written, in one transaction.
+      const cold = await this.deps.storage.transaction(async (tx: DecisionTransaction) => {
+        const mapped = await mapSubject(tx.leases, mapping, mappingSubject, now, purpose);
         let outcome: Outcome;
         if (mapped.ok) {
           reasons.push(`mapping:${mapped.value.plan.ruleId}`);
@@ -164,8 +194,12 @@ export class Decider {
         }
         const row = record(outcome);
         await tx.record(row);
-        return { result: result(outcome), record: row };
+        return { decided: { result: result(outcome), record: row }, poolAccount: mapped.ok ? mapped.value.poolAccount : undefined };
       });
+      // Remembered only once committed: a rolled-back lease must not become a hint.
+      const target = prepared.ok ? prepared.value.target : undefined;
+      if (cold.poolAccount && target?.kind === 'pool') this.recentLeases.remember(target.poolId, target.subjectKey, cold.poolAccount, nowMs);
+      return cold.decided;
     } catch (err) {
       // Storage down, a bug: fail closed, and record the failure if storage lets us.
       this.deps.log.error({ decisionId: id, err: { message: (err as Error).message } }, 'decision failed');
@@ -173,7 +207,7 @@ export class Decider {
       const outcome: Outcome = { decision: 'Indeterminate', status: 'processing-error', statusMessage: 'internal error; see the service log' };
       const row = record(outcome);
       try {
-        await this.deps.storage.transaction((tx) => tx.record(row));
+        await this.deps.storage.record(row);
       } catch (recordErr) {
         this.deps.log.error({ decisionId: id, err: { message: (recordErr as Error).message } }, 'could not record a failed decision');
       }

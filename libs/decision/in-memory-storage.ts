@@ -1,6 +1,6 @@
 import { InMemoryLeaseStore, type ExpandedPool } from '@gridauthz/mapping';
 import type { DecisionRecord } from './decision-record';
-import type { DecisionStorage, DecisionTransaction } from './ports';
+import type { DecisionStorage, DecisionTransaction, HeldLease } from './ports';
 
 /**
  * Decision storage in memory, for unit tests and examples. Records written by a transaction that throws are
@@ -18,14 +18,34 @@ export class InMemoryDecisionStorage implements DecisionStorage {
   }
 
   async transaction<T>(work: (tx: DecisionTransaction) => Promise<T>): Promise<T> {
+    this.failIfAsked();
+    const pending: DecisionRecord[] = [];
+    const value = await work({ leases: this.leases, record: async (r) => void pending.push(r) });
+    this.records.push(...pending);
+    return value;
+  }
+
+  async record(record: DecisionRecord): Promise<void> {
+    this.failIfAsked();
+    this.records.push(record);
+  }
+
+  async recordOnLiveLease(lease: HeldLease, record: DecisionRecord): Promise<boolean> {
+    this.failIfAsked();
+    const live = await this.leases.list({ subjectKey: lease.subjectKey });
+    const here = live.find((l) => l.poolId === lease.poolId);
+    // Accounts of an in-memory pool never change, so the username identifies the account.
+    if (!here || here.username !== lease.account.username) return false;
+    if (lease.exclusiveKey && live.some((l) => l.poolId !== lease.poolId)) return false;
+    this.records.push(record);
+    return true;
+  }
+
+  private failIfAsked(): void {
     if (this.failNext) {
       const err = this.failNext;
       this.failNext = undefined;
       throw err;
     }
-    const pending: DecisionRecord[] = [];
-    const value = await work({ leases: this.leases, record: async (r) => void pending.push(r) });
-    this.records.push(...pending);
-    return value;
   }
 }

@@ -1,5 +1,5 @@
 import type { Dn, Fqan, LogSink, Result } from '@gridauthz/domain';
-import type { Ban, CompiledMappingConfig, LeaseStore } from '@gridauthz/mapping';
+import type { Ban, CompiledMappingConfig, LeaseStore, PoolAccount } from '@gridauthz/mapping';
 import type { PolicySet } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 
@@ -29,6 +29,16 @@ export interface DecisionTransaction {
   record(record: DecisionRecord): Promise<void>;
 }
 
+/** A lease the pipeline saw live recently, to be confirmed by `recordOnLiveLease`. */
+export interface HeldLease {
+  readonly poolId: string;
+  readonly subjectKey: string;
+  /** The account as stored; a changed uid or gid counts as a different account. */
+  readonly account: PoolAccount;
+  /** The key may hold no live lease in another pool (leaseInOtherPool is not "allow"). */
+  readonly exclusiveKey: boolean;
+}
+
 /**
  * Storage of the decision pipeline. A decision that maps a pool account runs in `transaction`: the lease and
  * the record commit together or not at all, so no lease exists without its record and no Permit leaves the
@@ -36,6 +46,15 @@ export interface DecisionTransaction {
  */
 export interface DecisionStorage {
   transaction<T>(work: (tx: DecisionTransaction) => Promise<T>): Promise<T>;
+  /** Writes the record of a decision that touched no lease. Resolves once it is durable. */
+  record(record: DecisionRecord): Promise<void>;
+  /**
+   * The warm Permit path: writes `record` only if `lease` is live with exactly that account (and, if exclusive,
+   * the key holds nothing in another pool), checked and written atomically with the lease locked against release
+   * until the record commits. Resolves false, writing nothing, when the lease is not as given; the pipeline then
+   * takes the transaction path.
+   */
+  recordOnLiveLease(lease: HeldLease, record: DecisionRecord): Promise<boolean>;
 }
 
 /** The site configuration the pipeline reads on every decision; each getter returns the current snapshot. */
@@ -56,4 +75,9 @@ export interface DecisionDependencies {
   /** Monotonic milliseconds, for the recorded latency. */
   readonly monotonicMs: () => number;
   readonly log: LogSink;
+  /**
+   * How long a lease this process touched may be confirmed without touching it again (ms; default 60 s). Its
+   * last-use time, which drives idle expiry (days), is then at most this old; 0 touches on every decision.
+   */
+  readonly leaseTouchIntervalMs?: number;
 }

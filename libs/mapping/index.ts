@@ -13,8 +13,8 @@ export { compileMappingConfig } from './config/mapping-config';
 export type { CompiledMappingConfig, MappingConfig } from './config/mapping-config';
 export { planMapping } from './rule/plan';
 export type { MappingPlan, MappingSubject, PlanError, PlanTarget } from './rule/plan';
-export { mapSubject } from './map-subject';
-export type { MappingOutcome, MapSubjectError } from './map-subject';
+export { accountFor, mapSubject, prepareMapping } from './map-subject';
+export type { MappingOutcome, MapSubjectError, PreparedMapping } from './map-subject';
 
 // Leases
 export { buildSubjectKey, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName, MAX_LEASE_NAME_BYTES } from './lease/lease-name';

@@ -5,6 +5,8 @@ export type { ConfigTopic } from './change/generation-watcher';
 export { PolicyVersionRepository } from './policy/policy-version-repository';
 export type { PolicyVersion } from './policy/policy-version-repository';
 export { insertDecisionRecord } from './decision/decision-record-repository';
+export { DecisionRecordWriter } from './decision/decision-record-writer';
+export type { DecisionRecordWriterOptions } from './decision/decision-record-writer';
 export type { DecisionRecordRow } from './decision/decision-record-repository';
 export { PostgresLeaseStore } from './mapping/postgres-lease-store';
 export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';

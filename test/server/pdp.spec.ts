@@ -61,6 +61,43 @@ describe(`SAML2-XACML2 PDP end to end (${databaseLabel()})`, () => {
     expect(emi.answer?.username).toBe(interop.answer?.username);
   });
 
+  it('many concurrent payloads of one user share its lease and each is recorded; a released lease is never reused from memory', async () => {
+    const alice = pki().users.alice?.subject ?? '';
+    const ask = () => askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'alice-voms', dialect: 'authz-interop' });
+    const first = await ask();
+    expect(first.answer?.decision).toBe('Permit');
+    const before = (await records(alice)).length;
+
+    const burst = await Promise.all(Array.from({ length: 40 }, ask));
+    expect(burst.map((b) => b.answer?.decision)).toEqual(Array(40).fill('Permit'));
+    expect(new Set(burst.map((b) => b.answer?.uid))).toEqual(new Set([first.answer?.uid]));
+    expect((await records(alice)).length).toBe(before + 40);
+
+    // An operator ends the lease behind the server's back and takes the account out of service: the server's
+    // memory of the lease must not outlive it (mapping.md §2.5: a released account is free for the next key).
+    const db = t.server.database();
+    if (!db) throw new Error('not ready');
+    const username = first.answer?.username ?? '';
+    await db.transaction(async (m) => {
+      await m.query(`UPDATE lease SET released_at = now() WHERE released_at IS NULL AND account_id = (SELECT id FROM pool_account WHERE username = $1)`, [username]);
+      await m.query(`UPDATE pool_account SET held = false, enabled = false WHERE username = $1`, [username]);
+    });
+    try {
+      const after = await ask();
+      expect(after.answer?.decision).toBe('Permit');
+      expect(after.answer?.username).not.toBe(username);
+      const last = (await records(alice)).at(-1);
+      expect(last?.username).toBe(after.answer?.username);
+      const live = await db.query<{ username: string }[]>(
+        `SELECT a.username FROM lease l JOIN pool_account a ON a.id = l.account_id WHERE l.released_at IS NULL AND a.username IN ($1, $2)`,
+        [username, after.answer?.username],
+      );
+      expect(live.map((l) => l.username)).toEqual([after.answer?.username]);
+    } finally {
+      await db.query(`UPDATE pool_account SET enabled = true WHERE username = $1`, [username]);
+    }
+  });
+
   it('denies a banned DN with the ban as the reason, at once on this server', async () => {
     const site = t.server.site();
     if (!site) throw new Error('not ready');

@@ -101,6 +101,11 @@ export class Database {
     return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
   }
 
+  /** One statement in autocommit: atomic on its own, without the BEGIN and COMMIT round trips of `transaction`. */
+  query<T>(sql: string, parameters: readonly unknown[] = []): Promise<T> {
+    return this.dataSource.query<T>(sql, [...parameters]);
+  }
+
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }

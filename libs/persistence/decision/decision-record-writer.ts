@@ -1,0 +1,171 @@
+import type { DecisionRecord, HeldLease } from '@gridauthz/decision';
+import type { Database } from '../database/database';
+
+export interface DecisionRecordWriterOptions {
+  /** Most records written by one statement. */
+  readonly maxBatch?: number;
+  /** Statements in flight at once; records arriving meanwhile wait and go together in the next one. */
+  readonly maxInFlight?: number;
+}
+
+interface Pending {
+  readonly row: DecisionRecord;
+  readonly lease: HeldLease | undefined;
+  readonly resolve: (written: boolean) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit of decision records. Every record is durable before its promise resolves, but the records of
+ * decisions that finish together share one INSERT, one round trip and one WAL flush. Under light load each record
+ * goes alone at once (the batch is whatever arrived in the same event-loop turn); under heavy load records queue
+ * behind the statements in flight, which is where sharing pays.
+ *
+ * A record may carry a lease to confirm (the warm Permit path): it is written only if that lease is live with the
+ * given account, and the lease row is share-locked by the same statement, so a release waits until the record has
+ * committed and a Permit is never recorded for an account another key holds.
+ */
+export class DecisionRecordWriter {
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Database,
+    options: DecisionRecordWriterOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    for (const [name, value] of [['maxBatch', this.maxBatch], ['maxInFlight', this.maxInFlight]] as const) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+    }
+  }
+
+  /** Writes a record of a decision that holds no lease; resolves once committed. */
+  async record(row: DecisionRecord): Promise<void> {
+    const written = await this.enqueue(row, undefined);
+    // Without a lease condition every row is inserted; anything else means the statement is wrong.
+    if (!written) throw new Error(`decision record ${row.id} was not written`);
+  }
+
+  /** Writes the record only if `lease` is live as given; false when it is not (nothing written). */
+  recordOnLiveLease(lease: HeldLease, row: DecisionRecord): Promise<boolean> {
+    return this.enqueue(row, lease);
+  }
+
+  /** Records waiting for a statement (for tests and metrics). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private enqueue(row: DecisionRecord, lease: HeldLease | undefined): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.queue.push({ row, lease, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.maxBatch);
+      this.queue = this.queue.slice(batch.length);
+      this.inFlight += 1;
+      void this.write(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async write(batch: readonly Pending[]): Promise<void> {
+    try {
+      settle(batch, await this.insert(batch));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+      // One unwritable row, or a deadlock with a release, must not fail the decisions batched with it.
+      await Promise.all(
+        batch.map((p) =>
+          this.insert([p]).then(
+            (written) => settle([p], written),
+            (e: unknown) => p.reject(e),
+          ),
+        ),
+      );
+    }
+  }
+
+  /** One statement; returns the ids of the records written. */
+  private async insert(batch: readonly Pending[]): Promise<Set<string>> {
+    const input = batch.map(({ row: r, lease }) => ({
+      id: r.id,
+      decided_at: r.decidedAt.toISOString(),
+      caller_dn: r.callerDn,
+      host: r.host ?? null,
+      subject_dn: r.subjectDn ?? null,
+      fqans: r.fqans,
+      resource: r.resource ?? null,
+      action: r.action ?? null,
+      dialect: r.dialect,
+      decision: r.decision,
+      status: r.status,
+      username: r.username ?? null,
+      uid: r.uid ?? null,
+      gid: r.gid ?? null,
+      gids: r.gids,
+      reasons: r.reasons,
+      environment: r.environment,
+      latency_ms: r.latencyMs,
+      lease_pool: lease?.poolId ?? null,
+      lease_key: lease?.subjectKey ?? null,
+      lease_username: lease?.account.username ?? null,
+      lease_uid: lease?.account.uid ?? null,
+      lease_gid: lease?.account.gid ?? null,
+      lease_exclusive: lease?.exclusiveKey ?? false,
+    }));
+    const rows = await this.db.query<{ id: string }[]>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
+           id uuid, decided_at timestamptz, caller_dn text, host text, subject_dn text, fqans text[], resource text,
+           action text, dialect text, decision text, status text, username text, uid integer, gid integer,
+           gids integer[], reasons jsonb, environment jsonb, latency_ms real,
+           lease_pool text, lease_key text, lease_username text, lease_uid integer, lease_gid integer,
+           lease_exclusive boolean)),
+       confirmed AS (
+         SELECT i.id FROM input i
+         JOIN pool p ON p.name = i.lease_pool
+         JOIN lease l ON l.pool_id = p.id AND l.subject_key = i.lease_key AND l.released_at IS NULL
+         JOIN pool_account a ON a.id = l.account_id
+         WHERE a.username = i.lease_username AND a.uid = i.lease_uid AND a.gid = i.lease_gid
+           AND NOT (i.lease_exclusive AND EXISTS (
+             SELECT 1 FROM lease o WHERE o.subject_key = i.lease_key AND o.released_at IS NULL AND o.pool_id <> p.id))
+         FOR SHARE OF l),
+       written AS (
+         INSERT INTO decision_record
+           (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status,
+            username, uid, gid, gids, reasons, environment, latency_ms)
+         SELECT i.id, i.decided_at, i.caller_dn, i.host, i.subject_dn, i.fqans, i.resource, i.action, i.dialect,
+                i.decision, i.status, i.username, i.uid, i.gid, i.gids, i.reasons, i.environment, i.latency_ms
+         FROM input i
+         WHERE i.lease_pool IS NULL OR i.id IN (SELECT id FROM confirmed)
+         RETURNING id)
+       SELECT id FROM written`,
+      [JSON.stringify(input)],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+}
+
+function settle(batch: readonly Pending[], written: ReadonlySet<string>): void {
+  for (const p of batch) p.resolve(written.has(p.row.id));
+}
