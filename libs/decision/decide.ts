@@ -166,19 +166,24 @@ export class Decider {
       const mappingSubject = { dn: subject.dn, fqans: subject.fqans };
       const nowMs = now.getTime();
       const prepared = prepareMapping(mapping, mappingSubject, purpose);
-      if (prepared.ok && prepared.value.target.kind === 'pool') {
-        const { poolId, subjectKey } = prepared.value.target;
-        const seen = this.recentLeases.fresh(poolId, subjectKey, nowMs, this.leaseTouchIntervalMs);
-        if (seen) {
-          const outcome: Outcome = { decision: 'Permit', status: 'ok', account: accountFor(mapping, prepared.value.plan, seen) };
-          reasons.push(`mapping:${prepared.value.plan.ruleId}`);
-          const row = record(outcome);
-          const lease = { poolId, subjectKey, account: seen, exclusiveKey: mapping.settings.leaseInOtherPool !== 'allow' };
-          if (await this.deps.storage.recordOnLiveLease(lease, row)) return { result: result(outcome), record: row };
-          // Released, moved or changed since: forget the hint and decide from the store.
-          reasons.pop();
-          this.recentLeases.forget(poolId, subjectKey);
-        }
+      if (!prepared.ok) return await deny(prepared.error.code, prepared.error.detail);
+      const { plan, target } = prepared.value;
+      // A static account involves no lease: only the record is written.
+      if (target.kind === 'static') {
+        reasons.push(`mapping:${plan.ruleId}`);
+        return await conclude({ decision: 'Permit', status: 'ok', account: target.account });
+      }
+      const { poolId, subjectKey } = target;
+      const seen = this.recentLeases.fresh(poolId, subjectKey, nowMs, this.leaseTouchIntervalMs);
+      if (seen) {
+        const outcome: Outcome = { decision: 'Permit', status: 'ok', account: accountFor(mapping, plan, seen) };
+        reasons.push(`mapping:${plan.ruleId}`);
+        const row = record(outcome);
+        const lease = { poolId, subjectKey, account: seen, exclusiveKey: mapping.settings.leaseInOtherPool !== 'allow' };
+        if (await this.deps.storage.recordOnLiveLease(lease, row)) return { result: result(outcome), record: row };
+        // Released, moved or changed since: forget the hint and decide from the store.
+        reasons.pop();
+        this.recentLeases.forget(poolId, subjectKey);
       }
 
       // Cold path: the lease is taken or touched, and the record written, in one transaction.
@@ -197,8 +202,7 @@ export class Decider {
         return { decided: { result: result(outcome), record: row }, poolAccount: mapped.ok ? mapped.value.poolAccount : undefined };
       });
       // Remembered only once committed: a rolled-back lease must not become a hint.
-      const target = prepared.ok ? prepared.value.target : undefined;
-      if (cold.poolAccount && target?.kind === 'pool') this.recentLeases.remember(target.poolId, target.subjectKey, cold.poolAccount, nowMs);
+      if (cold.poolAccount) this.recentLeases.remember(poolId, subjectKey, cold.poolAccount, nowMs);
       return cold.decided;
     } catch (err) {
       // Storage down, a bug: fail closed, and record the failure if storage lets us.
