@@ -105,6 +105,14 @@ export class Database {
     return this.dataSource.transaction(work);
   }
 
+  /**
+   * Sends one statement on a pooled connection with no BEGIN/COMMIT around it: the statement runs in a transaction
+   * of its own that commits, or rolls back whole, when it ends. One round trip where `transaction` needs three.
+   */
+  query<T>(sql: string, params: readonly unknown[] = []): Promise<T> {
+    return this.dataSource.query<T>(sql, [...params]);
+  }
+
   async close(): Promise<void> {
     try {
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
