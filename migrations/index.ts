@@ -13,6 +13,7 @@ import { PayloadCallers1795400000011 } from './1795400000011-payload-callers';
 import { MappingConfigGeneration1795400000012 } from './1795400000012-mapping-config-generation';
 import { AdminTokens1795400000020 } from './1795400000020-admin-tokens';
 import { AdminAudit1795400000021 } from './1795400000021-admin-audit';
+import { LeaseAcquireFunction1795400000022 } from './1795400000022-lease-acquire-function';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   MappingConfigGeneration1795400000012,
   AdminTokens1795400000020,
   AdminAudit1795400000021,
+  LeaseAcquireFunction1795400000022,
 ];

@@ -45,6 +45,45 @@ describe.skipIf(!usingPostgres())('lease races on postgres', () => {
     expect((await store.list()).map((l) => [l.subjectKey, l.lastUsedAt])).toEqual([['k', t2]]);
   });
 
+  it("an acquire that waited on the key's lock finds the lease its predecessor committed, without a retry", async () => {
+    await seedPools(t.db, [pool(2)]);
+    // One attempt: had the touch run on a snapshot from before the wait, this acquire would claim p002 and its
+    // insert would hit lease_live_pool_key_uq, which only a retry could paper over.
+    const store = new PostgresLeaseStore(t.db, { maxAttempts: 1 });
+    let waiting: ReturnType<PostgresLeaseStore['acquire']> | undefined;
+    let settledEarly = false;
+    await t.db.transaction(async (m) => {
+      const first = await new PostgresLeaseStore(m).acquire('p', 'k', t0);
+      expect(first.ok && first.value.created).toBe(true);
+      waiting = store.acquire('p', 'k', t1); // one statement, already running when the first commits
+      const settled = (): boolean => (settledEarly = true);
+      void waiting.then(settled, settled); // a failure is reported by the await below
+      await settle(300);
+    });
+    expect(settledEarly).toBe(false); // it really waited on the advisory lock
+    const second = await waiting;
+    expect(second?.ok && second.value).toEqual({ account: { poolId: 'p', username: 'p001', uid: 7000, gid: 5000 }, created: false });
+    expect((await store.list()).map((l) => [l.subjectKey, l.username, l.lastUsedAt])).toEqual([['k', 'p001', t1]]);
+  });
+
+  it("an acquire queues behind an import's upsert of the same key (the two take the same advisory lock)", async () => {
+    await seedPools(t.db, [pool(2)]);
+    const store = new PostgresLeaseStore(t.db, { maxAttempts: 1 });
+    let waiting: ReturnType<PostgresLeaseStore['acquire']> | undefined;
+    let settledEarly = false;
+    await t.db.transaction(async (m) => {
+      const imported = await new PostgresLeaseStore(m).upsert([{ poolId: 'p', subjectKey: 'k', username: 'p002', lastUsedAt: t0 }], t0);
+      expect(imported.ok).toBe(true);
+      waiting = store.acquire('p', 'k', t1);
+      const settled = (): boolean => (settledEarly = true);
+      void waiting.then(settled, settled);
+      await settle(300);
+    });
+    expect(settledEarly).toBe(false);
+    const acquired = await waiting;
+    expect(acquired?.ok && acquired.value).toEqual({ account: { poolId: 'p', username: 'p002', uid: 7001, gid: 5000 }, created: false });
+  });
+
   it('does not report exhaustion while the only free account is locked by a claimer that then rolls back', async () => {
     await seedPools(t.db, [pool(1)]);
     const store = new PostgresLeaseStore(t.db);

@@ -3,6 +3,7 @@ import { MIGRATIONS } from '../../migrations';
 import { databaseLabel, openTestDatabase, type TestDatabase } from '../support/test-database';
 
 const TABLES = ['pool', 'pool_account', 'unix_group', 'lease', 'ban', 'policy_version', 'decision_record', 'admin_principal', 'config_generation', 'mapping_rule', 'mapping_rule_group', 'pilot_role', 'payload_caller', 'admin_token', 'admin_audit'];
+const ROUTINES = ['admin_audit_append_only', 'bump_config_generation', 'gridauthz_acquire_lease'];
 
 describe(`migrations on ${databaseLabel()}`, () => {
   let t: TestDatabase;
@@ -18,18 +19,29 @@ describe(`migrations on ${databaseLabel()}`, () => {
       )
     ).map((r) => r.table_name);
 
+  const routines = async (): Promise<string[]> =>
+    (
+      await t.db.dataSource.query<{ routine_name: string }[]>(
+        `SELECT routine_name FROM information_schema.routines WHERE routine_schema = current_schema() ORDER BY 1`,
+      )
+    ).map((r) => r.routine_name);
+
   it('run up to the full schema, down to nothing, and up again', async () => {
     expect(await tables()).toEqual([]);
+    expect(await routines()).toEqual([]);
     const applied = await t.db.migrate();
     expect(applied).toHaveLength(MIGRATIONS.length);
     expect((await tables()).sort()).toEqual([...TABLES].sort());
+    expect(await routines()).toEqual(ROUTINES);
     expect(await t.db.pendingMigrations()).toBe(false);
 
     for (let i = 0; i < MIGRATIONS.length; i += 1) expect(await t.db.revertLast()).toBe(true);
     expect(await t.db.revertLast()).toBe(false);
     expect(await tables()).toEqual([]);
+    expect(await routines()).toEqual([]);
 
     expect(await t.db.migrate()).toHaveLength(MIGRATIONS.length);
+    expect(await routines()).toEqual(ROUTINES);
     expect(await t.db.migrate()).toEqual([]);
   });
 

@@ -101,13 +101,16 @@ export class Database {
     return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
   }
 
-  /** One statement in autocommit: atomic on its own, without the BEGIN and COMMIT round trips of `transaction`. */
-  query<T>(sql: string, parameters: readonly unknown[] = []): Promise<T> {
-    return this.dataSource.query<T>(sql, [...parameters]);
-  }
-
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Sends one statement on a pooled connection with no BEGIN/COMMIT around it: the statement runs in a transaction
+   * of its own that commits, or rolls back whole, when it ends. One round trip where `transaction` needs three.
+   */
+  query<T>(sql: string, params: readonly unknown[] = []): Promise<T> {
+    return this.dataSource.query<T>(sql, [...params]);
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,11 @@ interface AccountRow {
   gid: number | string;
 }
 
+/** The columns acquire reads from gridauthz_acquire_lease's row (whose account columns are null on failure). */
+type AcquireRow =
+  | { outcome: 'unknown-pool' | 'exhausted' }
+  | { outcome: 'touched' | 'created'; username: string; uid: number | string; gid: number | string };
+
 interface LeaseRow {
   pool_name: string;
   subject_key: string;
@@ -38,12 +43,13 @@ interface LeaseRow {
 /**
  * LeaseStore over PostgreSQL (or the embedded PGlite), safe with any number of replicas on one database.
  *
- * acquire, in one READ COMMITTED transaction: take a transaction-scoped advisory lock on (pool, key), so acquires of
- * one key queue instead of each claiming an account; touch the key's live lease if there is one; otherwise claim
- * the lowest free account with FOR UPDATE SKIP LOCKED and flip its `held` flag, then insert the lease. The claim
- * tests `held` on the locked row's newest version, which a NOT EXISTS over lease would not (a stale snapshot hands
- * two claimers one account). The partial unique indexes on live leases are the last line: a violation aborts the
- * transaction and the whole acquire is retried a bounded number of times.
+ * acquire is one call of the SQL function gridauthz_acquire_lease (migration 1795400000022), one round trip: under
+ * READ COMMITTED it takes a transaction-scoped advisory lock on (pool, key), so acquires of one key queue instead of
+ * each claiming an account; touches the key's live lease if there is one; otherwise claims the lowest free account
+ * with FOR UPDATE SKIP LOCKED and flips its `held` flag, then inserts the lease. The claim tests `held` on the
+ * locked row's newest version, which a NOT EXISTS over lease would not (a stale snapshot hands two claimers one
+ * account). The partial unique indexes on live leases are the last line: a violation aborts the statement and the
+ * whole acquire is retried a bounded number of times.
  */
 export class PostgresLeaseStore implements LeaseStore {
   private readonly scope: SqlScope;
@@ -57,36 +63,26 @@ export class PostgresLeaseStore implements LeaseStore {
     if (!Number.isSafeInteger(this.coolDownMs) || this.coolDownMs < 0) throw new Error(`coolDownMs must be a non-negative integer, got ${this.coolDownMs}`);
   }
 
-  acquire(poolId: string, subjectKey: string, now: Date): Promise<Result<{ account: PoolAccount; created: boolean }, AcquireError>> {
-    return this.scope.runWithRetry(async (m) => {
-      const pool = await leasablePool(m, poolId);
-      if (!pool) return fail('MAPPING_UNKNOWN_POOL', `no leasable pool ${poolId}`);
-      // Acquires of one (pool, key) queue here on every replica; the second then finds the first one's lease.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('gridauthz.lease:' || $1), hashtext($2))`, [poolId, subjectKey]);
-      // GREATEST: a replica with a slower clock must not move last use backwards and bring expiry closer.
-      const touched = await m.query<AccountRow[]>(
-        `WITH touched AS (
-           UPDATE lease l SET last_used_at = GREATEST(l.last_used_at, $3)
-           WHERE l.pool_id = $1 AND l.subject_key = $2 AND l.released_at IS NULL
-           RETURNING l.account_id)
-         SELECT a.id, a.username, a.uid, a.gid FROM touched t JOIN pool_account a ON a.id = t.account_id`,
-        [pool.id, subjectKey, now],
-      );
-      const live = touched[0];
-      if (live) return ok({ account: toAccount(poolId, live), created: false });
-
-      // Fast path skips accounts other claimers hold locked. If it finds none, those claimers may still roll back,
-      // so wait for them (plain FOR UPDATE re-checks each row once its locker ends) before calling the pool empty.
-      const claimed = (await claimLowestFree(m, pool.id, now, true)) ?? (await claimLowestFree(m, pool.id, now, false));
-      if (!claimed) return fail('MAPPING_POOL_EXHAUSTED', `pool ${poolId} has no free account for ${subjectKey}`);
-      await m.query(`INSERT INTO lease (account_id, pool_id, subject_key, created_at, last_used_at) VALUES ($1, $2, $3, $4, $4)`, [
-        claimed.id,
-        pool.id,
-        subjectKey,
-        now,
-      ]);
-      return ok({ account: toAccount(poolId, claimed), created: true });
-    }, this.maxAttempts);
+  async acquire(poolId: string, subjectKey: string, now: Date): Promise<Result<{ account: PoolAccount; created: boolean }, AcquireError>> {
+    // One statement, so one round trip; given a Database it is sent without BEGIN/COMMIT. A unique violation or
+    // deadlock inside the function aborts the statement whole, and queryWithRetry sends it again.
+    const rows = await this.scope.queryWithRetry<AcquireRow[]>(
+      `SELECT outcome, username, uid, gid FROM gridauthz_acquire_lease($1, $2, $3)`,
+      [poolId, subjectKey, now],
+      this.maxAttempts,
+    );
+    const row = rows[0];
+    switch (row?.outcome) {
+      case 'unknown-pool':
+        return fail('MAPPING_UNKNOWN_POOL', `no leasable pool ${poolId}`);
+      case 'exhausted':
+        return fail('MAPPING_POOL_EXHAUSTED', `pool ${poolId} has no free account for ${subjectKey}`);
+      case 'touched':
+      case 'created':
+        return ok({ account: toAccount(poolId, row), created: row.outcome === 'created' });
+      default:
+        throw new Error(`gridauthz_acquire_lease returned ${JSON.stringify(rows[0])}`);
+    }
   }
 
   async release(poolId: string, subjectKey: string): Promise<Lease | undefined> {
@@ -258,31 +254,7 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 }
 
-async function leasablePool(m: EntityManager, name: string): Promise<PoolRow | undefined> {
-  const rows = await m.query<PoolRow[]>(`SELECT id, kind FROM pool WHERE name = $1`, [name]);
-  const pool = rows[0];
-  return pool && pool.kind !== 'static' ? pool : undefined;
-}
-
-/** Locks the lowest free account of the pool (byte order), marks it held and returns it; undefined if none. */
-async function claimLowestFree(m: EntityManager, poolRowId: string, now: Date, skipLocked: boolean): Promise<AccountRow | undefined> {
-  const rows = await m.query<AccountRow[]>(
-    `WITH candidate AS (
-       SELECT a.id FROM pool_account a
-       WHERE a.pool_id = $1 AND NOT a.held AND a.enabled AND (a.available_after IS NULL OR a.available_after <= $2)
-       ORDER BY a.username COLLATE "C"
-       LIMIT 1
-       FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}),
-     claimed AS (
-       UPDATE pool_account a SET held = true, available_after = NULL FROM candidate c WHERE a.id = c.id
-       RETURNING a.id, a.username, a.uid, a.gid)
-     SELECT * FROM claimed`,
-    [poolRowId, now],
-  );
-  return rows[0];
-}
-
-function toAccount(poolId: string, row: AccountRow): PoolAccount {
+function toAccount(poolId: string, row: Pick<AccountRow, 'username' | 'uid' | 'gid'>): PoolAccount {
   return { poolId, username: row.username, uid: toInt(row.uid, 'uid'), gid: toInt(row.gid, 'gid') };
 }
 

@@ -33,14 +33,29 @@ export class SqlScope {
    */
   async runWithRetry<T>(work: (m: EntityManager) => Promise<T>, attempts = 8): Promise<T> {
     if (this.shared) return this.run(work);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.run(work);
-      } catch (err) {
-        if (attempt >= attempts || !isRetryable(err)) throw err;
-        // Jittered, growing back-off so racing replicas do not collide again in lock step.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
+    return retrying(() => this.run(work), attempts);
+  }
+
+  /**
+   * One statement, retried like runWithRetry. On a Database it is sent alone, without BEGIN/COMMIT: a single
+   * statement is atomic in the transaction the server opens for it, so an explicit one would only add two round
+   * trips. Each retry is a new statement and so sees fresh state. In the caller's transaction it simply runs there.
+   */
+  queryWithRetry<T>(sql: string, params: readonly unknown[], attempts = 8): Promise<T> {
+    if (this.manager) return this.manager.query<T>(sql, [...params]);
+    const db = this.db as Database;
+    return retrying(() => db.query<T>(sql, params), attempts);
+  }
+}
+
+async function retrying<T>(attempt: () => Promise<T>, attempts: number): Promise<T> {
+  for (let n = 1; ; n += 1) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (n >= attempts || !isRetryable(err)) throw err;
+      // Jittered, growing back-off so racing replicas do not collide again in lock step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * n));
     }
   }
 }
