@@ -14,6 +14,7 @@ import { MappingConfigGeneration1795400000012 } from './1795400000012-mapping-co
 import { AdminTokens1795400000020 } from './1795400000020-admin-tokens';
 import { AdminAudit1795400000021 } from './1795400000021-admin-audit';
 import { LeaseAcquireFunction1795400000022 } from './1795400000022-lease-acquire-function';
+import { LiveLeaseSubjectKeyIndex1795400000023 } from './1795400000023-live-lease-subject-key-index';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   AdminTokens1795400000020,
   AdminAudit1795400000021,
   LeaseAcquireFunction1795400000022,
+  LiveLeaseSubjectKeyIndex1795400000023,
 ];
