@@ -1,3 +1,4 @@
+import type { Pool, QueryResultRow } from 'pg';
 import { DataSource, type EntityManager, type MixedList } from 'typeorm';
 import type { LogSink } from '@gridauthz/domain';
 import { EmbeddedPostgres } from './embedded-postgres';
@@ -99,6 +100,20 @@ export class Database {
   poolStats(): { total: number; idle: number; waiting: number } | undefined {
     const pool = (this.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
     return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
+  }
+
+  /**
+   * One statement in autocommit as a named prepared statement on the driver's pool: each connection parses and
+   * plans it once, then reuses the plan. For the per-decision statements, where planning a CTE cost more than
+   * running it. `name` must identify `sql` for the life of the process.
+   */
+  async preparedQuery<T extends QueryResultRow>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+    // The embedded server drops the connection when a named statement fails (seen with pglite-socket 0.2): there
+    // it runs unnamed, as every other query does.
+    if (!pool || this.kind === 'embedded') return this.dataSource.query<T[]>(sql, [...params]);
+    const result = await pool.query<T>({ name, text: sql, values: [...params] });
+    return result.rows;
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -23,7 +23,9 @@ interface Pending {
  *
  * A record may carry a lease to confirm (the warm Permit path): it is written only if that lease is live with the
  * given account, and the lease row is share-locked by the same statement, so a release waits until the record has
- * committed and a Permit is never recorded for an account another key holds.
+ * committed and a Permit is never recorded for an account another key holds. A lease row some writer holds locked
+ * (a release, an import, another process's touch) is skipped, not waited for: that decision takes the transaction
+ * path, which waits for that one key, instead of stalling every record batched with it.
  */
 export class DecisionRecordWriter {
   private readonly maxBatch: number;
@@ -133,7 +135,8 @@ export class DecisionRecordWriter {
       lease_gid: lease?.account.gid ?? null,
       lease_exclusive: lease?.exclusiveKey ?? false,
     }));
-    const rows = await this.db.query<{ id: string }[]>(
+    const rows = await this.db.preparedQuery<{ id: string }>(
+      'gridauthz_write_decision_records',
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
            id uuid, decided_at timestamptz, caller_dn text, host text, subject_dn text, fqans text[], resource text,
@@ -149,7 +152,7 @@ export class DecisionRecordWriter {
          WHERE a.username = i.lease_username AND a.uid = i.lease_uid AND a.gid = i.lease_gid
            AND NOT (i.lease_exclusive AND EXISTS (
              SELECT 1 FROM lease o WHERE o.subject_key = i.lease_key AND o.released_at IS NULL AND o.pool_id <> p.id))
-         FOR SHARE OF l),
+         FOR SHARE OF l SKIP LOCKED),
        written AS (
          INSERT INTO decision_record
            (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status,
