@@ -41,11 +41,13 @@ describe(`SIGTERM drains in-flight decisions (${databaseLabel()})`, () => {
 
   it(`answers or cleanly refuses each of ${BURST} requests, and records every Permit`, async () => {
     storage = await createTestStorage();
-    const [pdpPort, managementPort] = [await freePort(), await freePort()];
+    // The admin listener too: its default port would collide with any other server on this machine.
+    const [pdpPort, managementPort, adminPort] = [await freePort(), await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       GRIDAUTHZ_PDP_PORT: String(pdpPort),
       GRIDAUTHZ_MANAGEMENT_PORT: String(managementPort),
+      GRIDAUTHZ_ADMIN_PORT: String(adminPort),
       GRIDAUTHZ_DATA_DIR: storage.dataDir,
       GRIDAUTHZ_LOG_FORMAT: 'json',
       GRIDAUTHZ_LOG_LEVEL: 'warn',

@@ -41,8 +41,9 @@ describe('npm start on a fresh checkout (gridauthz serve --dev)', () => {
   });
 
   it('serves /healthz and /readyz, and the printed curl command reaches the PDP as the dev user', async () => {
-    const [pdpPort, managementPort] = await freePorts(2);
-    const env: NodeJS.ProcessEnv = { ...process.env, GRIDAUTHZ_PDP_PORT: String(pdpPort), GRIDAUTHZ_MANAGEMENT_PORT: String(managementPort), GRIDAUTHZ_LOG_FORMAT: 'json' };
+    // The admin listener too: its default port would collide with any other server on this machine.
+    const [pdpPort, managementPort, adminPort] = await freePorts(3);
+    const env: NodeJS.ProcessEnv = { ...process.env, GRIDAUTHZ_PDP_PORT: String(pdpPort), GRIDAUTHZ_MANAGEMENT_PORT: String(managementPort), GRIDAUTHZ_ADMIN_PORT: String(adminPort), GRIDAUTHZ_LOG_FORMAT: 'json' };
     delete env.DATABASE_URL;
     delete env.GRIDAUTHZ_CONFIG;
     const started = Date.now();
