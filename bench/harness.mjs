@@ -94,7 +94,7 @@ export function childPids(pid) {
  * Returns pids = primary plus cluster workers, all of which are charged for CPU.
  */
 export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], env = {} }) {
-  const [pdpPort, managementPort] = [await freePort(), await freePort()];
+  const [pdpPort, managementPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'gridauthz.js'), 'serve', '--dev', '--workers', String(workers)], {
     cwd,
     env: {
@@ -102,6 +102,8 @@ export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], 
       DATABASE_URL: url,
       GRIDAUTHZ_PDP_PORT: String(pdpPort),
       GRIDAUTHZ_MANAGEMENT_PORT: String(managementPort),
+      GRIDAUTHZ_ADMIN_PORT: String(adminPort),
+      GRIDAUTHZ_ADMIN_HOST: '127.0.0.1',
       GRIDAUTHZ_DATA_DIR: join(cwd, 'var', 'db'),
       GRIDAUTHZ_LOG_FORMAT: 'json',
       // warn: an info line per decision would benchmark the logger and the pipe, not the PDP.
@@ -128,6 +130,7 @@ export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], 
     child,
     pdpPort,
     managementPort,
+    adminPort,
     pids: () => (workers > 1 ? [child.pid, ...clusterWorkerPids(child.pid)] : [child.pid]),
     workerPids: () => (workers > 1 ? clusterWorkerPids(child.pid) : [child.pid]),
     stderr: () => stderr,
