@@ -84,7 +84,7 @@ export async function run({ root, args }) {
         table(['SQL check', 'query', 'result', 'expected', ''], checkRows),
       ].join('\n'),
       notes: [
-        `One pool \`storm\` of ${n.toLocaleString('en')} accounts in a fresh schema (migrated with Database.migrate from dist), ${concurrency} async loops sharing one PostgresLeaseStore over a ${concurrency + 4}-connection pool to PostgreSQL 15 on 127.0.0.1; each acquire is one autocommit call of `gridauthz_acquire_lease` (one round trip; inside it, statement by statement: pool lookup, advisory lock on the key, touch, claim lowest free with SKIP LOCKED, insert lease). The pool is sized to the DNs, so the last acquires find the last free accounts.${failures.length ? ` First failures: ${failures.slice(0, 3).join('; ')}` : ''}`,
+        `One pool \`storm\` of ${n.toLocaleString('en')} accounts in a fresh schema (migrated with Database.migrate from dist), ${concurrency} async loops sharing one PostgresLeaseStore over a ${concurrency + 4}-connection pool to PostgreSQL 15 on 127.0.0.1; each acquire is one autocommit call of \`gridauthz_acquire_lease\` (one round trip; inside it, statement by statement: pool lookup, advisory lock on the key, touch, claim lowest free with SKIP LOCKED, insert lease). The pool is sized to the DNs, so the last acquires find the last free accounts.${failures.length ? ` First failures: ${failures.slice(0, 3).join('; ')}` : ''}`,
         `Rate over the first fifth of the acquires ${fmt(firstFifth, 0)}/s, over the last fifth ${fmt(lastFifth, 0)}/s.`,
         `Load average before \`${loadBefore}\`, after \`${uptime()}\`.`,
       ].join('\n\n'),
