@@ -86,6 +86,23 @@ describe('start-up with a bad configuration', () => {
     expect(failure?.stderr).toMatch(/pdp\.port \(from GRIDAUTHZ_PDP_PORT\)/);
   });
 
+  it('refuses a worker count that is not auto or 1-256, and more than one worker on the embedded database', async () => {
+    const attempt = (extra: Record<string, string>) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+      delete env.DATABASE_URL;
+      return run(process.execPath, [CLI, 'serve'], { env }).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+    };
+    const bad = await attempt({ GRIDAUTHZ_WORKERS: 'lots' });
+    expect(bad?.code).toBe(78);
+    expect(bad?.stderr).toMatch(/server\.workers \(from GRIDAUTHZ_WORKERS\): expected auto or a whole number 1-256/);
+    const embedded = await attempt({ GRIDAUTHZ_WORKERS: '4' });
+    expect(embedded?.code).toBe(78);
+    expect(embedded?.stderr).toMatch(/server\.workers above 1 needs PostgreSQL/);
+  });
+
   it('names a missing CA directory', async () => {
     const env = { ...process.env, GRIDAUTHZ_CA_DIR: '/nonexistent/certificates' };
     const failure = await run(process.execPath, [CLI, 'serve'], { env }).then(

@@ -29,6 +29,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
       gumsLegacy: { enabled: false, readAll: [], readSelf: [], hostPatterns: [] },
     },
     mapping: { conventions: 'argus' },
+    server: { workers: 1 },
     management: { host: '127.0.0.1', port: 0 },
     admin: { enabled: true, host: '127.0.0.1', port: 0, releaseCooldownSeconds: 86_400, auditWindowSeconds: 3600 },
     tls: { certFile: fixturePath(pki.host.certFile), keyFile: fixturePath(pki.host.keyFile) },

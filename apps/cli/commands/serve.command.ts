@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../../migrations';
+import { cpuBudget } from '../../server/cluster/cpu-budget';
 import { runSupervisor } from '../../server/cluster/supervisor';
 import type { Command } from 'commander';
 import { ensureDevPki, loadDevPkiManifest } from '@gridauthz/dev-pki';
@@ -30,7 +30,7 @@ export function registerServe(program: Command): void {
       .description('run the PDP (mutual TLS) and management listeners')
       .option('--dev', 'development mode: a generated PKI in ./var/pki, the embedded database in ./var/db, PDP on 127.0.0.1, migrations applied')
       .option('--migrate', 'apply pending database migrations at start-up')
-      .option('--workers <n>', 'worker processes sharing the listeners (default: CPUs with PostgreSQL; 1 with the embedded database)'),
+      .option('--workers <n>', 'worker processes sharing the listeners (default: server.workers, auto = the CPUs this process may use with PostgreSQL, 1 with the embedded database)'),
   ).action(async (flags: ServeFlags) => {
     const varDir = resolve('var');
     const pkiDir = join(varDir, 'pki');
@@ -109,9 +109,19 @@ export function registerServe(program: Command): void {
   });
 }
 
-/** --workers, or the default: every CPU with PostgreSQL; one with the embedded database (one process only). */
+/**
+ * --workers, else server.workers. auto: the CPUs this process may use (cgroup quota included) with PostgreSQL; one
+ * with the embedded database (one process only).
+ */
 function workerCount(flag: string | undefined, config: Config): number {
-  if (flag === undefined) return config.database.url ? availableParallelism() : 1;
+  if (flag === undefined) {
+    const configured = config.server.workers;
+    if (configured === 'auto') return config.database.url ? cpuBudget() : 1;
+    if (configured > 1 && !config.database.url) {
+      throw new CliError('server.workers above 1 needs PostgreSQL (set DATABASE_URL): the embedded database serves one process', 78);
+    }
+    return configured;
+  }
   const n = Number(flag);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`--workers: expected a whole number 1-256, got "${flag}"`, 2);
   if (n > 1 && !config.database.url) {

@@ -107,6 +107,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       },
     },
     mapping: { conventions: values['mapping.conventions'] as 'argus' | 'lcmaps' },
+    server: { workers: values['server.workers'] as 'auto' | number },
     management: { host: values['management.host'] as string, port: values['management.port'] as number },
     admin: {
       enabled: values['admin.enabled'] as boolean,

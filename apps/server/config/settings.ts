@@ -41,6 +41,15 @@ const hostToResource = z.preprocess(
   }),
 );
 
+/** Worker processes: "auto", or a whole number (the environment gives strings). */
+const workers = z.union(
+  [
+    z.literal('auto'),
+    z.coerce.number({ error: 'expected auto or a whole number 1-256' }).int('expected auto or a whole number 1-256').min(1, 'expected auto or a whole number 1-256').max(256, 'expected auto or a whole number 1-256'),
+  ],
+  { error: 'expected auto or a whole number 1-256' },
+);
+
 export interface SettingSpec {
   readonly key: string;
   readonly env: readonly string[];
@@ -63,6 +72,7 @@ export const SETTINGS = [
   { key: 'prima.gumsLegacy.readSelf', env: ['GRIDAUTHZ_PRIMA_GUMS_READ_SELF'], schema: dnList, default: [], description: 'With gumsLegacy: caller DNs that may ask about themselves as the user (GUMS readSelf group).' },
   { key: 'prima.gumsLegacy.hostPatterns', env: ['GRIDAUTHZ_PRIMA_GUMS_HOST_PATTERNS'], schema: stringList, default: [], description: "With gumsLegacy: regular expressions (whole-string) over the caller's slash DN that may ask (GUMS hostToGroupMapping)." },
   { key: 'mapping.conventions', env: ['GRIDAUTHZ_MAPPING_CONVENTIONS'], schema: z.enum(['argus', 'lcmaps']), default: 'argus', description: 'Rule matching, group selection and lease-key convention: argus or lcmaps (mapping.md §2.3.2, §3.4-3.7). CEs sharing leases must agree.' },
+  { key: 'server.workers', env: ['GRIDAUTHZ_WORKERS'], schema: workers, default: 'auto', description: 'Worker processes sharing the listeners (`serve --workers` overrides). auto: one per CPU the process may use (the cgroup CPU limit counts, so a container with a 2-CPU limit on a 64-core node runs 2) with PostgreSQL; 1 with the embedded database, which serves one process.' },
   { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
   { key: 'management.port', env: ['GRIDAUTHZ_MANAGEMENT_PORT'], schema: port, default: 9180, description: 'Port of the management listener.' },
   { key: 'admin.enabled', env: ['GRIDAUTHZ_ADMIN_ENABLED'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: true, description: 'Whether the admin REST API listener (mutual TLS, /api/v1) runs.' },
@@ -100,6 +110,7 @@ export interface Config {
     readonly gumsLegacy: { readonly enabled: boolean; readonly readAll: readonly string[]; readonly readSelf: readonly string[]; readonly hostPatterns: readonly string[] };
   };
   readonly mapping: { readonly conventions: 'argus' | 'lcmaps' };
+  readonly server: { readonly workers: 'auto' | number };
   readonly management: { readonly host: string; readonly port: number };
   readonly admin: {
     readonly enabled: boolean;
