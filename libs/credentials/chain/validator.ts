@@ -82,6 +82,20 @@ export class CredentialValidator {
 function cacheKey(chainDer: readonly Buffer[]): string | undefined {
   if (chainDer.length === 0 || chainDer.length > 16 || !chainDer.every((b) => Buffer.isBuffer(b))) return undefined;
   const h = createHash('sha256');
-  for (const der of chainDer) h.update(createHash('sha256').update(der).digest());
+  for (const der of chainDer) h.update(derDigest(der));
   return h.digest('hex');
+}
+
+/**
+ * The codec hands the same Buffer objects back for a repeat chain (its chain memo), so each certificate's digest is
+ * remembered per Buffer object; a new Buffer with the same bytes is simply hashed again.
+ */
+const derDigests = new WeakMap<Buffer, Buffer>();
+
+function derDigest(der: Buffer): Buffer {
+  const known = derDigests.get(der);
+  if (known !== undefined) return known;
+  const digest = createHash('sha256').update(der).digest();
+  derDigests.set(der, digest);
+  return digest;
 }

@@ -87,6 +87,10 @@ export function attributeTypeOid(type: string): string | undefined {
   return ATTRIBUTE_OIDS[type] ?? (/^[0-9]+(\.[0-9]+)+$/.test(type) ? type : undefined);
 }
 
+/** Bounded; cleared when full (simpler than LRU, and a full memo only means re-parsing). */
+const PARSED_DN_MEMO_SIZE = 4096;
+const parsedDns = new Map<string, Dn>();
+
 export class Dn {
   private constructor(readonly rdns: readonly Rdn[]) {}
 
@@ -95,9 +99,17 @@ export class Dn {
     return new Dn(rdns.map((rdn) => rdn.map((ava) => ({ type: canonicalAttributeType(ava.type), value: ava.value }))));
   }
 
-  /** Parses either rendering: a leading "/" means slash form, anything else RFC 2253. */
+  /**
+   * Parses either rendering: a leading "/" means slash form, anything else RFC 2253. Every query names the same
+   * few DNs again (subject, pilot, host), so parsed DNs are remembered by their text; a Dn is immutable.
+   */
   static parse(text: string): Dn {
-    return text.trimStart().startsWith('/') ? Dn.fromSlash(text) : Dn.fromRfc2253(text);
+    const known = parsedDns.get(text);
+    if (known !== undefined) return known;
+    const dn = text.trimStart().startsWith('/') ? Dn.fromSlash(text) : Dn.fromRfc2253(text);
+    if (parsedDns.size >= PARSED_DN_MEMO_SIZE) parsedDns.clear();
+    parsedDns.set(text, dn);
+    return dn;
   }
 
   /**

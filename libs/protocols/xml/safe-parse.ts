@@ -1,6 +1,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import type { Document, Element } from '@xmldom/xmldom';
 import { ProtocolErrorCodes, protocolError } from '../errors';
+import './xmldom-pattern-cache';
 import type { ProtocolResult } from '../errors';
 
 export interface XmlLimits {
