@@ -15,8 +15,20 @@ function install(): boolean {
   if (typeof original !== 'function') return false;
   if (grammar.__gridauthzCached) return true;
   const compiled = new Map<string, RegExp>();
+  // The parts are xmldom's own grammar objects and short literals: key by object identity, not by source text
+  // (a Unicode name class is hundreds of characters to join on every call).
+  const ids = new WeakMap<RegExp, number>();
+  let nextId = 0;
+  const idOf = (r: RegExp): number => {
+    const known = ids.get(r);
+    if (known !== undefined) return known;
+    nextId += 1;
+    ids.set(r, nextId);
+    return nextId;
+  };
   grammar.reg = function cachedReg(this: unknown, ...parts: Array<RegExp | string>): RegExp {
-    const key = parts.map((p) => (typeof p === 'string' ? `s${p}` : `r${p.source}/${p.flags}`)).join('\u0000');
+    let key = '';
+    for (const p of parts) key += typeof p === 'string' ? `s${p}\u0000` : `r${idOf(p)}\u0000`;
     const known = compiled.get(key);
     if (known !== undefined) return known;
     const pattern = original.apply(this, parts);
