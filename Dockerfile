@@ -22,9 +22,6 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
-# Young generation capped as `serve` does for its workers (apps/server/cluster/supervisor.ts), so that a single-worker
-# pod gets it too: ~50 MB less peak RSS per process at the same CPU (BENCHMARKS.md, memory).
-ENV NODE_OPTIONS=--max-semi-space-size=8
 # A fixed uid/gid: the chart's securityContext (runAsUser 10001, fsGroup 10001) names the same numbers.
 RUN groupadd --system --gid 10001 gridauthz \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin gridauthz

@@ -4,6 +4,7 @@ import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../../migrations';
 import { cpuBudget } from '../../server/cluster/cpu-budget';
 import { runSupervisor } from '../../server/cluster/supervisor';
+import { limitHeapGrowth } from '../../server/memory/heap-growth';
 import type { Command } from 'commander';
 import { ensureDevPki, loadDevPkiManifest } from '@gridauthz/dev-pki';
 import { checkServeFiles, ConfigError, type Config } from '../../server/config';
@@ -51,6 +52,7 @@ export function registerServe(program: Command): void {
         : {},
     );
     const log = createLogger(config);
+    limitHeapGrowth();
     const workers = workerCount(flags.workers, config);
     const pki = flags.dev && !cluster.isWorker ? await ensureDevPki({ dir: pkiDir }) : flags.dev ? await loadDevPkiManifest(pkiDir) : undefined;
     try {

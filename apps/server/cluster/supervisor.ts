@@ -19,7 +19,6 @@ export interface SupervisorOptions {
  */
 export function runSupervisor(options: SupervisorOptions): Promise<number> {
   const { log } = options;
-  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
   const aggregator = new AggregatorRegistry();
   const restarts: number[] = [];
   let stopping = false;
@@ -97,13 +96,3 @@ export function clusterMetricsFromPrimary(timeoutMs = 5_000): Promise<string> {
   });
 }
 
-/**
- * Node flags for the workers: the primary's own, plus a young generation capped at 8 MB per semi-space unless the
- * operator chose a size (in the command line or NODE_OPTIONS). V8 grows it to 16 MB under a high allocation rate;
- * at ~2,400 decisions/s the cap lowered peak RSS per worker from 250-286 MB to 187-207 MB at the same CPU per
- * decision (BENCHMARKS.md, memory); 4 MB cost CPU.
- */
-export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((flag) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag));
-  return chosen ? [...execArgv] : [...execArgv, '--max-semi-space-size=8'];
-}
