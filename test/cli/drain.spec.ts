@@ -12,7 +12,7 @@ import { decodeXacmlResponse, encodeXacmlQuery } from '@gridauthz/protocols';
 import { MIGRATIONS } from '../../migrations';
 import { proxyFileIdentity } from '../support/fixtures';
 import { httpsCall } from '../support/https-client';
-import { createTestStorage, databaseLabel, type TestStorage } from '../support/test-database';
+import { createTestStorage, databaseLabel, type TestStorage, usingPostgres } from '../support/test-database';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'gridauthz.js');
 const BURST = 200;
@@ -29,7 +29,11 @@ async function freePort(): Promise<number> {
  * SIGTERM while a burst of glexec-style requests is in flight (issue 9): every request either gets its answer
  * or sees its connection closed before anything was processed, and every Permit that left has its record.
  */
-describe(`SIGTERM drains in-flight decisions (${databaseLabel()})`, () => {
+// The single process drains itself; with two workers the supervisor asks each worker to drain (PostgreSQL only:
+// the embedded database serves one process).
+const WORKER_COUNTS = usingPostgres() ? [1, 2] : [1];
+
+describe.each(WORKER_COUNTS)(`SIGTERM drains in-flight decisions (${databaseLabel()}, --workers %i)`, (workers) => {
   const cwd = mkdtempSync(join(tmpdir(), 'gridauthz-drain-'));
   let storage: TestStorage | undefined;
   let child: ChildProcess | undefined;
@@ -54,7 +58,7 @@ describe(`SIGTERM drains in-flight decisions (${databaseLabel()})`, () => {
     };
     if (storage.url) env.DATABASE_URL = storage.url;
     else delete env.DATABASE_URL;
-    child = spawn(process.execPath, [CLI, 'serve', '--dev', '--workers', '1'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [CLI, 'serve', '--dev', '--workers', String(workers)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((ok) => child?.once('exit', (code) => ok(code)));
@@ -94,6 +98,17 @@ describe(`SIGTERM drains in-flight decisions (${databaseLabel()})`, () => {
         return `error ${code}`;
       }
     };
+    // With several workers /readyz answered from one of them: wait until consecutive new connections (spread over
+    // the workers by the primary) all get a Permit, so the burst meets only workers that can decide.
+    const warmUntil = Date.now() + 30_000;
+    for (;;) {
+      const warm = [];
+      for (let i = 0; i < 3 * workers; i += 1) warm.push(await one());
+      if (warm.every((o) => o === 'permit')) break;
+      expect(Date.now() < warmUntil, `workers not ready: ${warm.join(', ')}\n${stderr}`).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    answered = 0;
     const burst = Array.from({ length: BURST }, () => one());
     while (answered < 20) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGTERM');
