@@ -1,5 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -17,21 +16,11 @@ import {
 } from '@gridauthz/protocols';
 import type { DecodedQuery, PrimaQuery } from '@gridauthz/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCliIfStale } from '../support/build-cli';
 import { fixturePath, fixturePki, readFixture } from '../support/fixtures';
 
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'bin', 'gridauthz.js');
-
-/** Newest mtime under a source tree, to rebuild dist/ only when it is stale (other suites run the same CLI). */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 interface Seen {
   path: string;
@@ -156,11 +145,7 @@ describe('gridauthz query against a PDP built from the real server codec', () =>
   };
 
   beforeAll(async () => {
-    const main = join(REPO, 'dist', 'apps', 'cli', 'main.js');
-    const built = existsSync(main) ? statSync(main).mtimeMs : 0;
-    if (built < Math.max(newestSource(join(REPO, 'apps')), newestSource(join(REPO, 'libs')))) {
-      execFileSync(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-    }
+    buildCliIfStale();
     server = await startPdp(seen);
     base = `https://localhost:${(server.address() as AddressInfo).port}`;
   });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStorage, databaseLabel, type TestStorage } from '../support/test-database';
-import { buildCliIfStale, runCli, type CliRun } from './support/cli';
+import { buildCliIfStale } from '../support/build-cli';
+import { runCli, type CliRun } from './support/cli';
 
 const ALICE = '%2fdc%3dorg%2fdc%3dexample%2fcn%3dalice%20smith';
 const PILOT = '%2fdc%3dch%2fdc%3dcern%2fou%3dusers%2fcn%3dpilot%20person:atlasplt:atlas';
