@@ -5,8 +5,8 @@ import { fixturePki, proxyIdentity, userIdentity } from '../support/fixtures';
 import { httpsCall } from '../support/https-client';
 import { askPdp } from '../support/pdp-client';
 import { databaseLabel } from '../support/test-database';
-import { startTestServer, type TestServer } from '../support/test-server';
-import { addPrincipal, adminCall, ensureDevPoolsInDatabase, hostIdentity } from './admin-support';
+import type { TestServer } from '../support/test-server';
+import { adminCall, hostIdentity, startAdminTestServer } from './admin-support';
 
 const officer = () => userIdentity('bob');
 const operator = () => userIdentity('pilot');
@@ -18,14 +18,7 @@ describe(`admin API (${databaseLabel()})`, () => {
   const aliceDn = () => fixturePki().users['alice']?.subject ?? '';
 
   beforeAll(async () => {
-    t = await startTestServer();
-    const database = t.server.database();
-    if (!database) throw new Error('no database');
-    db = database;
-    await ensureDevPoolsInDatabase(db);
-    await addPrincipal(db, 'bob', 'security-officer');
-    await addPrincipal(db, 'pilot', 'operator');
-    await addPrincipal(db, 'alice', 'auditor');
+    ({ t, db } = await startAdminTestServer({ bob: 'security-officer', pilot: 'operator', alice: 'auditor' }));
   });
   afterAll(async () => t?.close());
 

@@ -3,7 +3,7 @@ import { AdminPrincipalRepository, type AdminRole, type Database } from '@gridau
 import { devMappingConfig } from '../../apps/server/site/dev-site';
 import { type ClientIdentity, fixturePki, readFixture } from '../support/fixtures';
 import { httpsCall } from '../support/https-client';
-import type { TestServer } from '../support/test-server';
+import { startTestServer, type TestServer } from '../support/test-server';
 
 export interface AdminResponse {
   readonly status: number;
@@ -66,4 +66,17 @@ export async function ensureDevPoolsInDatabase(db: Database): Promise<void> {
       );
     }
   });
+}
+
+/**
+ * The real server with the dev site's pools in its database and the given fixture users as admin principals:
+ * the set-up every admin suite starts from.
+ */
+export async function startAdminTestServer(principals: Readonly<Record<string, AdminRole>>): Promise<{ t: TestServer; db: Database }> {
+  const t = await startTestServer();
+  const db = t.server.database();
+  if (!db) throw new Error('the test server has no database');
+  await ensureDevPoolsInDatabase(db);
+  for (const [user, role] of Object.entries(principals)) await addPrincipal(db, user, role);
+  return { t, db };
 }

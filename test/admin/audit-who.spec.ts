@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@gridauthz/persistence';
 import { userIdentity } from '../support/fixtures';
 import { databaseLabel } from '../support/test-database';
-import { startTestServer, type TestServer } from '../support/test-server';
-import { addPrincipal, adminCall, ensureDevPoolsInDatabase } from './admin-support';
+import type { TestServer } from '../support/test-server';
+import { adminCall, startAdminTestServer } from './admin-support';
 
 const T0 = Date.parse('2026-11-20T00:00:00Z');
 const STEP_MS = 3 * 60_000;
@@ -20,10 +20,7 @@ describe(`audit who (${databaseLabel()})`, () => {
   let t: TestServer;
   let db: Database;
   beforeAll(async () => {
-    t = await startTestServer();
-    db = t.server.database() as Database;
-    await ensureDevPoolsInDatabase(db);
-    await addPrincipal(db, 'alice', 'auditor');
+    ({ t, db } = await startAdminTestServer({ alice: 'auditor' }));
     const rows = Array.from({ length: 1000 }, (_, i) => ({
       id: randomUUID(),
       at: new Date(T0 + i * STEP_MS),

@@ -9,8 +9,8 @@ import { fixturePath, fixturePki } from '../support/fixtures';
 import { askPdp } from '../support/pdp-client';
 import { proxyIdentity } from '../support/fixtures';
 import { createTestStorage, databaseLabel } from '../support/test-database';
-import { startTestServer, type TestServer } from '../support/test-server';
-import { addPrincipal, ensureDevPoolsInDatabase } from './admin-support';
+import type { TestServer } from '../support/test-server';
+import { startAdminTestServer } from './admin-support';
 
 /** Runs the gridauthz CLI in-process and captures what it prints. */
 async function cli(args: readonly string[]): Promise<{ stdout: string; error?: CliError }> {
@@ -42,11 +42,7 @@ describe(`admin CLI (${databaseLabel()})`, () => {
   let t: TestServer;
   const api = () => ['--url', t.server.adminUrl ?? '', '--capath', fixturePath(fixturePki().caDir)];
   beforeAll(async () => {
-    t = await startTestServer();
-    const db = t.server.database() as Database;
-    await ensureDevPoolsInDatabase(db);
-    await addPrincipal(db, 'bob', 'security-officer');
-    await addPrincipal(db, 'pilot', 'operator');
+    ({ t } = await startAdminTestServer({ bob: 'security-officer', pilot: 'operator' }));
   });
   afterAll(async () => t?.close());
   afterEach(() => {

@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '@gridauthz/persistence';
 import { databaseLabel } from '../support/test-database';
-import { startTestServer, type TestServer } from '../support/test-server';
+import type { TestServer } from '../support/test-server';
 import { userIdentity } from '../support/fixtures';
-import { addPrincipal, adminCall, ensureDevPoolsInDatabase } from './admin-support';
+import { adminCall, startAdminTestServer } from './admin-support';
 import { checkOpenApiDocument } from './openapi-structure';
 
 describe(`admin API OpenAPI document (${databaseLabel()})`, () => {
   let t: TestServer;
-  let db: Database;
   beforeAll(async () => {
-    t = await startTestServer();
-    db = t.server.database() as Database;
-    await ensureDevPoolsInDatabase(db);
-    await addPrincipal(db, 'alice', 'auditor');
+    ({ t } = await startAdminTestServer({ alice: 'auditor' }));
   });
   afterAll(async () => t?.close());
 
