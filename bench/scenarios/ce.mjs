@@ -16,13 +16,13 @@ const opt = (args, name, dflt) => {
  * Starts a server with `workers`, warms it, runs autocannon for `durationMs` while sampling each worker's RSS
  * every 500 ms, and returns the figures. Used by the `memory` scenario too.
  */
-export async function ceRun({ root, workers, durationMs, connections, prof, nodeArgs = [], env = {} }) {
+export async function ceRun({ root, workers, durationMs, connections, prof }) {
   const autocannon = requireFrom(root)('node_modules/autocannon');
   const { decodeXacmlResponse } = requireFrom(root)('dist/libs/protocols');
   const schema = await createSchema(root);
   const cwd = tempDir('gridauthz-bench-ce-');
   if (prof) mkdirSync(prof, { recursive: true });
-  const server = await startServer({ root, cwd: cwd.dir, url: schema.url, workers, env, nodeArgs: [...nodeArgs, ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [])] });
+  const server = await startServer({ root, cwd: cwd.dir, url: schema.url, workers, nodeArgs: prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [] });
   try {
     const pki = devPki(cwd.dir);
     const queries = DIALECTS.map((d) => ({ dialect: d, q: buildQuery(root, pki, d) }));

@@ -1,5 +1,5 @@
 import type { AuthzRequest, AuthzResult, DecisionValue, Fqan } from '@gridauthz/domain';
-import { accountFor, type Ban, checkPayloadCaller, findBan, mapSubject, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
+import { accountFor, type Ban, checkPayloadCaller, findBan, leasePrepared, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
 import { evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
@@ -163,9 +163,8 @@ export class Decider {
       // one atomic step, with no exclusive lock, so many decisions of one user do not queue on the lease row.
       if (!mapping) return await indeterminate('processing-error', 'MAPPING_NOT_CONFIGURED', 'no mapping configuration is loaded');
       const purpose: MappingPurpose = onBehalf ? 'payload' : 'pilot-or-user';
-      const mappingSubject = { dn: subject.dn, fqans: subject.fqans };
       const nowMs = now.getTime();
-      const prepared = prepareMapping(mapping, mappingSubject, purpose);
+      const prepared = prepareMapping(mapping, { dn: subject.dn, fqans: subject.fqans }, purpose);
       if (!prepared.ok) return await deny(prepared.error.code, prepared.error.detail);
       const { plan, target } = prepared.value;
       // A static account involves no lease: only the record is written.
@@ -188,7 +187,7 @@ export class Decider {
 
       // Cold path: the lease is taken or touched, and the record written, in one transaction.
       const cold = await this.deps.storage.transaction(async (tx: DecisionTransaction) => {
-        const mapped = await mapSubject(tx.leases, mapping, mappingSubject, now, purpose);
+        const mapped = await leasePrepared(tx.leases, mapping, prepared.value, now);
         let outcome: Outcome;
         if (mapped.ok) {
           reasons.push(`mapping:${mapped.value.plan.ruleId}`);

@@ -13,7 +13,7 @@ export { compileMappingConfig } from './config/mapping-config';
 export type { CompiledMappingConfig, MappingConfig } from './config/mapping-config';
 export { planMapping } from './rule/plan';
 export type { MappingPlan, MappingSubject, PlanError, PlanTarget } from './rule/plan';
-export { accountFor, mapSubject, prepareMapping } from './map-subject';
+export { accountFor, leasePrepared, mapSubject, prepareMapping } from './map-subject';
 export type { MappingOutcome, MapSubjectError, PreparedMapping } from './map-subject';
 
 // Leases

@@ -53,7 +53,17 @@ export async function mapSubject(
 ): Promise<Result<MappingOutcome, MapSubjectError>> {
   const prepared = prepareMapping(config, subject, purpose);
   if (!prepared.ok) return prepared;
-  const { plan, target } = prepared.value;
+  return leasePrepared(leases, config, prepared.value, now);
+}
+
+/** The lease half of mapSubject, for a caller that already holds the plan: the key's account, leased or touched. */
+export async function leasePrepared(
+  leases: LeaseStore,
+  config: CompiledMappingConfig,
+  prepared: PreparedMapping,
+  now: Date,
+): Promise<Result<MappingOutcome, MapSubjectError>> {
+  const { plan, target } = prepared;
   if (target.kind === 'static') return ok({ account: target.account, plan });
   const { poolId, subjectKey } = target;
   if (config.settings.leaseInOtherPool !== 'allow') {
