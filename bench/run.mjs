@@ -1,7 +1,9 @@
-// Runs one benchmark scenario against the built code (dist/) and appends its table to BENCHMARKS.md with the
-// date, the machine and the exact command. Usage: npm run bench -- <scenario> [options] [--no-append]
-// (npm run bench -- --list). --no-append prints the section without writing BENCHMARKS.md (trial runs).
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+// Runs one benchmark scenario against the built code (dist/) and writes its table, with the date, the machine and
+// the exact command, to bench/results/<date>-<scenario>.md (one file per run). BENCHMARKS.md holds only the
+// current figures and the sizing advice; update its table by hand from the new result file when a figure moves.
+// Usage: npm run bench -- <scenario> [options] [--no-append] (npm run bench -- --list).
+// --no-append prints the result without writing a file (trial runs).
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +20,11 @@ const dryRun = process.argv.includes('--no-append');
 const result = await run({ root: join(here, '..'), args: process.argv.slice(3).filter((a) => a !== '--no-append') });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
-const section = [
-  `## ${result.title}`,
+const date = new Date().toISOString();
+const text = [
+  `# ${result.title}`,
   '',
-  `- date: ${new Date().toISOString()}`,
+  `- date: ${date}`,
   `- machine: ${machine}`,
   `- command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\``,
   '',
@@ -29,8 +32,10 @@ const section = [
   '',
   ...(result.notes ? [result.notes, ''] : []),
 ].join('\n');
-console.log(section);
+console.log(text);
 if (dryRun) process.exit(0);
-const file = join(here, '..', 'BENCHMARKS.md');
-if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\nEach section is appended by the command it names (`bench/run.mjs`); targets sit beside the figures.\n\n');
-appendFileSync(file, `${section}\n`);
+const dir = join(here, 'results');
+if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+const file = join(dir, `${date.replace(/:/g, '').replace(/\.\d+Z$/, 'Z')}-${name}.md`);
+writeFileSync(file, text);
+console.log(`\nwritten to ${file}; update the table in BENCHMARKS.md if a current figure changed`);
