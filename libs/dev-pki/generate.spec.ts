@@ -62,7 +62,7 @@ describe('generateDevPki', () => {
 
   it('writes IGTF policy files that name the CA (§5.4, §5.5)', () => {
     expect(readFileSync(join(p(m.caDir), `${m.ca.hash}.signing_policy`), 'utf8')).toContain(`access_id_CA      X509         '${m.ca.subject}'`);
-    expect(readFileSync(join(p(m.caDir), `${m.ca.oldHash}.namespaces`), 'utf8')).toMatch(/^#NAMESPACES-VERSION: 1\.0\nTO Issuer "\/DC=org\/DC=gridauthz-dev\/CN=gridauthz Dev CA" \\\n  PERMIT Subject/);
+    expect(readFileSync(join(p(m.caDir), `${m.ca.oldHash}.namespaces`), 'utf8')).toMatch(/^#NAMESPACES-VERSION: 1\.0\nTO Issuer "\/DC=org\/DC=gridauthz-dev\/CN=gridauthz Dev CA" \\\n {2}PERMIT Subject/);
   });
 
   it('writes a CRL that openssl parses and that lists exactly the revoked user', () => {

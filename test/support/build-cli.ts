@@ -20,7 +20,7 @@ function newestSource(dir: string): number {
  * empties dist/ first, which would pull the CLI from under another test file running it (`npm test` builds first).
  */
 export function buildCliIfStale(): void {
-  let built = 0;
+  let built: number;
   try {
     built = statSync(ENTRY).mtimeMs;
   } catch {

@@ -73,6 +73,7 @@ function acquireLock(lockFile: string): void {
         throw new Error(
           `the embedded database in ${lockFile.replace(/\/gridauthz\.lock$/, '')} is in use by process ${holder}; ` +
             'PGlite serves one process only — stop that process, or set DATABASE_URL to share a PostgreSQL server',
+          { cause: err },
         );
       }
       rmSync(lockFile, { force: true }); // stale: its process is gone

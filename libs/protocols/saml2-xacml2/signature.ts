@@ -105,7 +105,7 @@ export function verifyQuerySignature(
       getCertFromKeyInfo: () => null,
     });
     restrictAlgorithms(verifier);
-    let valid = false;
+    let valid: boolean;
     try {
       verifier.loadSignature(signatureXml);
       valid = verifier.checkSignature(text);
