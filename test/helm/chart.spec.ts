@@ -95,10 +95,14 @@ describe('values.schema.json', () => {
     if (!isObject(config)) throw new Error('config must be a structured object in the schema');
     const env = serverEnvNames();
     const deployment = templates().get('deployment.yaml')!;
+    // Settings nest to any depth (prima.gumsLegacy.enabled): collect the leaves.
     const keys: string[] = [];
-    for (const [section, sectionSchema] of Object.entries(config.properties as JsonObject)) {
-      for (const key of Object.keys((sectionSchema as JsonObject).properties as JsonObject)) keys.push(`${section}.${key}`);
-    }
+    const walk = (node: JsonObject, prefix: string): void => {
+      const properties = node.properties as JsonObject | undefined;
+      if (node.type !== 'object' || !properties) return void keys.push(prefix);
+      for (const [k, v] of Object.entries(properties)) walk(v as JsonObject, prefix === '' ? k : `${prefix}.${k}`);
+    };
+    walk(config, '');
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
       const names = [...env].filter(([, k]) => k === key).map(([name]) => name);

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { CHART, lookup, readText, readYaml, REPO } from './chart-files';
 
@@ -112,5 +115,30 @@ describe('.dockerignore', () => {
     expect(fromContext.length).toBeGreaterThan(5);
     const allowed = dockerignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1));
     for (const source of fromContext) expect(allowed, source).toContain(source);
+  });
+});
+
+describe('Node.js version: image, docs and dependencies agree', () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { engines: { node: string } };
+  const lock = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; engines?: { node?: string } | string[] }>;
+  };
+  const minimum = semver.minVersion(pkg.engines.node)?.version ?? '';
+
+  it('every runtime dependency supports the oldest Node.js package.json admits', () => {
+    const refusing = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== '' && !p.dev && p.engines && !Array.isArray(p.engines) && p.engines.node !== undefined)
+      .filter(([, p]) => !semver.satisfies(minimum, (p.engines as { node: string }).node))
+      .map(([path, p]) => `${path} wants node ${(p.engines as { node: string }).node}`);
+    expect(refusing).toEqual([]);
+  });
+
+  it('the image and docs/operations.md name the same Node.js major, and package.json admits it', () => {
+    const dockerfile = readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8');
+    const imageMajor = /ARG NODE_IMAGE=node:(\d+)-/.exec(dockerfile)?.[1];
+    expect(imageMajor).toBeDefined();
+    const operations = readFileSync(join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
+    expect(operations).toContain(`Install Node.js ${imageMajor} (the image's version`);
+    expect(semver.satisfies(`${imageMajor}.0.0`, pkg.engines.node)).toBe(true);
   });
 });
