@@ -1,17 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import type { Element, Node } from '@xmldom/xmldom';
 
-/** The shared dir: GRIDAUTHZ_SHARED_DIR, else <repo>/../shared, else /work/shared. */
-export function sharedDir(): string {
-  const fromEnv = process.env['GRIDAUTHZ_SHARED_DIR'];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  const repoRoot = resolve(__dirname, '..', '..', '..');
-  const sibling = resolve(repoRoot, '..', 'shared');
-  return existsSync(sibling) ? sibling : '/work/shared';
+/** The OASIS schemas kept in the repository (test/schemas/README.md says where each comes from). */
+export function schemaDir(): string {
+  return resolve(__dirname, '..', '..', '..', 'test', 'schemas');
 }
 
 export const PROFILE_PROTOCOL_SCHEMA = 'xacml-2.0-profile-saml2.0-v2-schema-protocol-wd-5.xsd';
@@ -33,7 +29,7 @@ export function validatePayload(envelope: string, schema = PROFILE_PROTOCOL_SCHE
   try {
     const file = join(dir, 'payload.xml');
     writeFileSync(file, soapPayload(envelope));
-    const run = spawnSync('xmllint', ['--noout', '--nonet', '--schema', join(sharedDir(), 'schemas', schema), file], { encoding: 'utf8' });
+    const run = spawnSync('xmllint', ['--noout', '--nonet', '--schema', join(schemaDir(), schema), file], { encoding: 'utf8' });
     if (run.error !== undefined) throw run.error;
     return { valid: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
