@@ -101,7 +101,7 @@ export class AuthorizationService {
     const query = decoded.value;
     if (query.kind === 'request-denied') return { status: 200, body: encodePrimaResponse(query, undefined, encodeOptions) };
 
-    // A PRIMA caller (a CE) asserts the subject; it may only ask about the resources it serves (§1.1, §11).
+    // A PRIMA caller (a CE) asserts the subject; it may only ask about the resources it serves (prima-saml1.md §1.1, §11).
     const verdict = authorizePrimaCaller({ caller: caller.dn, resource: query.resource, ...(query.request.subject.assertedDn ? { subject: query.request.subject.assertedDn } : {}) }, this.options.primaCallers);
     const started = performance.now();
     const request: AuthzRequest = { ...query.request, resource: this.options.primaResource, caller };
