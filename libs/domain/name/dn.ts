@@ -90,11 +90,14 @@ export function attributeTypeOid(type: string): string | undefined {
 /** Bounded; cleared when full (simpler than LRU, and a full memo only means re-parsing). */
 const PARSED_DN_MEMO_SIZE = 4096;
 const parsedDns = new Map<string, Dn>();
+/**
+ * canonicalKey() and toSlash() of each Dn, computed once (a Dn is immutable; every decision renders and keys the same
+ * few names several times). Kept outside the objects so that a Dn's own fields stay its RDNs.
+ */
+const keys = new WeakMap<Dn, string>();
+const slashes = new WeakMap<Dn, string>();
 
 export class Dn {
-  /** canonicalKey(), computed once (a Dn is immutable and parsed DNs are memoised). */
-  private key: string | undefined;
-
   private constructor(readonly rdns: readonly Rdn[]) {}
 
   static fromRdns(rdns: readonly Rdn[]): Dn {
@@ -239,7 +242,12 @@ export class Dn {
    * So `Dn.fromSlash(dn.toSlash())` is always `dn` again, and no two names share a rendering.
    */
   toSlash(): string {
-    return this.rdns.map((rdn) => '/' + rdn.map((ava) => `${ava.type}=${encodeSlashValue(ava.value)}`).join('+')).join('');
+    let slash = slashes.get(this);
+    if (slash === undefined) {
+      slash = this.rdns.map((rdn) => '/' + rdn.map((ava) => `${ava.type}=${encodeSlashValue(ava.value)}`).join('+')).join('');
+      slashes.set(this, slash);
+    }
+    return slash;
   }
 
   /**
@@ -288,8 +296,9 @@ export class Dn {
    * is what the database stores and looks up (the *_key columns); the renderings are for display and files.
    */
   canonicalKey(): string {
-    if (this.key !== undefined) return this.key;
-    this.key = this.rdns
+    const known = keys.get(this);
+    if (known !== undefined) return known;
+    const key = this.rdns
       .map((rdn) =>
         rdn
           .map((ava) => `${attributeTypeOid(ava.type) ?? ava.type.toLowerCase()}=${escapeKeyValue(ava.value.trim().replace(/\s+/g, ' ').toLowerCase())}`)
@@ -297,7 +306,8 @@ export class Dn {
           .join('+'),
       )
       .join('/');
-    return this.key;
+    keys.set(this, key);
+    return key;
   }
 
   equals(other: Dn): boolean {
@@ -372,6 +382,7 @@ function valueAmbiguity(value: string): string | undefined {
  * part of an attribute type or its "=", so the parser's look-ahead never reaches past the value.
  */
 function encodeSlashValue(value: string): string {
+  if (!/[/+\\]/.test(value)) return encodeHexEscapes(value);
   let out = '';
   for (let i = 0; i < value.length; ) {
     const cp = value.codePointAt(i) as number;
