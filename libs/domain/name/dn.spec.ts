@@ -111,7 +111,7 @@ describe('Dn structural identity (docs/identities.md)', () => {
   // Property: over random names built from the characters that matter (separators, escapes, case, spaces),
   // two names have one key exactly when they are the same RDN sequence up to case and whitespace, and the slash
   // rendering always reads back as the same name (so it is injective too).
-  it('key is injective and the slash form round-trips (random names)', () => {
+  it('key is injective and both renderings round-trip (random names)', () => {
     let seed = 0x2545f491;
     const rand = (n: number): number => {
       seed ^= seed << 13;
@@ -120,7 +120,7 @@ describe('Dn structural identity (docs/identities.md)', () => {
       return (seed >>> 0) % n;
     };
     // Pieces that splice (a separator then a type and "=", in both key and slash spellings), escape, fold or not.
-    const alphabet = ['/', '+', '\\', '=', 'x41', 'a', 'A', ' ', '  ', '/2.5.4.3=', '+2.5.4.11=', '/CN=', '+OU=', '\\2f', '\\5c', 'é'];
+    const alphabet = ['/', '+', '\\', '=', 'x41', 'a', 'A', ' ', '  ', '/2.5.4.3=', '+2.5.4.11=', '/CN=', '+OU=', '\\2f', '\\5c', 'é', ',', ';', '"', '#', '<'];
     const types = ['CN', 'OU', '1.2.3.4'];
     const value = (): string => Array.from({ length: rand(4) }, () => alphabet[rand(alphabet.length)]).join('');
     const name = (): Dn =>
@@ -132,6 +132,7 @@ describe('Dn structural identity (docs/identities.md)', () => {
     for (let n = 0; n < 6000; n += 1) {
       const dn = name();
       expect(Dn.fromSlash(dn.toSlash()).rdns, dn.toSlash()).toEqual(dn.rdns);
+      expect(Dn.fromRfc2253(dn.toRfc2253()).rdns, dn.toRfc2253()).toEqual(dn.rdns);
       const folded = fold(dn);
       const seen = byKey.get(dn.canonicalKey());
       if (seen !== undefined) expect(seen, dn.canonicalKey()).toBe(folded);

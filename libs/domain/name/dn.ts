@@ -442,8 +442,10 @@ function encodeHexEscapes(value: string): string {
 function escapeRfc2253(value: string): string {
   let out = value.replace(/[,+"\\<>;=]/g, (c) => `\\${c}`);
   out = out.replace(/[\u0000-\u001f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  if (out.startsWith('#') || out.startsWith(' ')) out = `\\${out}`;
-  if (out.endsWith(' ') && out.length > 1) out = `${out.slice(0, -1)}\\ `;
+  // A value of one space: that space is both the leading and the trailing one and is escaped once.
+  const escapeLead = out.startsWith('#') || out.startsWith(' ');
+  if (out.endsWith(' ') && !(escapeLead && out.length === 1)) out = `${out.slice(0, -1)}\\ `;
+  if (escapeLead) out = `\\${out}`;
   return out;
 }
 
