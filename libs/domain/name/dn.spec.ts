@@ -87,7 +87,12 @@ describe('Dn structural identity (docs/identities.md)', () => {
     expect(Dn.fromRdns([[{ type: 'CN', value: 'a/oid.2.5.4.3=b' }]]).slashAmbiguity()).toBeDefined();
     expect(Dn.fromRdns([[{ type: 'CN', value: '\ud800' }]]).slashAmbiguity()).toMatch(/Unicode/);
     expect(Dn.fromRdns([[{ type: 'x500UniqueIdentifier', value: 'a' }]]).slashAmbiguity()).toMatch(/type/);
-    for (const ok of ['/DC=org/DC=example/CN=host/ce01.example.org', '/DC=org/CN=a/b', '/DC=org/CN=a+b', '/DC=org/CN=C:\\dir', '/DC=org/CN=x/unknownType=1', '/DC=org/CN=qwe\\xC3\\xB3']) {
+    // Any keyword counts, not only known ones: OpenSSL prints /x500UniqueIdentifier=..., which we read as a value.
+    const unknownType = Dn.parse('/DC=org/CN=x/unknownType=1');
+    expect(unknownType.rdns).toHaveLength(2);
+    expect(unknownType.slashAmbiguity()).toMatch(/"\/" followed by an attribute type/);
+    expect(unknownType.toSlash()).toBe('/DC=org/CN=x/unknownType=1');
+    for (const ok of ['/DC=org/DC=example/CN=host/ce01.example.org', '/DC=org/CN=a/b', '/DC=org/CN=a+b', '/DC=org/CN=C:\\dir', '/DC=org/CN=http://x/y?a=b', '/DC=org/CN=qwe\\xC3\\xB3']) {
       const dn = Dn.parse(ok);
       expect(dn.slashAmbiguity(), ok).toBeUndefined();
       expect(dn.toSlash(), ok).toBe(dn.toOpenSslSlash());

@@ -260,9 +260,9 @@ export class Dn {
 
   /**
    * Why this name's legacy slash text (OpenSSL's, as LCMAPS, gLExec and grid-mapfiles see it) names a different
-   * name, or undefined when it does not (docs/identities.md): a value with a "/" or "+" that a known attribute
-   * type and "=" follow, a value with "\x" and two hex digits, or an attribute type the slash form cannot
-   * start an RDN with. Certificates with such names are refused unless trust.allowAmbiguousDns is set.
+   * name, or undefined when it does not (docs/identities.md): a value with a "/" or "+" that something of the form
+   * of an attribute type (any keyword or dotted OID) and "=" follow, a value with "\x" and two hex digits, a value
+   * that is not well-formed Unicode, or an attribute type the slash form cannot start an RDN with. Certificates with such names are refused unless trust.allowAmbiguousDns is set.
    */
   slashAmbiguity(): string | undefined {
     for (const rdn of this.rdns) {
@@ -363,13 +363,18 @@ function slashStartsAva(type: string): boolean {
   return ATTRIBUTE_OIDS[type] !== undefined || /^[0-9]+(\.[0-9]+)+$/.test(type);
 }
 
-/** Why OpenSSL's slash text of this value would not read back as the value, or undefined. */
+/**
+ * Why OpenSSL's slash text of this value would not read back as the value, or could be read as more RDNs by a
+ * reader knowing more attribute types than we do; undefined if neither.
+ */
 function valueAmbiguity(value: string): string | undefined {
   // A lone surrogate (possible from a BMPString) has no UTF-8 form: two such values would render alike.
   if (Buffer.from(value, 'utf8').toString('utf8') !== value) return 'is not well-formed Unicode';
   for (let i = 0; i < value.length; i += 1) {
     const ch = value[i];
-    if ((ch === '/' || ch === '+') && startsAva(value.slice(i + 1))) return `contains "${ch}" followed by an attribute type and "="`;
+    // Any keyword, not only those we know: OpenSSL (and so a grid-mapfile line copied from it) prints types we do
+    // not know by name, and such a line must not be matched by a value that spells it.
+    if ((ch === '/' || ch === '+') && SLASH_AVA_START.test(value.slice(i + 1))) return `contains "${ch}" followed by an attribute type and "="`;
     if (ch === '\\' && SLASH_HEX_ESCAPE.test(value.slice(i + 1))) return 'contains "\\x" followed by two hex digits';
   }
   return undefined;
