@@ -13,7 +13,9 @@ import type { CallerAuthenticator } from './tls/caller-authenticator';
 export async function openTrust(config: Config, log: Logger): Promise<TrustBinding> {
   const store = await IgtfTrustStore.open({ caDir: config.trust.caDir, vomsDir: config.trust.vomsDir, log: log.child({ component: 'trust' }) });
   store.watch();
-  const validator = new CredentialValidator(store);
+  // One validator for PDP callers, payload subjects and the admin API: the same names are refused everywhere.
+  const validator = new CredentialValidator(store, { ambiguousDns: config.trust.allowAmbiguousDns ? 'allow' : 'refuse' });
+  if (config.trust.allowAmbiguousDns) log.warn('trust.allowAmbiguousDns is on: certificates whose slash-form DN reads as another name are accepted (docs/identities.md)');
   const authenticator: CallerAuthenticator = {
     authenticate(chain, now) {
       const result = validator.validate(chain, now);

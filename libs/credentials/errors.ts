@@ -14,7 +14,8 @@ export type CredErrorCode = Extract<
     | 'PROXY'
     | 'AC'
     | 'TRUSTSTORE'
-    | 'VOMSDIR'}_${string}`
+    | 'VOMSDIR'
+    | 'DN'}_${string}`
 >;
 
 /** A failure as credentials.md §8 wants it: code, position in the chain (0 = leaf), subject, one-line detail. */
@@ -59,6 +60,8 @@ const COARSE: Partial<Record<CredErrorCode, ErrorCode>> = {
   CRED_PROXY_LIMITED_REQUIRED: ErrorCodes.CRED_PROXY_NOT_ACCEPTED,
   CRED_PROXY_INDEPENDENT_NOT_ALLOWED: ErrorCodes.CRED_PROXY_NOT_ACCEPTED,
   CRED_PROXY_RESTRICTED_UNSUPPORTED: ErrorCodes.CRED_PROXY_NOT_ACCEPTED,
+  // Kept fine at the transport too: the site must see why a valid certificate is refused (docs/identities.md).
+  CRED_DN_AMBIGUOUS: ErrorCodes.CRED_DN_AMBIGUOUS,
 };
 
 /**

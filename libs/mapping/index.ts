@@ -25,7 +25,7 @@ export { checkLeaseExpiryPolicy, DEFAULT_LEASE_EXPIRY, isLeaseExpired, leaseExpi
 export type { LeaseExpiryPolicy } from './lease/lease-expiry';
 
 // Bans
-export { banMatches, checkBanDraft, findBan, isBanActive } from './ban/ban';
+export { banMatches, banValueKey, checkBanDraft, findBan, isBanActive } from './ban/ban';
 export type { Ban, BanDraft, BanKind, BanSubject } from './ban/ban';
 export { InMemoryBanStore } from './ban/ban-store';
 export type { BanStore, BanUpsertSummary } from './ban/ban-store';

@@ -33,7 +33,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     management: { host: '127.0.0.1', port: 0 },
     admin: { enabled: true, host: '127.0.0.1', port: 0, releaseCooldownSeconds: 86_400, auditWindowSeconds: 3600 },
     tls: { certFile: fixturePath(pki.host.certFile), keyFile: fixturePath(pki.host.keyFile) },
-    trust: { caDir: fixturePath(pki.caDir), vomsDir: fixturePath(pki.vomsDir) },
+    trust: { caDir: fixturePath(pki.caDir), vomsDir: fixturePath(pki.vomsDir), allowAmbiguousDns: false },
     database: { url: storage.url, dataDir: storage.dataDir, poolSize: 10 },
     policy: { dir: join(__dirname, '..', '..', 'policies') },
     log: { level: 'debug', format: 'json' },

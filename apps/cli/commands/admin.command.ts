@@ -206,7 +206,7 @@ export function registerAdmin(program: Command): void {
     async (dnText: string, flags: ConfigFlags) => {
       const { db } = await openDatabase(configFor(flags));
       try {
-        const removed = await new AdminPrincipalRepository(db).remove(Dn.parse(dnText).toSlash());
+        const removed = await new AdminPrincipalRepository(db).remove(Dn.parse(dnText));
         if (!removed) throw new CliError(`${dnText} is not an admin principal`, 1);
         process.stdout.write(`${removed.dn} removed\n`);
       } finally {

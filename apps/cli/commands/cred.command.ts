@@ -30,7 +30,8 @@ export function registerCred(program: Command): void {
       throw new CliError(`cannot load the trust store: ${(err as Error).message}`, 2);
     }
     try {
-      const report = inspectCredential(text, store, new Date());
+      // The same verdict as the server's: slash-ambiguous names refused unless the site allows them (docs/identities.md).
+      const report = inspectCredential(text, store, new Date(), { ambiguousDns: config.trust.allowAmbiguousDns ? 'allow' : 'refuse' });
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderInspectReport(report)}\n`);
       process.exitCode = report.verdict === 'valid' ? 0 : 1;
     } finally {

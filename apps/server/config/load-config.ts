@@ -117,7 +117,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       auditWindowSeconds: values['admin.auditWindowSeconds'] as number,
     },
     tls: { certFile: pathOf('tls.certFile'), keyFile: pathOf('tls.keyFile') },
-    trust: { caDir: pathOf('trust.caDir'), vomsDir: pathOf('trust.vomsDir') },
+    trust: { caDir: pathOf('trust.caDir'), vomsDir: pathOf('trust.vomsDir'), allowAmbiguousDns: values['trust.allowAmbiguousDns'] as boolean },
     database: {
       url: values['database.url'] as string | undefined,
       dataDir: pathOf('database.dataDir'),

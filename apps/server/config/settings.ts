@@ -90,6 +90,8 @@ export const SETTINGS = [
   { key: 'policy.dir', env: ['GRIDAUTHZ_POLICY_DIR'], schema: path, default: '/etc/gridauthz/policies', description: 'Directory of the site policy files (SPL) loaded when the database holds no active policy.' },
   { key: 'log.level', env: ['GRIDAUTHZ_LOG_LEVEL'], schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'Log level.' },
   { key: 'log.format', env: ['GRIDAUTHZ_LOG_FORMAT'], schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise).' },
+  // identities (docs/identities.md)
+  { key: 'trust.allowAmbiguousDns', env: ['GRIDAUTHZ_ALLOW_AMBIGUOUS_DNS'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: "Accept certificates whose subject's slash text (OpenSSL's) reads as a different name, e.g. an OU value containing \"/CN=\" (docs/identities.md). Off: they are refused with CRED_DN_AMBIGUOUS. On: they are accepted and compared structurally, so they never match the name their text spells." },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];
@@ -120,7 +122,7 @@ export interface Config {
     readonly auditWindowSeconds: number;
   };
   readonly tls: { readonly certFile: string; readonly keyFile: string };
-  readonly trust: { readonly caDir: string; readonly vomsDir: string };
+  readonly trust: { readonly caDir: string; readonly vomsDir: string; readonly allowAmbiguousDns: boolean };
   readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number };
   readonly policy: { readonly dir: string };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; readonly format: 'auto' | 'json' | 'pretty' };

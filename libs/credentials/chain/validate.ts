@@ -42,6 +42,11 @@ export interface ValidationOptions {
     readonly notBeforeSkewSeconds?: number;
   };
   readonly voms?: VomsOptions;
+  /**
+   * Certificate names whose legacy slash text names a different name (docs/identities.md): 'refuse' (default)
+   * fails the chain with CRED_DN_AMBIGUOUS; 'allow' accepts them (trust.allowAmbiguousDns), compared structurally.
+   */
+  readonly ambiguousDns?: 'refuse' | 'allow';
 }
 
 /** Certificates in a presented chain, and bytes of DER, we look at before any signature work (§3.3, §9.21). */
@@ -218,6 +223,17 @@ function run(chainDer: readonly Buffer[], snapshot: TrustSnapshot, options: Vali
     if (isSelfIssued((path[k] as Node).cert)) continue;
     const ns = checkNamespace(path, k, snapshot, mode);
     if (ns) return failed(credFail(ns.code, ns.detail, k, subjectOf(k)));
+  }
+
+  // 5b. Names (docs/identities.md): the EEC and proxy subjects become the identity and are matched against slash-form
+  // grid-mapfiles, bans and LCMAPS/gLExec on other hosts; a name whose slash text reads as another name could pass
+  // for that name there. CA names are the site's own trust choice and are not checked.
+  if ((options.ambiguousDns ?? 'refuse') === 'refuse') {
+    for (let k = 0; k <= eecIndex; k += 1) {
+      const why = (path[k] as Node).cert.subject.dn?.slashAmbiguity();
+      if (why !== undefined)
+        return failed(credFail('CRED_DN_AMBIGUOUS', `subject name is ambiguous in the slash form: ${why}`, k, (path[k] as Node).cert.subject.dn?.toSlash()));
+    }
   }
 
   // 6. VOMS attribute certificates (§6): AC failures are recorded, and only fail the chain in 'reject' mode.

@@ -121,6 +121,8 @@ export const ErrorCodes = {
   PROTO_SOAP_FAULT: 'PROTO_SOAP_FAULT',
   PROTO_RESPONSE_INVALID: 'PROTO_RESPONSE_INVALID',
   PROTO_RESPONSE_MISMATCH: 'PROTO_RESPONSE_MISMATCH',
+  // identities (docs/identities.md): a certificate name whose slash text names someone else
+  CRED_DN_AMBIGUOUS: 'CRED_DN_AMBIGUOUS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

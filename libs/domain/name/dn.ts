@@ -90,6 +90,12 @@ export function attributeTypeOid(type: string): string | undefined {
 /** Bounded; cleared when full (simpler than LRU, and a full memo only means re-parsing). */
 const PARSED_DN_MEMO_SIZE = 4096;
 const parsedDns = new Map<string, Dn>();
+/**
+ * canonicalKey() and toSlash() of each Dn, computed once (a Dn is immutable; every decision renders and keys the same
+ * few names several times). Kept outside the objects so that a Dn's own fields stay its RDNs.
+ */
+const keys = new WeakMap<Dn, string>();
+const slashes = new WeakMap<Dn, string>();
 
 export class Dn {
   private constructor(readonly rdns: readonly Rdn[]) {}
@@ -228,11 +234,45 @@ export class Dn {
     return new Dn(rdns.reverse());
   }
 
-  /** OpenSSL X509_NAME_oneline rendering: bytes outside printable ASCII as \xHH (uppercase hex). */
+  /**
+   * Slash rendering (docs/identities.md): OpenSSL's X509_NAME_oneline text (bytes outside printable ASCII as
+   * uppercase \xHH) for every name that text can represent. Only where OpenSSL's text would read back as a
+   * different name is more escaped, as \xHH: a "/" or "+" in a value that a known attribute type and "=" follow
+   * (it would start an RDN or AVA), and a "\" that "x" and two hex digits follow (it would be read as a byte).
+   * So `Dn.fromSlash(dn.toSlash())` is always `dn` again, and no two names share a rendering.
+   */
   toSlash(): string {
-    return this.rdns
-      .map((rdn) => '/' + rdn.map((ava) => `${ava.type}=${encodeHexEscapes(ava.value)}`).join('+'))
-      .join('');
+    let slash = slashes.get(this);
+    if (slash === undefined) {
+      slash = this.rdns.map((rdn) => '/' + rdn.map((ava) => `${ava.type}=${encodeSlashValue(ava.value)}`).join('+')).join('');
+      slashes.set(this, slash);
+    }
+    return slash;
+  }
+
+  /**
+   * Exactly what OpenSSL's X509_NAME_oneline prints, without our extra escapes; for a slash-ambiguous name this
+   * is the text of a different name (docs/identities.md). For messages about such names only, never for keys.
+   */
+  toOpenSslSlash(): string {
+    return this.rdns.map((rdn) => '/' + rdn.map((ava) => `${ava.type}=${encodeHexEscapes(ava.value)}`).join('+')).join('');
+  }
+
+  /**
+   * Why this name's legacy slash text (OpenSSL's, as LCMAPS, gLExec and grid-mapfiles see it) names a different
+   * name, or undefined when it does not (docs/identities.md): a value with a "/" or "+" that something of the form
+   * of an attribute type (any keyword or dotted OID) and "=" follow, a value with "\x" and two hex digits, a value
+   * that is not well-formed Unicode, or an attribute type the slash form cannot start an RDN with. Certificates with such names are refused unless trust.allowAmbiguousDns is set.
+   */
+  slashAmbiguity(): string | undefined {
+    for (const rdn of this.rdns) {
+      for (const ava of rdn) {
+        if (!slashStartsAva(ava.type)) return `attribute type "${ava.type}" cannot be written in the slash form`;
+        const why = valueAmbiguity(ava.value);
+        if (why !== undefined) return `${ava.type} value "${encodeHexEscapes(ava.value)}" ${why}`;
+      }
+    }
+    return undefined;
   }
 
   /** RFC 2253 rendering (least-significant first), as Argus's PEP puts it in subject-id. */
@@ -248,25 +288,33 @@ export class Dn {
   }
 
   /**
-   * Comparison key in the spirit of X500Principal and OpenSSL's canonical encoding: type by OID, value
-   * case-folded with runs of whitespace collapsed. Multi-valued RDNs compare as sets.
+   * Comparison key in the spirit of X500Principal and OpenSSL's canonical encoding (docs/identities.md): type by
+   * OID (unknown keywords lower-cased), value trimmed, whitespace runs collapsed to one space, lower-cased; then
+   * "\", "/" and "+" in the value escaped as \5c, \2f, \2b (backslash first), AVAs of an RDN sorted and joined
+   * with "+", RDNs joined with "/". The escapes make the key injective: the separators occur in it only as
+   * separators, so two names have one key only if they have the same RDNs, types and folded values. This key
+   * is what the database stores and looks up (the *_key columns); the renderings are for display and files.
    */
   canonicalKey(): string {
-    return this.rdns
+    const known = keys.get(this);
+    if (known !== undefined) return known;
+    const key = this.rdns
       .map((rdn) =>
         rdn
-          .map((ava) => `${attributeTypeOid(ava.type) ?? ava.type.toLowerCase()}=${ava.value.trim().replace(/\s+/g, ' ').toLowerCase()}`)
+          .map((ava) => `${attributeTypeOid(ava.type) ?? ava.type.toLowerCase()}=${escapeKeyValue(ava.value.trim().replace(/\s+/g, ' ').toLowerCase())}`)
           .sort()
           .join('+'),
       )
       .join('/');
+    keys.set(this, key);
+    return key;
   }
 
   equals(other: Dn): boolean {
     return this.canonicalKey() === other.canonicalKey();
   }
 
-  /** Byte-exact comparison of the slash rendering, as LCMAPS compares DNs (mapping.md §1.1). */
+  /** Byte-exact comparison of the (injective) slash rendering, as LCMAPS compares DNs (mapping.md §1.1). */
   exactlyEquals(other: Dn): boolean {
     return this.toSlash() === other.toSlash();
   }
@@ -299,6 +347,65 @@ export class Dn {
   toJSON(): string {
     return this.toSlash();
   }
+}
+
+/** What fromSlash reads as the start of an AVA after a "/" or "+": a known type or OID, then "=". */
+const SLASH_AVA_START = /^([A-Za-z][A-Za-z0-9-]*|(?:oid\.)?[0-9]+(?:\.[0-9]+)+)=/i;
+/** What fromSlash reads as an escaped byte. */
+const SLASH_HEX_ESCAPE = /^[xX][0-9A-Fa-f]{2}/;
+
+function startsAva(rest: string): boolean {
+  const match = SLASH_AVA_START.exec(rest);
+  return match?.[1] !== undefined && tryCanonicalType(match[1]) !== undefined;
+}
+
+function slashStartsAva(type: string): boolean {
+  return ATTRIBUTE_OIDS[type] !== undefined || /^[0-9]+(\.[0-9]+)+$/.test(type);
+}
+
+/**
+ * Why OpenSSL's slash text of this value would not read back as the value, or could be read as more RDNs by a
+ * reader knowing more attribute types than we do; undefined if neither.
+ */
+function valueAmbiguity(value: string): string | undefined {
+  // A lone surrogate (possible from a BMPString) has no UTF-8 form: two such values would render alike.
+  if (Buffer.from(value, 'utf8').toString('utf8') !== value) return 'is not well-formed Unicode';
+  for (let i = 0; i < value.length; i += 1) {
+    const ch = value[i];
+    // Any keyword, not only those we know: OpenSSL (and so a grid-mapfile line copied from it) prints types we do
+    // not know by name, and such a line must not be matched by a value that spells it.
+    if ((ch === '/' || ch === '+') && SLASH_AVA_START.test(value.slice(i + 1))) return `contains "${ch}" followed by an attribute type and "="`;
+    if (ch === '\\' && SLASH_HEX_ESCAPE.test(value.slice(i + 1))) return 'contains "\\x" followed by two hex digits';
+  }
+  return undefined;
+}
+
+/**
+ * One value in the slash form: OpenSSL's \xHH for bytes outside printable ASCII, and \xHH as well for the
+ * characters that would otherwise make the text read back as a different name (see Dn.toSlash). What follows a
+ * character is looked at in the value alone: a value always ends before a "/" or "+", neither of which can be
+ * part of an attribute type or its "=", so the parser's look-ahead never reaches past the value.
+ */
+function encodeSlashValue(value: string): string {
+  if (!/[/+\\]/.test(value)) return encodeHexEscapes(value);
+  let out = '';
+  for (let i = 0; i < value.length; ) {
+    const cp = value.codePointAt(i) as number;
+    const ch = String.fromCodePoint(cp);
+    const rest = value.slice(i + ch.length);
+    if (((ch === '/' || ch === '+') && startsAva(rest)) || (ch === '\\' && SLASH_HEX_ESCAPE.test(rest))) {
+      out += `\\x${cp.toString(16).toUpperCase()}`;
+    } else {
+      out += encodeHexEscapes(ch);
+    }
+    i += ch.length;
+  }
+  return out;
+}
+
+/** Key escaping: backslash first, so an escape in the output is never confused with one in the input. */
+function escapeKeyValue(value: string): string {
+  return value.replace(/\\/g, '\\5c').replace(/\//g, '\\2f').replace(/\+/g, '\\2b');
 }
 
 function tryCanonicalType(raw: string): string | undefined {
@@ -340,8 +447,10 @@ function encodeHexEscapes(value: string): string {
 function escapeRfc2253(value: string): string {
   let out = value.replace(/[,+"\\<>;=]/g, (c) => `\\${c}`);
   out = out.replace(/[\u0000-\u001f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  if (out.startsWith('#') || out.startsWith(' ')) out = `\\${out}`;
-  if (out.endsWith(' ') && out.length > 1) out = `${out.slice(0, -1)}\\ `;
+  // A value of one space: that space is both the leading and the trailing one and is escaped once.
+  const escapeLead = out.startsWith('#') || out.startsWith(' ');
+  if (out.endsWith(' ') && !(escapeLead && out.length === 1)) out = `${out.slice(0, -1)}\\ `;
+  if (escapeLead) out = `\\${out}`;
   return out;
 }
 

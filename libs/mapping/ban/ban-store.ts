@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '@gridauthz/domain';
-import { checkBanDraft, isBanActive, type Ban, type BanDraft } from './ban';
+import { banValueKey, checkBanDraft, isBanActive, type Ban, type BanDraft } from './ban';
 
 export interface BanUpsertSummary {
   readonly inserted: readonly Ban[];
@@ -7,8 +7,8 @@ export interface BanUpsertSummary {
 }
 
 /**
- * Stored bans (ARCHITECTURE "Data": ban). The natural key is (kind, value): importing a ban list twice adds
- * nothing the second time. Lists are ordered by createdAt, then id, so findBan's "first" is stable.
+ * Stored bans (ARCHITECTURE "Data": ban). The natural key is (kind, value), a DN ban's value by its structured
+ * key (banValueKey): importing a ban list twice adds nothing the second time. Lists are ordered by createdAt, then id, so findBan's "first" is stable.
  */
 export interface BanStore {
   add(draft: BanDraft): Promise<Result<Ban, 'MAPPING_CONFIG_INVALID'>>;
@@ -43,7 +43,8 @@ export class InMemoryBanStore implements BanStore {
     const inserted: Ban[] = [];
     const unchanged: Ban[] = [];
     for (const d of drafts) {
-      const existing = [...this.bans.values()].find((b) => b.kind === d.kind && b.value === d.value);
+      const key = banValueKey(d);
+      const existing = [...this.bans.values()].find((b) => b.kind === d.kind && (key !== null ? banValueKey(b) === key : b.value === d.value));
       if (existing) {
         unchanged.push(existing);
         continue;

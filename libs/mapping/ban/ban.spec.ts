@@ -1,6 +1,6 @@
 import { Dn, Fqan } from '@gridauthz/domain';
 import { describe, expect, it } from 'vitest';
-import { checkBanDraft, findBan, type Ban } from './ban';
+import { banValueKey, checkBanDraft, findBan, type Ban } from './ban';
 import { InMemoryBanStore } from './ban-store';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -78,5 +78,32 @@ describe('InMemoryBanStore', () => {
     expect(await store.listActive(t0)).toHaveLength(1);
     const bad = await store.add(ban('', 'vo', ''));
     expect(!bad.ok && bad.error.code).toBe('MAPPING_CONFIG_INVALID');
+  });
+});
+
+describe('bans and slash-ambiguous names (docs/identities.md)', () => {
+  const ALICE = '/DC=org/DC=gridauthz-dev/OU=People/CN=Alice Atlas';
+  const spliced = Dn.fromRdns([[{ type: 'DC', value: 'org' }], [{ type: 'DC', value: 'gridauthz-dev' }], [{ type: 'OU', value: 'People/CN=Alice Atlas' }]]);
+  const subject = (dn: Dn) => ({ dn, fqans: [] });
+
+  it("Alice's ban is not the spliced name's, and the other way round; a namespace glob covers both", () => {
+    expect(findBan([ban('1', 'dn', ALICE)], subject(spliced), later)).toBeUndefined();
+    expect(findBan([ban('1', 'dn', ALICE)], subject(Dn.parse(ALICE)), later)?.id).toBe('1');
+    expect(findBan([ban('2', 'dn', spliced.toSlash())], subject(Dn.parse(ALICE)), later)).toBeUndefined();
+    expect(findBan([ban('2', 'dn', spliced.toSlash())], subject(spliced), later)?.id).toBe('2');
+    expect(findBan([ban('3', 'dn', '/DC=org/DC=gridauthz-dev/*')], subject(spliced), later)?.id).toBe('3');
+  });
+
+  it('keys DN and CA bans structurally, globs and FQANs not at all; the in-memory store merges on the key', async () => {
+    expect(banValueKey({ kind: 'dn', value: ALICE })).toBe(Dn.parse('cn=alice atlas,ou=people,dc=gridauthz-dev,dc=org').canonicalKey());
+    expect(banValueKey({ kind: 'dn', value: spliced.toSlash() })).toBe(spliced.canonicalKey());
+    expect(banValueKey({ kind: 'dn', value: '/DC=org/*' })).toBeNull();
+    expect(banValueKey({ kind: 'ca', value: 'CN=X,DC=org' })).toBe(Dn.parse('/DC=org/CN=X').canonicalKey());
+    expect(banValueKey({ kind: 'fqan', value: '/atlas' })).toBeNull();
+    const store = new InMemoryBanStore();
+    const draft = (value: string) => ({ kind: 'dn' as const, value, reason: 'r', author: 'a', createdAt: t0 });
+    const r = await store.upsert([draft(ALICE), draft('CN=Alice Atlas,OU=People,DC=gridauthz-dev,DC=org'), draft(spliced.toSlash())]);
+    if (!r.ok) throw new Error(r.error.detail);
+    expect(r.value.inserted.map((b) => b.value)).toEqual([ALICE, spliced.toSlash()]);
   });
 });

@@ -73,6 +73,19 @@ export function banMatches(ban: BanDraft, subject: BanSubject): boolean {
   }
 }
 
+/**
+ * The structured key (Dn.canonicalKey, docs/identities.md) of a ban that names one DN: a ca ban, or a dn ban that
+ * is not an LCMAPS glob. Null for globs, FQANs and VOs, which are text.
+ */
+export function banValueKey(b: { readonly kind: string; readonly value: string }): string | null {
+  if (b.kind !== 'ca' && (b.kind !== 'dn' || hasGlobMeta(b.value))) return null;
+  try {
+    return Dn.parse(b.value).canonicalKey();
+  } catch {
+    return null;
+  }
+}
+
 /** The first active ban, in the given order, that names the subject; its id is the decision's reason. */
 export function findBan<B extends BanDraft>(bans: readonly B[], subject: BanSubject, now: Date): B | undefined {
   return bans.find((b) => isBanActive(b, now) && banMatches(b, subject));

@@ -74,3 +74,12 @@ describe('lease name decoding (mapping.md §2.3.3)', () => {
     expect(decodeLeaseName(`%2f${'a'.repeat(253)}`)).toMatch(/longer than 255 bytes/);
   });
 });
+
+describe('lease names of slash-ambiguous names (docs/identities.md)', () => {
+  it("never give a name whose OpenSSL text is Alice's the lease name of Alice", () => {
+    const alice = Dn.parse('/DC=org/DC=gridauthz-dev/OU=People/CN=Alice Atlas');
+    const spliced = Dn.fromRdns([[{ type: 'DC', value: 'org' }], [{ type: 'DC', value: 'gridauthz-dev' }], [{ type: 'OU', value: 'People/CN=Alice Atlas' }]]);
+    expect(encodeLeaseDn(alice)).toBe('%2fdc%3dorg%2fdc%3dgridauthz%2ddev%2fou%3dpeople%2fcn%3dalice%20atlas');
+    expect(encodeLeaseDn(spliced)).toBe('%2fdc%3dorg%2fdc%3dgridauthz%2ddev%2fou%3dpeople%5cx2fcn%3dalice%20atlas');
+  });
+});

@@ -41,3 +41,25 @@ describe('classifyKey (mapping.md §3.2)', () => {
     expect(classifyKey(key)).toBe(kind);
   });
 });
+
+describe('compilePattern and slash-ambiguous names (docs/identities.md)', () => {
+  const ALICE = '/DC=org/DC=gridauthz-dev/OU=People/CN=Alice Atlas';
+  const spliced = Dn.fromRdns([[{ type: 'DC', value: 'org' }], [{ type: 'DC', value: 'gridauthz-dev' }], [{ type: 'OU', value: 'People/CN=Alice Atlas' }]]);
+  it("a rule for Alice's text never matches a name whose OpenSSL text is that text", () => {
+    expect(spliced.toOpenSslSlash()).toBe(ALICE);
+    for (const syntax of ['lcmaps', 'argus'] as const) {
+      const rule = compiled('dn', ALICE, syntax);
+      expect(rule.kind === 'dn' && rule.matches(Dn.parse(ALICE)), syntax).toBe(true);
+      expect(rule.kind === 'dn' && rule.matches(spliced), syntax).toBe(false);
+    }
+    // A namespace glob still covers it; a rule written for it (RFC 2253 or \x2F) matches it and not Alice.
+    const glob = compiled('dn', '/DC=org/DC=gridauthz-dev/*', 'lcmaps');
+    expect(glob.kind === 'dn' && glob.matches(spliced)).toBe(true);
+    const own = compiled('dn', 'OU=People/CN=Alice Atlas,DC=gridauthz-dev,DC=org', 'argus');
+    expect(own.kind === 'dn' && own.matches(spliced)).toBe(true);
+    expect(own.kind === 'dn' && own.matches(Dn.parse(ALICE))).toBe(false);
+    const ownSlash = compiled('dn', '/DC=org/DC=gridauthz-dev/OU=People\\x2FCN=Alice Atlas', 'lcmaps');
+    expect(ownSlash.kind === 'dn' && ownSlash.matches(spliced)).toBe(true);
+    expect(ownSlash.kind === 'dn' && ownSlash.matches(Dn.parse(ALICE))).toBe(false);
+  });
+});

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Dn } from '@gridauthz/domain';
 import type { Database } from '../database/database';
 import { toDate } from '../mapping/sql-scope';
 
@@ -7,7 +8,7 @@ export type AdminRole = (typeof ADMIN_ROLES)[number];
 
 export interface AdminPrincipal {
   readonly id: string;
-  /** Slash form, as the caller authenticator renders the end-entity DN. */
+  /** Slash form, for display; the principal is found by the DN's structured key (dn_key, docs/identities.md). */
   readonly dn: string;
   readonly role: AdminRole;
   readonly createdBy: string;
@@ -55,12 +56,30 @@ export function hashAdminToken(token: string): string {
 /** Prefix that makes a leaked token recognisable to secret scanners and in logs. */
 const TOKEN_PREFIX = 'gza_';
 
-/** Admin principals (certificate DN → role) and the bearer tokens issued to them. */
+/** A DN given as a Dn or as text in either rendering (text is parsed: the lookup is by structure, not by text). */
+export type DnInput = Dn | string;
+const asDn = (dn: DnInput): Dn => (typeof dn === 'string' ? Dn.parse(dn) : dn);
+/** The key of a DN, or undefined for text that is no DN (it then names no principal). */
+const keyOrUndefined = (dn: DnInput): string | undefined => {
+  try {
+    return asDn(dn).canonicalKey();
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Admin principals (certificate DN → role) and the bearer tokens issued to them. Every lookup by DN compares the
+ * structured key (Dn.canonicalKey in admin_principal.dn_key), so a certificate whose slash text equals a
+ * principal's but whose RDNs differ is not that principal (docs/identities.md).
+ */
 export class AdminPrincipalRepository {
   constructor(private readonly db: Database) {}
 
-  async findByDn(dn: string): Promise<AdminPrincipal | undefined> {
-    const rows = await this.db.dataSource.query<PrincipalRow[]>(`SELECT * FROM admin_principal WHERE dn = $1`, [dn]);
+  async findByDn(dn: DnInput): Promise<AdminPrincipal | undefined> {
+    const key = keyOrUndefined(dn);
+    if (key === undefined) return undefined;
+    const rows = await this.db.dataSource.query<PrincipalRow[]>(`SELECT * FROM admin_principal WHERE dn_key = $1`, [key]);
     return rows[0] ? toPrincipal(rows[0]) : undefined;
   }
 
@@ -70,21 +89,26 @@ export class AdminPrincipalRepository {
   }
 
   /** Adds the principal or changes its role; returns the previous state (undefined if new) and the new one. */
-  async put(dn: string, role: AdminRole, createdBy: string): Promise<{ before: AdminPrincipal | undefined; after: AdminPrincipal }> {
+  async put(dn: DnInput, role: AdminRole, createdBy: string): Promise<{ before: AdminPrincipal | undefined; after: AdminPrincipal }> {
+    const name = asDn(dn);
+    const key = name.canonicalKey();
     return this.db.transaction(async (m) => {
-      const previous = await m.query<PrincipalRow[]>(`SELECT * FROM admin_principal WHERE dn = $1 FOR UPDATE`, [dn]);
+      const previous = await m.query<PrincipalRow[]>(`SELECT * FROM admin_principal WHERE dn_key = $1 FOR UPDATE`, [key]);
+      // The display text of an existing principal is kept: only the role changes for the same name.
       const rows = await m.query<PrincipalRow[]>(
-        `INSERT INTO admin_principal (dn, role, created_by) VALUES ($1, $2, $3)
-         ON CONFLICT (dn) DO UPDATE SET role = EXCLUDED.role RETURNING *`,
-        [dn, role, createdBy],
+        `INSERT INTO admin_principal (dn, dn_key, role, created_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (dn_key) DO UPDATE SET role = EXCLUDED.role RETURNING *`,
+        [name.toSlash(), key, role, createdBy],
       );
       return { before: previous[0] ? toPrincipal(previous[0]) : undefined, after: toPrincipal(rows[0] as PrincipalRow) };
     });
   }
 
-  async remove(dn: string): Promise<AdminPrincipal | undefined> {
+  async remove(dn: DnInput): Promise<AdminPrincipal | undefined> {
+    const key = keyOrUndefined(dn);
+    if (key === undefined) return undefined;
     // A CTE so pg reports the command as SELECT and TypeORM returns plain rows.
-    const rows = await this.db.dataSource.query<PrincipalRow[]>(`WITH gone AS (DELETE FROM admin_principal WHERE dn = $1 RETURNING *) SELECT * FROM gone`, [dn]);
+    const rows = await this.db.dataSource.query<PrincipalRow[]>(`WITH gone AS (DELETE FROM admin_principal WHERE dn_key = $1 RETURNING *) SELECT * FROM gone`, [key]);
     const row = rows[0];
     return row ? toPrincipal(row) : undefined;
   }
@@ -115,14 +139,15 @@ export class AdminPrincipalRepository {
     return row ? { principal: toPrincipal(row), tokenId: String(row.token_id) } : undefined;
   }
 
-  async listTokens(principalDn?: string): Promise<TokenInfo[]> {
+  async listTokens(principalDn?: DnInput): Promise<TokenInfo[]> {
+    const key = principalDn === undefined ? null : (keyOrUndefined(principalDn) ?? '!no-such-name');
     const rows = await this.db.dataSource.query<
       { id: string; dn: string; label: string; created_at: Date; expires_at: Date; revoked_at: Date | null; last_used_at: Date | null }[]
     >(
       `SELECT t.id, p.dn, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at
        FROM admin_token t JOIN admin_principal p ON p.id = t.principal_id
-       WHERE ($1::text IS NULL OR p.dn = $1) ORDER BY t.id`,
-      [principalDn ?? null],
+       WHERE ($1::text IS NULL OR p.dn_key = $1) ORDER BY t.id`,
+      [key],
     );
     return rows.map((r) => ({
       id: String(r.id),
@@ -136,14 +161,15 @@ export class AdminPrincipalRepository {
   }
 
   /** Revokes a token; with `ownerDn`, only one of that principal's. */
-  async revokeToken(id: string, now: Date, ownerDn?: string): Promise<boolean> {
+  async revokeToken(id: string, now: Date, ownerDn?: DnInput): Promise<boolean> {
     if (!/^\d{1,18}$/.test(id)) return false;
+    const ownerKey = ownerDn === undefined ? null : (keyOrUndefined(ownerDn) ?? '!no-such-name');
     const rows = await this.db.dataSource.query<unknown[]>(
       `WITH revoked AS (
          UPDATE admin_token t SET revoked_at = $2 FROM admin_principal p
-         WHERE t.id = $1 AND p.id = t.principal_id AND t.revoked_at IS NULL AND ($3::text IS NULL OR p.dn = $3) RETURNING t.id)
+         WHERE t.id = $1 AND p.id = t.principal_id AND t.revoked_at IS NULL AND ($3::text IS NULL OR p.dn_key = $3) RETURNING t.id)
        SELECT * FROM revoked`,
-      [id, now, ownerDn ?? null],
+      [id, now, ownerKey],
     );
     return rows.length > 0;
   }

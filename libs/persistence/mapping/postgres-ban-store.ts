@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { fail, ok, type Result } from '@gridauthz/domain';
-import { checkBanDraft, type Ban, type BanDraft, type BanKind, type BanStore, type BanUpsertSummary } from '@gridauthz/mapping';
+import { banValueKey, checkBanDraft, type Ban, type BanDraft, type BanKind, type BanStore, type BanUpsertSummary } from '@gridauthz/mapping';
 import type { Database } from '../database/database';
 import { SqlScope, toDate, toInt } from './sql-scope';
 
@@ -17,9 +17,10 @@ interface BanRow {
   created_by: string;
   created_at: Date;
   expires_at: Date | null;
+  value_key: string | null;
 }
 
-const COLUMNS = `id, kind, value, reason, created_by, created_at, expires_at`;
+const COLUMNS = `id, kind, value, reason, created_by, created_at, expires_at, value_key`;
 
 /**
  * BanStore over the ban table. Bans are never deleted: the port's remove() lifts the ban (lifted_at, lifted_by), so
@@ -53,9 +54,14 @@ export class PostgresBanStore implements BanStore {
     return this.scope.run(async (m) => {
       // Two concurrent imports of one list must not both insert a ban: writers of ban lists queue here.
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('gridauthz.ban-upsert'))`);
+      // A DN ban is found by its name's key (one name written two ways is one ban), anything else by its text.
+      const keyed = drafts.filter((d) => banValueKey(d) !== null);
       const existing = await m.query<BanRow[]>(
-        `SELECT ${COLUMNS} FROM ban WHERE lifted_at IS NULL AND (kind, value) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY created_at, id`,
-        [drafts.map((d) => d.kind), drafts.map((d) => d.value)],
+        `SELECT ${COLUMNS} FROM ban WHERE lifted_at IS NULL AND (
+           (kind, value) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR
+           (value_key IS NOT NULL AND (kind, value_key) IN (SELECT * FROM unnest($3::text[], $4::text[]))))
+         ORDER BY created_at, id`,
+        [drafts.map((d) => d.kind), drafts.map((d) => d.value), keyed.map((d) => d.kind), keyed.map((d) => banValueKey(d) as string)],
       );
       const byKey = new Map<string, Ban>();
       for (const row of existing) if (!byKey.has(natural(row))) byKey.set(natural(row), toBan(row));
@@ -112,8 +118,8 @@ async function insertBans(m: EntityManager, drafts: readonly BanDraft[]): Promis
   if (drafts.length === 0) return [];
   // WITH ORDINALITY keeps the drafts' order in the ids, so "first" among equal created_at is the first draft.
   return m.query<BanRow[]>(
-    `INSERT INTO ban (kind, value, reason, created_by, created_at, expires_at)
-     SELECT k, v, r, b, c, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) WITH ORDINALITY AS x(k, v, r, b, c, e, n)
+    `INSERT INTO ban (kind, value, reason, created_by, created_at, expires_at, value_key)
+     SELECT k, v, r, b, c, e, vk FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS x(k, v, r, b, c, e, vk, n)
      ORDER BY n
      RETURNING ${COLUMNS}`,
     [
@@ -123,12 +129,14 @@ async function insertBans(m: EntityManager, drafts: readonly BanDraft[]): Promis
       drafts.map((d) => d.author),
       drafts.map((d) => d.createdAt),
       drafts.map((d) => d.expiresAt ?? null),
+      drafts.map(banValueKey),
     ],
   );
 }
 
-function natural(b: { kind: string; value: string }): string {
-  return JSON.stringify([b.kind, b.value]);
+function natural(b: { kind: string; value: string; value_key?: string | null }): string {
+  const key = 'value_key' in b ? b.value_key : banValueKey(b);
+  return JSON.stringify(key === null || key === undefined ? [b.kind, 'text', b.value] : [b.kind, 'dn', key]);
 }
 
 function toBan(row: BanRow): Ban {

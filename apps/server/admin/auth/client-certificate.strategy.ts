@@ -29,10 +29,11 @@ export class ClientCertificateStrategy extends Strategy {
     if (chain.length === 0) return this.refuse(401, ADMIN_ERRORS.NO_CREDENTIALS, 'present a client certificate (or a proxy of it) or a bearer token');
     const result = this.authenticator.authenticate(chain, this.clock());
     if (!result.ok) return this.refuse(401, ADMIN_ERRORS.CREDENTIAL_INVALID, `${result.error.code}: ${result.error.detail}`);
+    // Found by the name's structured key, never by its text (docs/identities.md); the text is for display.
     const dn = result.value.dn.toSlash();
     const principals = this.principals();
     if (!principals) return this.error(new Error('database not ready'));
-    principals.findByDn(dn).then(
+    principals.findByDn(result.value.dn).then(
       (principal) => {
         if (!principal) return this.refuse(403, ADMIN_ERRORS.NOT_A_PRINCIPAL, `${dn} is not an admin principal`);
         const identity: AdminIdentity = { dn, role: principal.role, principalId: principal.id, credential: 'certificate', viaProxy: result.value.viaProxy };

@@ -53,7 +53,7 @@ export class LeasesController {
   }
 }
 
-/** Either DN form is accepted; leases are keyed by the slash form. */
+/** Either DN form is accepted; leases are keyed by our slash rendering, which no other name shares (docs/identities.md). */
 function slashDn(text: string): string {
   try {
     return Dn.parse(text).toSlash();
