@@ -121,6 +121,10 @@ export const ErrorCodes = {
   PROTO_SOAP_FAULT: 'PROTO_SOAP_FAULT',
   PROTO_RESPONSE_INVALID: 'PROTO_RESPONSE_INVALID',
   PROTO_RESPONSE_MISMATCH: 'PROTO_RESPONSE_MISMATCH',
+  // callers (docs/callers.md): who may ask what
+  CALLER_CHAIN_REQUIRED: 'CALLER_CHAIN_REQUIRED',
+  SUBJECT_NOT_VERIFIABLE: 'SUBJECT_NOT_VERIFIABLE',
+  CALLER_INVALID: 'CALLER_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
