@@ -28,6 +28,8 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
         limited: credential.limited,
         notAfter: credential.notAfter,
         chainLength: chain.length,
+        // For a caller asking about itself: answered from its own chain's VOMS ACs (docs/callers.md).
+        chain,
       });
     },
   };

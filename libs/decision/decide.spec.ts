@@ -26,7 +26,8 @@ function site() {
     policy: () => policy.value,
     mapping: (): CompiledMappingConfig => mapping.value,
     bans: () => [],
-    trustsAssertionsFrom: () => true,
+    // Every caller here asserts for itself as a trusted asserter would; caller rules have their own tests.
+    callers: () => ({ mayAsk: () => ({ allowed: true, as: 'asserted' }) }),
   };
   const storage = new InMemoryDecisionStorage([...mapping.value.pools.values()]);
   let n = 0;

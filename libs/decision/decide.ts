@@ -1,5 +1,5 @@
 import type { AuthzRequest, AuthzResult, DecisionValue, Fqan } from '@gridauthz/domain';
-import { accountFor, type Ban, checkPayloadCaller, findBan, leasePrepared, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
+import { accountFor, type Ban, findBan, leasePrepared, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
 import { evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
@@ -14,11 +14,12 @@ interface Outcome {
   readonly account?: AuthzResult['account'];
 }
 
-/** What the transport already established about the caller, beyond its TLS identity. */
+/**
+ * What the transport already established about the question. Who may assert a subject is not here: the decision
+ * asks the caller model (DecisionConfiguration.callers) for every question, whatever the protocol.
+ */
 export interface DecideOptions {
-  /** The protocol authorized this caller to assert the subject (PRIMA: a CE asking about its own resource). */
-  readonly callerVouchesForSubject?: boolean;
-  /** The protocol refused this caller for this question; the decision is Deny with this reason, recorded. */
+  /** The protocol refused this caller for this resource (PRIMA's Resource rule); Deny with this reason, recorded. */
   readonly refuseCaller?: string;
 }
 
@@ -103,46 +104,56 @@ export class Decider {
 
       if (options.refuseCaller !== undefined) return await deny('CALLER_NOT_AUTHORIZED', options.refuseCaller);
 
-      // 1. Who is the subject? Verified from its own chain when sent; asserted attributes only from trusted callers.
+      // 1. Who is the subject? Verified from its own chain when sent; asserted attributes only from trusted
+      // asserters; a caller naming itself without being one gets only what its own chain says (docs/callers.md).
       const config = this.deps.configuration;
+      const callers = config.callers();
       if (request.subject.chain && request.subject.chain.length > 0) {
         const verified = this.deps.verifier.verify(request.subject.chain, now);
         if (!verified.ok) return await deny(verified.error.code, `subject credential refused: ${verified.error.detail}`);
         subject = verified.value;
         for (const dropped of subject.droppedAttributes) reasons.push(`voms-dropped:${dropped}`);
+        // 2. A caller asking about someone else's chain must be a pilot (glexec) or a trusted asserter (a CE).
+        const verdict = callers.mayAsk(request.caller.dn, { kind: 'chain', dn: subject.dn });
+        if (!verdict.allowed) return await deny(verdict.code, verdict.detail);
+        if (verdict.as !== 'self') reasons.push(`caller:${verdict.as}`);
       } else if (request.subject.assertedDn) {
-        if (!options.callerVouchesForSubject && !config.trustsAssertionsFrom(request.caller.dn)) {
-          return await indeterminate(
-            'missing-attribute',
-            'SUBJECT_NOT_VERIFIABLE',
-            `the caller ${request.caller.dn.toSlash()} is not trusted to assert subject attributes; send the subject's certificate chain`,
-          );
+        const verdict = callers.mayAsk(request.caller.dn, { kind: 'asserted', dn: request.subject.assertedDn });
+        if (!verdict.allowed) {
+          return verdict.outcome === 'deny'
+            ? await deny(verdict.code, verdict.detail)
+            : await indeterminate('missing-attribute', verdict.code, verdict.detail);
         }
-        const fqans = request.subject.assertedFqans ?? [];
-        const primaryFqan = request.subject.assertedPrimaryFqan ?? fqans[0];
-        subject = {
-          dn: request.subject.assertedDn,
-          ...(request.subject.assertedIssuerDn ? { issuerDn: request.subject.assertedIssuerDn } : {}),
-          issuerDns: request.subject.assertedIssuerDn ? [request.subject.assertedIssuerDn] : [],
-          fqans: primaryFqan && !fqans.some((f) => f.equals(primaryFqan)) ? [primaryFqan, ...fqans] : fqans,
-          ...(primaryFqan ? { primaryFqan } : {}),
-          vos: request.subject.assertedVos ?? [...new Set(fqans.map((f) => f.vo))],
-          limited: false,
-          droppedAttributes: [],
-        };
-        reasons.push('subject:asserted');
+        if (verdict.as === 'own-credentials') {
+          // The asserted FQANs are the caller's word about itself: ignored. Only its own verified chain counts.
+          const own = request.caller.chain;
+          if (!own || own.length === 0) return await indeterminate('missing-attribute', 'SUBJECT_NOT_VERIFIABLE', "the caller's own certificate chain is not available");
+          const verified = this.deps.verifier.verify(own, now);
+          if (!verified.ok) return await deny(verified.error.code, `caller credential refused: ${verified.error.detail}`);
+          if (!verified.value.dn.equals(request.caller.dn)) return await deny('SUBJECT_NOT_VERIFIABLE', "the caller's chain does not name the caller");
+          subject = verified.value;
+          for (const dropped of subject.droppedAttributes) reasons.push(`voms-dropped:${dropped}`);
+          reasons.push('subject:own-credentials');
+        } else {
+          const fqans = request.subject.assertedFqans ?? [];
+          const primaryFqan = request.subject.assertedPrimaryFqan ?? fqans[0];
+          subject = {
+            dn: request.subject.assertedDn,
+            ...(request.subject.assertedIssuerDn ? { issuerDn: request.subject.assertedIssuerDn } : {}),
+            issuerDns: request.subject.assertedIssuerDn ? [request.subject.assertedIssuerDn] : [],
+            fqans: primaryFqan && !fqans.some((f) => f.equals(primaryFqan)) ? [primaryFqan, ...fqans] : fqans,
+            ...(primaryFqan ? { primaryFqan } : {}),
+            vos: request.subject.assertedVos ?? [...new Set(fqans.map((f) => f.vo))],
+            limited: false,
+            droppedAttributes: [],
+          };
+          reasons.push('subject:asserted');
+        }
       } else {
         return await indeterminate('missing-attribute', 'SUBJECT_MISSING', 'the query names no subject (no certificate chain and no subject-id)');
       }
-
-      // 2. A caller asking for someone else (glexec's pilot, a CE) must be whitelisted for payload mappings.
       const mapping = config.mapping();
       const onBehalf = !request.caller.dn.equals(subject.dn);
-      if (onBehalf) {
-        if (!mapping) return await indeterminate('processing-error', 'MAPPING_NOT_CONFIGURED', 'no mapping configuration is loaded');
-        const allowed = checkPayloadCaller(mapping, request.caller.dn);
-        if (!allowed.allowed) return await deny(allowed.code, allowed.detail);
-      }
 
       // 3. Bans come before policy and cannot be overridden by it.
       const ban = findBanFor(config.bans(), subject, now);

@@ -1,5 +1,5 @@
 import type { Dn, Fqan, LogSink, Result } from '@gridauthz/domain';
-import type { Ban, CompiledMappingConfig, LeaseStore, PoolAccount } from '@gridauthz/mapping';
+import type { Ban, CallerAuthority, CompiledMappingConfig, LeaseStore, PoolAccount } from '@gridauthz/mapping';
 import type { PolicySet } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 
@@ -63,8 +63,8 @@ export interface DecisionConfiguration {
   mapping(): CompiledMappingConfig | undefined;
   /** Active bans, at most one poll interval old. */
   bans(): readonly Ban[];
-  /** Callers whose asserted subject-id / FQAN attributes are believed when no chain is sent (e.g. an Argus PEPd). */
-  trustsAssertionsFrom(callerDn: Dn): boolean;
+  /** Who may ask what: pilots, trusted asserters (docs/callers.md). The pipeline asks it for every question. */
+  callers(): CallerAuthority;
 }
 
 export interface DecisionDependencies {

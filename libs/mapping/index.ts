@@ -47,3 +47,7 @@ export { importGridmapdir, planGridmapdirExport } from './gridmapdir/gridmapdir'
 export type { GridmapdirEntry, GridmapdirExportInput, GridmapdirImport, GridmapdirImportOptions, GridmapdirLayout, GridmapdirPool, ImportedLease } from './gridmapdir/gridmapdir';
 export { exportGridmapdirToDisk, importGridmapdirFromDisk, readGridmapdirEntries } from './gridmapdir/gridmapdir-fs';
 export { exportGridMapfile, exportGroupMapfile, exportLcmapsBanFile } from './mapfile/map-file-export';
+
+// Callers: who may ask what (pilot, trusted asserter, self)
+export { CALLER_ROLES, CallerModel, parseCallerRole, parseUserWhiteList } from './caller/caller';
+export type { CallerAuthority, CallerEntry, CallerRefusalCode, CallerRole, CallerSource, CallerVerdict, SubjectClaim, WhiteListItem } from './caller/caller';

@@ -15,3 +15,5 @@ export * from './audit';
 export { PostgresBanStore } from './mapping/postgres-ban-store';
 export type { PostgresBanStoreOptions } from './mapping/postgres-ban-store';
 export { PostgresMappingConfigStore } from './mapping/postgres-mapping-config-store';
+export { PostgresCallerStore } from './mapping/postgres-caller-store';
+export type { StoredCaller } from './mapping/postgres-caller-store';

@@ -11,7 +11,7 @@ export { ProtocolErrorCodes, faultCodeFor } from './errors';
 export type { ProtocolError, ProtocolErrorCode, ProtocolResult } from './errors';
 export { decodePrimaRequest, isPrimaRequest } from './prima/decode';
 export type { DecodedPrimaRequest, PrimaQuery, PrimaRequestDenied, PrimaSubject, PrimaNameIdentifier, PrimaAction, PrimaRespondWith, PrimaFqanEvidence } from './prima/decode';
-export { encodePrimaResponse, encodePrimaError } from './prima/encode';
+export { encodePrimaResponse, encodePrimaError, primaPermitUnreadable } from './prima/encode';
 export type { PrimaEncodeOptions } from './prima/encode';
 export { authorizePrimaCaller } from './prima/caller';
 export type { PrimaCallerPolicy, PrimaCallerQuestion, PrimaCallerVerdict, PrimaHostToResourceRule, PrimaGumsLegacyCallerRule } from './prima/caller';

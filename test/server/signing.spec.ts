@@ -13,7 +13,7 @@ describe(`signed responses (${databaseLabel()})`, () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer({
-      config: { pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [], signResponses: true } },
+      config: { pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [], callers: [], signResponses: true } },
     });
   });
   afterAll(async () => t?.close());

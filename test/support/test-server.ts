@@ -22,7 +22,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
   const pki = fixturePki();
   const storage = overrides.storage ?? (await createTestStorage());
   const config: Config = {
-    pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [], signResponses: false },
+    pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [], callers: [], signResponses: false },
     prima: {
       resource: 'http://authz-interop.org/xacml/resource/resource-type/ce',
       hostToResource: [],

@@ -19,6 +19,7 @@ import {
 } from '@gridauthz/mapping';
 import { type Database, PostgresBanStore, PostgresLeaseStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import { CliError } from '../cli-error';
+import { registerCallerImport } from './caller.command';
 import { openDatabase } from './open-database';
 import { addConfigOption, configFor, type ConfigFlags } from './config-options';
 
@@ -147,6 +148,8 @@ export function registerImport(program: Command): void {
       report('bans', { inserted: result.value.inserted.length, updated: 0, unchanged: result.value.unchanged.length });
     });
   });
+
+  registerCallerImport(command);
 }
 
 const withCommon = (c: Command): Command => addConfigOption(c.option('--dry-run', 'check and count everything, then roll back'));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAdmin } from './admin.command';
 import { registerAudit } from './audit.command';
 import { registerBan } from './ban.command';
+import { registerCaller } from './caller.command';
 import { registerCred } from './cred.command';
 import { registerDevPki } from './dev-pki.command';
 import { registerLease } from './lease.command';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerAdmin(program);
   registerAudit(program);
   registerBan(program);
+  registerCaller(program);
   registerCred(program);
   registerDevPki(program);
   registerLease(program);

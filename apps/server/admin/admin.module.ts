@@ -5,6 +5,7 @@ import { CALLER_AUTHENTICATOR, type CallerAuthenticator } from '../tls/caller-au
 import { ADMIN_CONTEXT, type AdminContext } from './admin-context';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BansController } from './resources/bans.controller';
+import { CallersController } from './resources/callers.controller';
 import { ForensicsController } from './resources/forensics.controller';
 import { LeasesController } from './resources/leases.controller';
 import { MappingController } from './resources/mapping.controller';
@@ -17,7 +18,7 @@ export class AdminModule {
   static register(options: { authenticator: CallerAuthenticator; context: AdminContext }): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [OpenApiController, BansController, MappingController, LeasesController, PoliciesController, ForensicsController],
+      controllers: [OpenApiController, BansController, CallersController, MappingController, LeasesController, PoliciesController, ForensicsController],
       providers: [
         { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
         { provide: ADMIN_CONTEXT, useValue: options.context },

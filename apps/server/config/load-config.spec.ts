@@ -79,4 +79,24 @@ describe('configuration', () => {
     expect(messageOf(() => load({ GRIDAUTHZ_PRIMA_GUMS_HOST_PATTERNS: '(unclosed' }))).toMatch(/prima\.gumsLegacy\.hostPatterns/);
     expect(load({ GRIDAUTHZ_PDP_TRUSTED_ASSERTERS: '/DC=org/CN=pepd.example.org;CN=other,DC=org' }).config.pdp.trustedAsserters).toHaveLength(2);
   });
+
+  describe('pdp.callers (docs/callers.md)', () => {
+    it('reads a YAML list of {dn, roles} and the same as JSON from the environment', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gridauthz-config-'));
+      const file = join(dir, 'gridauthz.yaml');
+      writeFileSync(file, 'pdp:\n  callers:\n    - dn: /DC=org/DC=example/CN=host/ce01.example.org\n      roles: [asserter]\n      comment: CE\n    - dn: CN=Pilot,DC=example,DC=org\n      roles: [pilot]\n');
+      expect(load({}, file).config.pdp.callers).toEqual([
+        { dn: '/DC=org/DC=example/CN=host/ce01.example.org', roles: ['asserter'], comment: 'CE' },
+        { dn: 'CN=Pilot,DC=example,DC=org', roles: ['pilot'] },
+      ]);
+      const env = load({ GRIDAUTHZ_PDP_CALLERS: JSON.stringify([{ dn: '/DC=org/CN=Pilot', roles: ['pilot', 'asserter'] }]) });
+      expect(env.config.pdp.callers).toEqual([{ dn: '/DC=org/CN=Pilot', roles: ['pilot', 'asserter'] }]);
+    });
+
+    it('stops on an unknown role, a missing role and a DN that does not parse', () => {
+      expect(messageOf(() => load({ GRIDAUTHZ_PDP_CALLERS: JSON.stringify([{ dn: '/DC=org/CN=x', roles: ['admin'] }]) }))).toMatch(/pdp\.callers/);
+      expect(messageOf(() => load({ GRIDAUTHZ_PDP_CALLERS: JSON.stringify([{ dn: '/DC=org/CN=x', roles: [] }]) }))).toMatch(/pdp\.callers/);
+      expect(messageOf(() => load({ GRIDAUTHZ_PDP_CALLERS: JSON.stringify([{ dn: 'not a dn', roles: ['pilot'] }]) }))).toMatch(/pdp\.callers: "not a dn" is not a DN/);
+    });
+  });
 });

@@ -94,6 +94,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       bodyLimit: values['pdp.bodyLimit'] as number,
       issuer: values['pdp.issuer'] as string,
       trustedAsserters: values['pdp.trustedAsserters'] as string[],
+      callers: values['pdp.callers'] as Config['pdp']['callers'],
       signResponses: values['pdp.signResponses'] as boolean,
     },
     prima: {
@@ -169,6 +170,7 @@ function checkSemantics(values: Record<string, unknown>, problems: string[]): vo
   for (const key of ['pdp.trustedAsserters', 'prima.gumsLegacy.readAll', 'prima.gumsLegacy.readSelf']) {
     for (const text of (values[key] as string[] | undefined) ?? []) dn(key, text);
   }
+  for (const c of (values['pdp.callers'] as { dn: string }[] | undefined) ?? []) dn('pdp.callers', c.dn);
   for (const rule of (values['prima.hostToResource'] as { caller: string; resources: string[] }[] | undefined) ?? []) {
     dn('prima.hostToResource', rule.caller);
     for (const r of rule.resources) dn('prima.hostToResource', r);

@@ -41,6 +41,28 @@ const hostToResource = z.preprocess(
   }),
 );
 
+/** YAML: a list of {dn, roles, comment?}; environment: the same as JSON (docs/callers.md). */
+const callerList = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  },
+  z.array(
+    z
+      .object({
+        dn: z.string().trim().min(1),
+        roles: z.array(z.enum(['pilot', 'asserter'], { error: 'a role is pilot or asserter' })).min(1, 'give at least one role'),
+        comment: z.string().optional(),
+      })
+      .strict(),
+    { error: 'expected a list of {dn: DN, roles: [pilot|asserter, ...]}' },
+  ),
+);
+
 /** Worker processes: "auto", or a whole number (the environment gives strings). */
 const workers = z.union(
   [
@@ -63,7 +85,9 @@ export const SETTINGS = [
   { key: 'pdp.port', env: ['GRIDAUTHZ_PDP_PORT'], schema: port, default: 8443, description: 'Port of the PDP listener (SCAS and GUMS clients expect 8443).' },
   { key: 'pdp.bodyLimit', env: ['GRIDAUTHZ_PDP_BODY_LIMIT'], schema: bytes, default: 262144, description: 'Largest request body accepted, in bytes; larger bodies are refused before parsing.' },
   { key: 'pdp.issuer', env: ['GRIDAUTHZ_PDP_ISSUER'], schema: z.string().trim().min(1), default: 'gridauthz', description: 'Entity id put in the saml2:Issuer of SAML2-XACML2 answers.' },
-  { key: 'pdp.trustedAsserters', env: ['GRIDAUTHZ_PDP_TRUSTED_ASSERTERS'], schema: dnList, default: [], description: 'DNs of callers (e.g. an Argus PEPd) whose asserted subject-id and FQAN attributes are believed when a query carries no certificate chain. Empty: every subject must come with its chain.' },
+  { key: 'pdp.trustedAsserters', env: ['GRIDAUTHZ_PDP_TRUSTED_ASSERTERS'], schema: dnList, default: [], description: 'DNs of trusted asserters (e.g. an Argus PEPd): the same as pdp.callers entries with the role asserter; their asserted subject-id and FQAN attributes are believed when a query carries no certificate chain.' },
+  // callers lane: who may ask what (docs/callers.md)
+  { key: 'pdp.callers', env: ['GRIDAUTHZ_PDP_CALLERS'], schema: callerList, default: [], description: 'Callers kept in configuration (files, Helm values) beside those of `gridauthz caller add`: a list of {dn, roles: [pilot|asserter], comment} (JSON in the environment). pilot: may ask for a payload\'s mapping with the payload\'s chain (glexec); asserter: may assert DN and FQANs without a chain (CEs over PRIMA, ARC emi, Argus PEPd).' },
   { key: 'pdp.signResponses', env: ['GRIDAUTHZ_PDP_SIGN_RESPONSES'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: 'Sign SAML2-XACML2 responses (enveloped XML-DSig, exclusive c14n, RSA-SHA256) with the host key. Off: no known client verifies signatures (saml2-xacml2.md §2.3, §7.4).' },
   { key: 'prima.resource', env: ['GRIDAUTHZ_PRIMA_RESOURCE'], schema: z.string().trim().min(1), default: 'http://authz-interop.org/xacml/resource/resource-type/ce', description: 'Resource id under which PRIMA (GUMS SAML 1.1) questions are decided by the site policy.' },
   { key: 'prima.hostToResource', env: ['GRIDAUTHZ_PRIMA_HOST_TO_RESOURCE'], schema: hostToResource, default: [], description: 'PRIMA callers allowed to ask about Resources other than their own DN: a list of {caller, resources} (JSON in the environment). By default a caller may ask only about itself.' },
@@ -104,6 +128,7 @@ export interface Config {
     readonly bodyLimit: number;
     readonly issuer: string;
     readonly trustedAsserters: readonly string[];
+    readonly callers: readonly { readonly dn: string; readonly roles: readonly ('pilot' | 'asserter')[]; readonly comment?: string }[];
     readonly signResponses: boolean;
   };
   readonly prima: {

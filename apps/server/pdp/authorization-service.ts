@@ -15,6 +15,7 @@ import {
   isPrimaRequest,
   PRIMA_DEFAULT_ISSUER,
   type PrimaCallerPolicy,
+  primaPermitUnreadable,
   type XmlLimits,
 } from '@gridauthz/protocols';
 import type { MetricsSink } from '../metrics/service-metrics';
@@ -101,11 +102,19 @@ export class AuthorizationService {
     const query = decoded.value;
     if (query.kind === 'request-denied') return { status: 200, body: encodePrimaResponse(query, undefined, encodeOptions) };
 
-    // A PRIMA caller (a CE) asserts the subject; it may only ask about the resources it serves (prima-saml1.md §1.1, §11).
+    // A PRIMA caller may only ask about the resources it serves (prima-saml1.md §1.1, §11). Whether it may assert the subject's DN
+    // and FQANs is the caller model's question (asserter role), asked by the decision like for every dialect.
     const verdict = authorizePrimaCaller({ caller: caller.dn, resource: query.resource, ...(query.request.subject.assertedDn ? { subject: query.request.subject.assertedDn } : {}) }, this.options.primaCallers);
     const started = performance.now();
-    const request: AuthzRequest = { ...query.request, resource: this.options.primaResource, caller };
-    const { result } = await decider.decide(request, now, verdict.allowed ? { callerVouchesForSubject: true } : { refuseCaller: verdict.reason });
+    // A query whose answer could not carry a Permit is decided as a defect: no lease, recorded as Indeterminate.
+    const unreadable = primaPermitUnreadable(query);
+    const request: AuthzRequest = {
+      ...query.request,
+      resource: this.options.primaResource,
+      caller,
+      ...(unreadable !== undefined ? { defects: [...query.request.defects, { kind: 'missing-attribute', attribute: 'RespondWith/Action', detail: unreadable }] } : {}),
+    };
+    const { result } = await decider.decide(request, now, verdict.allowed ? {} : { refuseCaller: verdict.reason });
     const answer = encodePrimaResponse(query, result, encodeOptions);
     this.audit(log, request, result, started);
     return { status: 200, body: answer };

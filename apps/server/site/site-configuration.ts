@@ -1,18 +1,30 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionConfiguration } from '@gridauthz/decision';
-import type { Dn, LogSink } from '@gridauthz/domain';
-import { type Ban, type BanStore, type CompiledMappingConfig, compileMappingConfig, describeProblem, type MappingConfigStore, type MappingSettings } from '@gridauthz/mapping';
+import type { LogSink } from '@gridauthz/domain';
+import {
+  type Ban,
+  type BanStore,
+  type CallerEntry,
+  CallerModel,
+  type CompiledMappingConfig,
+  compileMappingConfig,
+  describeProblem,
+  type MappingConfigStore,
+  type MappingSettings,
+} from '@gridauthz/mapping';
 import { parsePolicy, type PolicySet } from '@gridauthz/policy';
 import type { PolicyVersionRepository } from '@gridauthz/persistence';
 import type { ReadinessCheck } from '../management/readiness';
 
-export type SiteTopic = 'ban' | 'policy' | 'mapping';
+export type SiteTopic = 'ban' | 'policy' | 'mapping' | 'caller';
 
 export interface SiteStores {
   readonly policies: PolicyVersionRepository;
   readonly mapping: MappingConfigStore;
   readonly bans: BanStore;
+  /** The caller table (PostgresCallerStore). */
+  readonly callers: { entries(onBadRow?: (row: { dn: string; role: string }, message: string) => void): Promise<CallerEntry[]> };
 }
 
 /**
@@ -25,16 +37,18 @@ export class SiteConfiguration implements DecisionConfiguration {
   private policyLabel = 'none';
   private compiledMapping: CompiledMappingConfig | undefined;
   private activeBans: readonly Ban[] = [];
-  private readonly trustedAsserters: readonly Dn[];
+  private storedCallers: readonly CallerEntry[] = [];
+  private callerModel: CallerModel;
 
+  /** `configCallers`: from the settings (pdp.callers, pdp.trustedAsserters), fixed for the process's life. */
   constructor(
     private readonly stores: SiteStores,
     private readonly settings: MappingSettings,
-    trustedAsserters: readonly Dn[],
+    private readonly configCallers: readonly CallerEntry[],
     private readonly log: LogSink,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.trustedAsserters = trustedAsserters;
+    this.callerModel = CallerModel.of(configCallers);
   }
 
   policy(): PolicySet | undefined {
@@ -49,8 +63,8 @@ export class SiteConfiguration implements DecisionConfiguration {
     return this.activeBans;
   }
 
-  trustsAssertionsFrom(callerDn: Dn): boolean {
-    return this.trustedAsserters.some((dn) => dn.equals(callerDn));
+  callers(): CallerModel {
+    return this.callerModel;
   }
 
   /**
@@ -78,11 +92,12 @@ export class SiteConfiguration implements DecisionConfiguration {
   }
 
   /** Loads the given parts (all by default) from storage. */
-  async reload(topics: readonly SiteTopic[] = ['policy', 'mapping', 'ban']): Promise<void> {
+  async reload(topics: readonly SiteTopic[] = ['policy', 'mapping', 'ban', 'caller']): Promise<void> {
     for (const topic of topics) {
       if (topic === 'policy') await this.reloadPolicy();
       else if (topic === 'mapping') await this.reloadMapping();
-      else await this.reloadBans();
+      else if (topic === 'caller') await this.reloadCallers();
+      else if (topic === 'ban') await this.reloadBans();
     }
   }
 
@@ -125,6 +140,21 @@ export class SiteConfiguration implements DecisionConfiguration {
     }
     this.compiledMapping = compiled.value;
     this.log.info({ pools: compiled.value.pools.size, rules: compiled.value.rules.length }, 'mapping configuration loaded');
+    this.rebuildCallers();
+  }
+
+  private async reloadCallers(): Promise<void> {
+    this.storedCallers = await this.stores.callers.entries((row, message) =>
+      this.log.error({ dn: row.dn, role: row.role, problem: message }, 'caller row does not parse as a DN; ignored'),
+    );
+    this.rebuildCallers();
+    this.log.info({ callers: this.callerModel.entries.length }, 'callers loaded');
+  }
+
+  /** Settings, the caller table and, for databases written before it, the old payload_caller whitelist (as pilots). */
+  private rebuildCallers(): void {
+    const legacy: CallerEntry[] = (this.compiledMapping?.payloadCallers ?? []).map((c) => ({ dn: c.parsedDn, role: 'pilot', source: 'legacy', comment: `payload caller ${c.id}` }));
+    this.callerModel = CallerModel.of([...this.configCallers, ...this.storedCallers, ...legacy]);
   }
 
   private async reloadBans(): Promise<void> {

@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Decider, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
-import { ARGUS_SETTINGS, describeProblem, LCMAPS_SETTINGS, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
-import { type Database, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
+import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
+import { type Database, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
@@ -41,10 +41,10 @@ export async function startSite(options: {
     policies: new PolicyVersionRepository(db),
     mapping: new PostgresMappingConfigStore(db, settings),
     bans: new PostgresBanStore(db),
+    callers: new PostgresCallerStore(db),
   };
-  if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, options.seedMapping, log);
-  const trustedAsserters = config.pdp.trustedAsserters.map((text) => Dn.parse(text));
-  const configuration = new SiteConfiguration(stores, settings, trustedAsserters, log.child({ component: 'site' }));
+  if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, stores.callers, options.seedMapping, log);
+  const configuration = new SiteConfiguration(stores, settings, configCallers(config), log.child({ component: 'site' }));
   await configuration.bootstrapPolicy(config.policy.dir);
   await configuration.reload();
   const watcher = new GenerationWatcher(db, (topics) => configuration.reload(topics), log.child({ component: 'change-feed' }), SITE_POLL_MS);
@@ -71,17 +71,34 @@ export async function startSite(options: {
   };
 }
 
-async function seed(store: MappingConfigStore, config: MappingConfig, log: Logger): Promise<void> {
+/** The callers the settings name: `pdp.callers` entries and, as asserters, `pdp.trustedAsserters` (docs/callers.md). */
+export function configCallers(config: Config): CallerEntry[] {
+  const out: CallerEntry[] = [];
+  for (const c of config.pdp.callers) {
+    const dn = Dn.parse(c.dn);
+    for (const role of c.roles) out.push({ dn, role, source: 'config', ...(c.comment !== undefined ? { comment: c.comment } : {}) });
+  }
+  for (const text of config.pdp.trustedAsserters) out.push({ dn: Dn.parse(text), role: 'asserter', source: 'config', comment: 'pdp.trustedAsserters' });
+  return out;
+}
+
+async function seed(store: MappingConfigStore, callers: PostgresCallerStore, config: MappingConfig, log: Logger): Promise<void> {
   const writes = [
     () => store.upsertGroups(config.groups),
     () => store.upsertPools(config.pools),
     () => store.replaceRules(config.rules),
     () => store.upsertPilotRoles(config.pilotRoles),
-    () => store.upsertPayloadCallers(config.payloadCallers),
   ];
   for (const write of writes) {
     const result = await write();
     if (!result.ok) throw new Error(`seed mapping configuration refused: ${result.error.problems.map(describeProblem).join('; ')}`);
   }
-  log.info({ pools: config.pools.length, rules: config.rules.length }, 'seeded the mapping configuration');
+  // The seed's payload callers go to the caller table. On the development site the host plays CE and worker
+  // node at once, so a 'host' entry is also a trusted asserter (PRIMA and emi examples); a 'pilot' one is a pilot.
+  for (const c of config.payloadCallers) {
+    const dn = Dn.parse(c.dn);
+    await callers.add(dn, 'pilot', { comment: `seed ${c.id}`, by: 'seed' });
+    if (c.kind === 'host') await callers.add(dn, 'asserter', { comment: `seed ${c.id}`, by: 'seed' });
+  }
+  log.info({ pools: config.pools.length, rules: config.rules.length, callers: config.payloadCallers.length }, 'seeded the mapping configuration');
 }

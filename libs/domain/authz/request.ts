@@ -25,6 +25,11 @@ export interface Caller {
   /** End-entity DN of the TLS client chain (the proxy's owner when the caller used a proxy). */
   readonly dn: Dn;
   readonly viaProxy: boolean;
+  /**
+   * The caller's own DER chain (leaf first), when the transport has it: a caller asking about itself is answered
+   * from what this chain (its VOMS ACs) says, never from attributes it asserts.
+   */
+  readonly chain?: readonly Buffer[];
 }
 
 /**

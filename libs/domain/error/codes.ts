@@ -123,6 +123,10 @@ export const ErrorCodes = {
   PROTO_RESPONSE_MISMATCH: 'PROTO_RESPONSE_MISMATCH',
   // identities (docs/identities.md): a certificate name whose slash text names someone else
   CRED_DN_AMBIGUOUS: 'CRED_DN_AMBIGUOUS',
+  // callers (docs/callers.md): who may ask what
+  CALLER_CHAIN_REQUIRED: 'CALLER_CHAIN_REQUIRED',
+  SUBJECT_NOT_VERIFIABLE: 'SUBJECT_NOT_VERIFIABLE',
+  CALLER_INVALID: 'CALLER_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -4,3 +4,5 @@ export { ForensicsRepository } from './forensics-repository';
 export type { DecisionRecordFilter, DecisionRecordView, LeaseHistoryEntry, WhoRanAnswer } from './forensics-repository';
 export { LeaseAdministration } from './lease-admin';
 export type { AccountState, LeaseListFilter, ReleaseOutcome } from './lease-admin';
+export { CallerAdministration, callerView } from './caller-admin';
+export type { CallerView } from './caller-admin';

@@ -66,6 +66,17 @@ export function encodePrimaError(error: ProtocolError): { httpStatus: 500; body:
   return { httpStatus: 500, body: encodeSoapFault(faultCodeFor(error.code), error.detail) };
 }
 
+/**
+ * Why this query cannot receive a Permit whatever the decision (§5.3 b, c; §6 step 6): an action other than
+ * access-as-local-identity, or no obligated statement asked for in RespondWith. The service turns it into a request
+ * defect before deciding, so no lease is taken and the record says Indeterminate, as the answer does.
+ */
+export function primaPermitUnreadable(query: PrimaQuery): string | undefined {
+  if (!query.actionSupported) return 'the query does not ask for access-as-local-identity, the only action answered with an account';
+  if (!query.respondWith.obligatedStatement) return 'RespondWith does not name the obligated authorization statement, so a Permit could not carry the user name';
+  return undefined;
+}
+
 /** §6 steps 6, 8, 9 and §5.3: fail closed, and never a Permit the client cannot read a user name from. */
 function statementFor(query: PrimaQuery, result: AuthzResult | undefined, opts: PrimaEncodeOptions): Statement {
   if (!query.actionSupported || result === undefined) return { kind: 'plain', decision: 'Indeterminate' };

@@ -34,6 +34,9 @@ export const ADMIN_ROUTES: readonly Route[] = [
   { method: 'delete', path: '/rules/{id}', summary: 'Remove one rule', roles: 'operator' },
   { method: 'get', path: '/pilot-roles', summary: 'Pilot roles', roles: 'any' },
   { method: 'put', path: '/pilot-roles/{id}', summary: 'Create or change a pilot role', roles: 'operator', body: S.PilotRolePut },
+  { method: 'get', path: '/callers', summary: 'Callers: pilots and trusted asserters, from the database, the configuration and legacy payload callers', roles: 'any' },
+  { method: 'post', path: '/callers', summary: 'Give a caller DN a role (pilot or asserter)', roles: 'operator', body: S.CallerAdd, status: 201 },
+  { method: 'post', path: '/callers/remove', summary: "Remove a caller's role, or every role of the DN", roles: 'operator', body: S.CallerRemove },
   { method: 'get', path: '/leases', summary: 'Leases by pool, subject DN, subject key or account; history=true adds released ones', roles: 'any', query: S.LeaseQuery },
   {
     method: 'post',

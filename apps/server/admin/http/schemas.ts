@@ -93,3 +93,8 @@ export const TokenIssue = z.strictObject({
   ttlSeconds: z.number().int().min(60).max(365 * 86_400).default(30 * 86_400),
 });
 export const Empty = z.strictObject({});
+
+// callers (docs/callers.md)
+const callerRole = z.enum(['pilot', 'asserter']);
+export const CallerAdd = z.strictObject({ dn: text, role: callerRole, comment: z.string().max(1000).optional() });
+export const CallerRemove = z.strictObject({ dn: text, role: callerRole.optional() });
