@@ -4,3 +4,5 @@ export { ForensicsRepository } from './forensics-repository';
 export type { DecisionRecordFilter, DecisionRecordView, LeaseHistoryEntry, WhoRanAnswer } from './forensics-repository';
 export { LeaseAdministration } from './lease-admin';
 export type { AccountState, LeaseListFilter, ReleaseOutcome } from './lease-admin';
+export { LEASE_EXPIRY_JOB_ACTOR, runLeaseExpiry } from './lease-expiry-run';
+export type { LeaseExpiryOutcome, LeaseExpiryRequest } from './lease-expiry-run';
