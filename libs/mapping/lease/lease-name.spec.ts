@@ -1,6 +1,6 @@
 import { Dn } from '@gridauthz/domain';
 import { describe, expect, it } from 'vitest';
-import { buildSubjectKey, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName } from './lease-name';
+import { buildSubjectKey, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName, leaseKeyConventionFor, leaseNameMismatch } from './lease-name';
 
 describe('lease DN encoding (mapping.md §2.3.1, verified rows)', () => {
   it.each([
@@ -72,5 +72,30 @@ describe('lease name decoding (mapping.md §2.3.3)', () => {
     expect(decodeLeaseName('%2fCN%3dA')).toMatch(/not an encoded DN/);
     expect(decodeLeaseName('%2fcn%3da::x')).toMatch(/bad group token/);
     expect(decodeLeaseName(`%2f${'a'.repeat(253)}`)).toMatch(/longer than 255 bytes/);
+  });
+});
+
+describe('mapping.leaseNames (docs/mapping.md "Lease names")', () => {
+  it('auto keeps the convention each rule convention always had; the others name it explicitly', () => {
+    expect(leaseKeyConventionFor('auto', 'argus')).toBe('argus-all');
+    expect(leaseKeyConventionFor('auto', 'lcmaps')).toBe('lcmaps-all');
+    for (const conventions of ['argus', 'lcmaps'] as const) {
+      expect(leaseKeyConventionFor('argus', conventions)).toBe('argus-all');
+      expect(leaseKeyConventionFor('dn', conventions)).toBe('dn-only');
+      expect(leaseKeyConventionFor('dn-primary-group', conventions)).toBe('primary-only');
+      expect(leaseKeyConventionFor('dn-groups', conventions)).toBe('lcmaps-all');
+    }
+  });
+
+  it('says which stored names a convention can never produce', () => {
+    const name = (text: string) => decodeLeaseName(text) as Exclude<ReturnType<typeof decodeLeaseName>, string>;
+    expect(leaseNameMismatch(name('%2fcn%3da'), 'dn-only')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da'), 'primary-only')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas'), 'dn-only')).toMatch(/DN only/);
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas'), 'primary-only')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas:atlasde'), 'primary-only')).toMatch(/secondary/);
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas:atlasde'), 'lcmaps-all')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas:atlasde'), 'argus-all')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:mapcount=0001'), 'lcmaps-all')).toMatch(/mapcount/);
   });
 });
