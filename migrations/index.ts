@@ -16,6 +16,7 @@ import { AdminAudit1795400000021 } from './1795400000021-admin-audit';
 import { LeaseAcquireFunction1795400000022 } from './1795400000022-lease-acquire-function';
 import { LiveLeaseSubjectKeyIndex1795400000023 } from './1795400000023-live-lease-subject-key-index';
 import { Callers1795400000100 } from './1795400000100-callers';
+import { LiveLeaseLastUsedIndex1795400000110 } from './1795400000110-live-lease-last-used-index';
 import { DnKeys1795400000130 } from './1795400000130-dn-keys';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   LeaseAcquireFunction1795400000022,
   LiveLeaseSubjectKeyIndex1795400000023,
   Callers1795400000100,
+  LiveLeaseLastUsedIndex1795400000110,
   DnKeys1795400000130,
 ];

@@ -27,6 +27,7 @@ import type { MetricsText } from './management/metrics.controller';
 import { ServiceMetrics } from './metrics/service-metrics';
 import { AuthorizationService } from './pdp/authorization-service';
 import { type SiteRuntime, startSite } from './site/site-runtime';
+import { LeaseExpiryJob } from './site/lease-expiry-job';
 import type { CallerAuthenticator, Clock } from './tls/caller-authenticator';
 
 /** The trust material the listeners need, built by the caller (see trust.ts). */
@@ -76,6 +77,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const clock = options.clock ?? (() => new Date());
   let database: Database | undefined;
   let site: SiteRuntime | undefined;
+  let leaseExpiry: LeaseExpiryJob | undefined;
   let schemaCurrent = false;
   let closed = false;
 
@@ -209,6 +211,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     site = await startSite({ db: database, config, log, verifier: trust.subjectVerifier, ...(options.seedMapping ? { seedMapping: options.seedMapping } : {}) });
     if (closed) return;
+    const { idleMs, intervalMs } = config.mapping.leaseExpiry;
+    if (idleMs !== undefined) {
+      leaseExpiry = new LeaseExpiryJob({
+        db: database,
+        idleMs,
+        intervalMs,
+        coolDownSeconds: config.admin.releaseCooldownSeconds,
+        clock,
+        log: log.child({ component: 'lease-expiry' }),
+        metrics,
+      });
+      leaseExpiry.start();
+    }
     log.info('ready');
   })();
   ready.catch(() => undefined); // observed by the caller; avoid an unhandled rejection if it is not
@@ -224,6 +239,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       closed = true;
       await Promise.allSettled([pdp.close(), management.close(), admin?.close()]);
       await ready.catch(() => undefined);
+      await leaseExpiry?.stop();
       await site?.close();
       await database?.close();
       await trust.close();

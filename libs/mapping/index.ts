@@ -19,6 +19,7 @@ export type { MappingOutcome, MapSubjectError, PreparedMapping } from './map-sub
 // Leases
 export { buildSubjectKey, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName, MAX_LEASE_NAME_BYTES } from './lease/lease-name';
 export type { DecodedLeaseName, LeaseKeyConvention, LeaseKeyGroups } from './lease/lease-name';
+export { LEASE_NAME_SETTINGS, leaseKeyConventionFor, leaseNameMismatch, type LeaseNameSetting } from './lease/lease-name';
 export type { AcquireError, Lease, LeaseFilter, LeaseRecord, LeaseStore, LeaseUpsertError, LeaseUpsertSummary } from './lease/lease-store';
 export { InMemoryLeaseStore } from './lease/in-memory-lease-store';
 export { checkLeaseExpiryPolicy, DEFAULT_LEASE_EXPIRY, isLeaseExpired, leaseExpiryCutoff, leaseIdleThreshold } from './lease/lease-expiry';

@@ -131,5 +131,16 @@ describe(`admin CLI (${databaseLabel()})`, () => {
     const log = await cli(['audit', 'log', '--action', 'lease.release', ...api()]);
     expect(log.stdout).toMatch(/lease\.release\s+atlas\//);
     expect(log.stdout).toContain(`token:`);
+
+    // Release by person or account, and expiry now (docs/lease-expiry.md).
+    await askPdp({ url: t.server.pdpUrl, ca: t.ca, caller: proxyIdentity('pilot-voms'), payloadProxy: 'alice-voms', dialect: 'authz-interop' });
+    const bySubject = await cli(['lease', 'release', '--subject', fixturePki().users['alice']?.subject ?? '', '--reason', 'cli subject', ...api()]);
+    expect(bySubject.error).toBeUndefined();
+    expect(bySubject.stdout).toMatch(/^POOLID\s+USERNAME\s+SUBJECTKEY/);
+    expect(bySubject.stdout).toMatch(/\natlas\s+atlas\d+\s+%2f/);
+    expect((await cli(['lease', 'release', '--username', 'atlas001', '--subject', '/CN=x', '--reason', 'x', ...api()])).error).toBeDefined();
+    const dry = await cli(['lease', 'expire', '--idle', '1h', '--dry-run', ...api()]);
+    expect(dry.error).toBeUndefined();
+    expect(dry.stdout).toContain('(none)');
   });
 });

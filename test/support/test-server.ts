@@ -28,7 +28,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
       hostToResource: [],
       gumsLegacy: { enabled: false, readAll: [], readSelf: [], hostPatterns: [] },
     },
-    mapping: { conventions: 'argus' },
+    mapping: { conventions: 'argus', leaseNames: 'auto', leaseExpiry: { idleMs: undefined, intervalMs: 3_600_000 } },
     server: { workers: 1 },
     management: { host: '127.0.0.1', port: 0 },
     admin: { enabled: true, host: '127.0.0.1', port: 0, releaseCooldownSeconds: 86_400, auditWindowSeconds: 3600 },

@@ -4,12 +4,17 @@ import type { Command } from 'commander';
 import type { EntityManager } from 'typeorm';
 import {
   ARGUS_SETTINGS,
+  decodeLeaseName,
   describeProblem,
   importGridMapfile,
   importGridmapdirFromDisk,
   importGroupMapfile,
   importLcmapsBanFile,
   LCMAPS_SETTINGS,
+  LEASE_NAME_SETTINGS,
+  leaseKeyConventionFor,
+  leaseNameMismatch,
+  type LeaseKeyConvention,
   type MappingConfig,
   type MappingRule,
   type MappingSettings,
@@ -34,6 +39,7 @@ interface GridmapdirFlags extends ImportFlags {
   passwd?: string;
   group?: string;
   syntax?: string;
+  leaseNames?: string;
 }
 
 interface MapFileFlags extends ImportFlags {
@@ -74,11 +80,17 @@ export function registerImport(program: Command): void {
       .option('--pilot <id...>', 'pools to create as pilot pools (default: user pools)')
       .option('--passwd <file>', 'passwd file giving uid and primary gid of accounts not yet in the database')
       .option('--group <file>', 'group file naming primary gids not yet in the database')
-      .option('--syntax <syntax>', 'pattern semantics the stored rules are validated with: argus | lcmaps', 'argus'),
+      .option('--syntax <syntax>', 'pattern semantics the stored rules are validated with: argus | lcmaps', 'argus')
+      .option('--lease-names <convention>', `lease-name convention to check the leases against: ${LEASE_NAME_SETTINGS.join(' | ')} (default: mapping.leaseNames)`),
   ).action(async (dir: string, flags: GridmapdirFlags) => {
     const membership = choice(flags.membership ?? 'strict', ['strict', 'legacy', 'argus'] as const, '--membership');
+    const convention = leaseConventionOf(flags);
     const read = await importGridmapdirFromDisk(dir, { membership, ...(flags.pool ? { poolIds: flags.pool } : {}) });
     if (!read.ok) failWithProblems(read.error.problems, dir);
+    // Leases are imported verbatim whatever their shape: each still holds its account. One the configured convention
+    // never produces is reported, because no mapping will find it and its owner would get a second account.
+    const unreachable = read.value.leases.filter((l) => warnUnreachable(l.subjectKey, convention.key, convention.label));
+    if (unreachable.length > 0) process.stderr.write(`warning: ${unreachable.length} lease(s) will never be found with lease names ${convention.label}\n`);
     const passwd = flags.passwd ? readColonFile(flags.passwd, 'passwd') : undefined;
     const groupFile = flags.group ? readColonFile(flags.group, 'group') : undefined;
     await inImportTransaction(flags, async (m) => {
@@ -153,6 +165,21 @@ export function registerImport(program: Command): void {
 }
 
 const withCommon = (c: Command): Command => addConfigOption(c.option('--dry-run', 'check and count everything, then roll back'));
+
+/** The lease-key convention of --lease-names, else of the configuration (mapping.leaseNames, mapping.conventions). */
+export function leaseConventionOf(flags: ConfigFlags & { leaseNames?: string }): { key: LeaseKeyConvention; label: string } {
+  const config = configFor(flags);
+  const setting = flags.leaseNames === undefined ? config.mapping.leaseNames : choice(flags.leaseNames, LEASE_NAME_SETTINGS, '--lease-names');
+  return { key: leaseKeyConventionFor(setting, config.mapping.conventions), label: setting === 'auto' ? `auto (${config.mapping.conventions})` : setting };
+}
+
+/** Prints why a lease name cannot come out of the convention; true if it cannot. */
+export function warnUnreachable(name: string, convention: LeaseKeyConvention, label: string): boolean {
+  const decoded = decodeLeaseName(name);
+  const why = typeof decoded === 'string' ? decoded : leaseNameMismatch(decoded, convention);
+  if (why !== undefined) process.stderr.write(`warning: ${name}: ${why} (lease names ${label})\n`);
+  return why !== undefined;
+}
 
 /** The configured database with an up-to-date schema, for the import and export commands. */
 export const openCliDatabase = (flags: ConfigFlags): Promise<{ db: Database; target: string }> => openDatabase(configFor(flags));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CliError } from '../cli-error';
 import { type AdminApiFlags, callAdmin, output, outputRecord, query, withAdminApi } from './admin.command';
 
 export function registerLease(program: Command): void {
@@ -23,11 +24,42 @@ export function registerLease(program: Command): void {
   withAdminApi(
     lease
       .command('release')
-      .description('release a lease; the account is quarantined for admin.releaseCooldownSeconds (default 24 h)')
-      .argument('<pool>', 'pool id')
-      .argument('<subjectKey>', 'lease name (see `lease list`)')
+      .description('release a lease by pool and lease name, or every lease of an account or a subject; each account is quarantined for admin.releaseCooldownSeconds (default 24 h)')
+      .argument('[pool]', 'pool id (with subjectKey; with --username/--subject it narrows to one pool)')
+      .argument('[subjectKey]', 'lease name (see `lease list`)')
+      .option('--username <name>', 'every live lease of this account')
+      .option('--subject <dn>', 'every live lease of this subject DN (either DN form)')
+      .option('--group <name>', 'with --subject: only leases whose primary group is this')
+      .option('--pool <id>', 'with --username/--subject: only this pool')
       .requiredOption('--reason <text>', 'why'),
-  ).action(async (pool: string, subjectKey: string, flags: AdminApiFlags & { reason: string }) => {
-    outputRecord(flags, await callAdmin(flags, 'POST', '/leases/release', { pool, subjectKey, reason: flags.reason }));
+  ).action(async (pool: string | undefined, subjectKey: string | undefined, flags: AdminApiFlags & { reason: string; username?: string; subject?: string; group?: string; pool?: string }) => {
+    const byKey = subjectKey !== undefined;
+    const chosen = [byKey, flags.username !== undefined, flags.subject !== undefined].filter(Boolean).length;
+    if (chosen !== 1) throw new CliError('give exactly one of <pool> <subjectKey>, --username and --subject', 2);
+    if (flags.group !== undefined && flags.subject === undefined) throw new CliError('--group needs --subject', 2);
+    if (!byKey && pool !== undefined && flags.pool !== undefined && pool !== flags.pool) throw new CliError('two different pools given', 2);
+    const body = byKey
+      ? { pool, subjectKey, reason: flags.reason }
+      : {
+          ...((flags.pool ?? pool) !== undefined ? { pool: flags.pool ?? pool } : {}),
+          ...(flags.username !== undefined ? { username: flags.username } : {}),
+          ...(flags.subject !== undefined ? { subject: flags.subject } : {}),
+          ...(flags.group !== undefined ? { group: flags.group } : {}),
+          reason: flags.reason,
+        };
+    const answer = await callAdmin(flags, 'POST', '/leases/release', body);
+    if (Array.isArray(answer['released'])) output(flags, answer, answer['released'] as Record<string, unknown>[], ['poolId', 'username', 'subjectKey', 'lastUsedAt']);
+    else outputRecord(flags, answer);
+  });
+  withAdminApi(
+    lease
+      .command('expire')
+      .description('release leases unused for longer than --idle (default mapping.leaseExpiry.idle), as lcg-expiregridmapdir; the accounts are quarantined for admin.releaseCooldownSeconds')
+      .option('--idle <duration>', 'idle time, e.g. 240h or 30d (at least 1h)')
+      .option('--dry-run', 'only list the leases that would be released'),
+  ).action(async (flags: AdminApiFlags & { idle?: string; dryRun?: boolean }) => {
+    const answer = await callAdmin(flags, 'POST', '/leases/expire', { ...(flags.idle !== undefined ? { idle: flags.idle } : {}), dryRun: flags.dryRun === true });
+    const leases = (answer['dryRun'] ? answer['wouldRelease'] : answer['released']) as Record<string, unknown>[];
+    output(flags, answer, leases, ['poolId', 'username', 'subjectKey', 'lastUsedAt']);
   });
 }

@@ -19,6 +19,8 @@ export class AdminContext {
     readonly clock: Clock,
     readonly settings: Config['admin'],
     readonly log: Logger,
+    /** mapping.leaseExpiry, the default of an admin-requested expiry run. */
+    readonly leaseExpiry: Config['mapping']['leaseExpiry'] = { idleMs: undefined, intervalMs: 3_600_000 },
   ) {}
 
   database(): Database {

@@ -42,7 +42,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   const clock = options.clock ?? (() => new Date());
   const listenerLog = log.child({ listener: 'admin' });
   const tlsOptions = () => mutualTlsOptions(config, trust.caPems());
-  const context = new AdminContext(options.database, options.site, clock, config.admin, listenerLog);
+  const context = new AdminContext(options.database, options.site, clock, config.admin, listenerLog, config.mapping.leaseExpiry);
   const app = await NestFactory.create<NestFastifyApplication>(
     AdminModule.register({ authenticator: trust.authenticator, context }),
     new FastifyAdapter({ https: tlsOptions(), loggerInstance: listenerLog, logController: new LogController({ disableRequestLogging: true }), genReqId: () => randomUUID(), requestIdHeader: false, bodyLimit: 2_000_000 }),

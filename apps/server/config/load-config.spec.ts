@@ -99,4 +99,18 @@ describe('configuration', () => {
       expect(messageOf(() => load({ GRIDAUTHZ_PDP_CALLERS: JSON.stringify([{ dn: 'not a dn', roles: ['pilot'] }]) }))).toMatch(/pdp\.callers: "not a dn" is not a DN/);
     });
   });
+
+  it('lease names and lease expiry: defaults keep today\'s behaviour, values come from the file, bad ones stop start-up', () => {
+    const { config } = load({});
+    expect(config.mapping).toEqual({ conventions: 'argus', leaseNames: 'auto', leaseExpiry: { idleMs: undefined, intervalMs: 3_600_000 } });
+    const dir = mkdtempSync(join(tmpdir(), 'gridauthz-config-'));
+    const file = join(dir, 'gridauthz.yaml');
+    writeFileSync(file, 'mapping:\n  conventions: lcmaps\n  leaseNames: dn-primary-group\n  leaseExpiry:\n    idle: 10d\n    interval: 15m\n');
+    expect(load({}, file).config.mapping).toEqual({ conventions: 'lcmaps', leaseNames: 'dn-primary-group', leaseExpiry: { idleMs: 240 * 3_600_000, intervalMs: 900_000 } });
+    expect(load({ GRIDAUTHZ_LEASE_EXPIRY_IDLE: '240h' }).config.mapping.leaseExpiry.idleMs).toBe(240 * 3_600_000);
+    expect(messageOf(() => load({ GRIDAUTHZ_MAPPING_LEASE_NAMES: 'dn-primary' }))).toMatch(/mapping\.leaseNames/);
+    expect(messageOf(() => load({ GRIDAUTHZ_LEASE_EXPIRY_IDLE: '30m' }))).toMatch(/mapping\.leaseExpiry\.idle .*at least 1h/);
+    expect(messageOf(() => load({ GRIDAUTHZ_LEASE_EXPIRY_IDLE: '10 days' }))).toMatch(/mapping\.leaseExpiry\.idle/);
+    expect(messageOf(() => load({ GRIDAUTHZ_LEASE_EXPIRY_INTERVAL: '0s' }))).toMatch(/mapping\.leaseExpiry\.interval/);
+  });
 });

@@ -2,8 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Dn } from '@gridauthz/domain';
+import type { LeaseNameSetting } from '@gridauthz/mapping';
 import type { Config, SettingSpec } from './settings';
-import { SETTINGS } from './settings';
+import { parseDuration, SETTINGS } from './settings';
 
 export const DEFAULT_CONFIG_FILE = '/etc/gridauthz/gridauthz.yaml';
 
@@ -107,7 +108,14 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
         hostPatterns: values['prima.gumsLegacy.hostPatterns'] as string[],
       },
     },
-    mapping: { conventions: values['mapping.conventions'] as 'argus' | 'lcmaps' },
+    mapping: {
+      conventions: values['mapping.conventions'] as 'argus' | 'lcmaps',
+      leaseNames: values['mapping.leaseNames'] as LeaseNameSetting,
+      leaseExpiry: {
+        idleMs: values['mapping.leaseExpiry.idle'] === 'off' ? undefined : parseDuration(values['mapping.leaseExpiry.idle'] as string),
+        intervalMs: parseDuration(values['mapping.leaseExpiry.interval'] as string) as number,
+      },
+    },
     server: { workers: values['server.workers'] as 'auto' | number },
     management: { host: values['management.host'] as string, port: values['management.port'] as number },
     admin: {

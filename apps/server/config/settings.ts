@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LEASE_NAME_SETTINGS, type LeaseNameSetting } from '@gridauthz/mapping';
 
 /**
  * Every configuration key, its environment variable and its default, in one table: the config file (YAML),
@@ -72,6 +73,20 @@ const workers = z.union(
   { error: 'expected auto or a whole number 1-256' },
 );
 
+/** Durations as sites write them for cron tools: a whole number and a unit s, m, h or d (`240h`, `10d`). */
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export function parseDuration(text: string): number | undefined {
+  const m = /^([0-9]{1,9})(s|m|h|d)$/.exec(text.trim());
+  return m ? Number(m[1]) * (DURATION_UNITS[m[2] as string] as number) : undefined;
+}
+const duration = z
+  .string({ error: 'expected a duration such as 30m, 1h or 1d' })
+  .refine((v) => (parseDuration(v) ?? 0) >= 60_000, 'expected a duration of at least 1m, such as 30m, 1h or 1d');
+/** Below an hour, expiry would release the accounts of jobs that are merely queued: a typo, refused. */
+const idleDuration = z
+  .string({ error: 'expected off or a duration such as 240h or 10d' })
+  .refine((v) => v === 'off' || (parseDuration(v) ?? 0) >= 3_600_000, 'expected off or a duration of at least 1h, such as 240h or 10d');
+
 export interface SettingSpec {
   readonly key: string;
   readonly env: readonly string[];
@@ -96,6 +111,10 @@ export const SETTINGS = [
   { key: 'prima.gumsLegacy.readSelf', env: ['GRIDAUTHZ_PRIMA_GUMS_READ_SELF'], schema: dnList, default: [], description: 'With gumsLegacy: caller DNs that may ask about themselves as the user (GUMS readSelf group).' },
   { key: 'prima.gumsLegacy.hostPatterns', env: ['GRIDAUTHZ_PRIMA_GUMS_HOST_PATTERNS'], schema: stringList, default: [], description: "With gumsLegacy: regular expressions (whole-string) over the caller's slash DN that may ask (GUMS hostToGroupMapping)." },
   { key: 'mapping.conventions', env: ['GRIDAUTHZ_MAPPING_CONVENTIONS'], schema: z.enum(['argus', 'lcmaps']), default: 'argus', description: 'Rule matching, group selection and lease-key convention: argus or lcmaps (mapping.md §2.3.2, §3.4-3.7). CEs sharing leases must agree.' },
+  // --- lease names and lease expiry (docs/mapping.md "Lease names", docs/lease-expiry.md) ---
+  { key: 'mapping.leaseNames', env: ['GRIDAUTHZ_MAPPING_LEASE_NAMES'], schema: z.enum(LEASE_NAME_SETTINGS), default: 'auto', description: 'Lease-name convention, shared by the PDP, `import gridmapdir` and `export gridmapdir`: argus (Argus PEPd: DN + primary + secondary groups in rule order), dn (DN only), dn-primary-group (LCMAPS -do_not_use_secondary_gids, the YAIM/gLExec default), dn-groups (LCMAPS default: DN + primary + secondaries by gid), auto (follow mapping.conventions: argus or dn-groups). Must match every service sharing the gridmapdir (mapping.md "Lease names").' },
+  { key: 'mapping.leaseExpiry.idle', env: ['GRIDAUTHZ_LEASE_EXPIRY_IDLE'], schema: idleDuration, default: 'off', description: 'Release pool leases unused for this long, as lcg-expiregridmapdir -e does: off, or a duration of at least 1h such as 240h or 10d. Choose it above the longest queue time + wall time + margin (lease-expiry.md). Off by default: a site still running lcg-expiregridmapdir on a shared gridmapdir must have one expiry authority.' },
+  { key: 'mapping.leaseExpiry.interval', env: ['GRIDAUTHZ_LEASE_EXPIRY_INTERVAL'], schema: duration, default: '1h', description: 'How often the server runs lease expiry when mapping.leaseExpiry.idle is set (one replica at a time); a duration such as 15m, 1h or 1d.' },
   { key: 'server.workers', env: ['GRIDAUTHZ_WORKERS'], schema: workers, default: 'auto', description: 'Worker processes sharing the listeners (`serve --workers` overrides). auto: one per CPU the process may use (the cgroup CPU limit counts, so a container with a 2-CPU limit on a 64-core node runs 2) with PostgreSQL; 1 with the embedded database, which serves one process.' },
   { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
   { key: 'management.port', env: ['GRIDAUTHZ_MANAGEMENT_PORT'], schema: port, default: 9180, description: 'Port of the management listener.' },
@@ -136,7 +155,13 @@ export interface Config {
     readonly hostToResource: readonly { readonly caller: string; readonly resources: readonly string[] }[];
     readonly gumsLegacy: { readonly enabled: boolean; readonly readAll: readonly string[]; readonly readSelf: readonly string[]; readonly hostPatterns: readonly string[] };
   };
-  readonly mapping: { readonly conventions: 'argus' | 'lcmaps' };
+  readonly mapping: {
+    readonly conventions: 'argus' | 'lcmaps';
+    /** Lease-name convention (mapping.leaseNames); `auto` follows conventions. */
+    readonly leaseNames: LeaseNameSetting;
+    /** Lease expiry: idle time in ms (undefined: off) and how often the job runs. */
+    readonly leaseExpiry: { readonly idleMs: number | undefined; readonly intervalMs: number };
+  };
   readonly server: { readonly workers: 'auto' | number };
   readonly management: { readonly host: string; readonly port: number };
   readonly admin: {

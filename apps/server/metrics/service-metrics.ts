@@ -51,6 +51,18 @@ export class ServiceMetrics implements MetricsSink {
     registers: [this.registry],
   });
 
+  private readonly leasesExpired = new Counter({
+    name: 'gridauthz_leases_expired_total',
+    help: 'Pool leases released by the scheduled lease expiry (docs/lease-expiry.md)',
+    registers: [this.registry],
+  });
+  private readonly leaseExpiryRuns = new Counter({
+    name: 'gridauthz_lease_expiry_runs_total',
+    help: 'Scheduled lease expiry runs: ran, skipped (another replica was running it) or failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gridauthz_' });
     new Gauge({
@@ -102,6 +114,11 @@ export class ServiceMetrics implements MetricsSink {
 
   credentialFailure(where: 'tls' | 'subject', code: string): void {
     this.credentialFailures.inc({ where, reason: code });
+  }
+
+  leaseExpiryRun(outcome: 'ran' | 'skipped' | 'failed', expired: number): void {
+    this.leaseExpiryRuns.inc({ outcome });
+    if (expired > 0) this.leasesExpired.inc(expired);
   }
 }
 

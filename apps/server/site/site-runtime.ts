@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Decider, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
-import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
+import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
 import { type Database, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
@@ -36,7 +36,9 @@ export async function startSite(options: {
   seedMapping?: MappingConfig;
 }): Promise<SiteRuntime> {
   const { db, config, log } = options;
-  const settings = config.mapping.conventions === 'lcmaps' ? LCMAPS_SETTINGS : ARGUS_SETTINGS;
+  const base = config.mapping.conventions === 'lcmaps' ? LCMAPS_SETTINGS : ARGUS_SETTINGS;
+  // The lease-name setting overrides only the key convention of the rule conventions (docs/mapping.md "Lease names").
+  const settings = { ...base, leaseKey: leaseKeyConventionFor(config.mapping.leaseNames, config.mapping.conventions) };
   const stores = {
     policies: new PolicyVersionRepository(db),
     mapping: new PostgresMappingConfigStore(db, settings),

@@ -1,6 +1,6 @@
 import { Dn } from '@gridauthz/domain';
 import { describe, expect, it } from 'vitest';
-import { buildSubjectKey, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName } from './lease-name';
+import { buildSubjectKey, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName, leaseKeyConventionFor, leaseNameMismatch } from './lease-name';
 
 describe('lease DN encoding (mapping.md §2.3.1, verified rows)', () => {
   it.each([
@@ -81,5 +81,30 @@ describe('lease names of slash-ambiguous names (docs/identities.md)', () => {
     const spliced = Dn.fromRdns([[{ type: 'DC', value: 'org' }], [{ type: 'DC', value: 'gridauthz-dev' }], [{ type: 'OU', value: 'People/CN=Alice Atlas' }]]);
     expect(encodeLeaseDn(alice)).toBe('%2fdc%3dorg%2fdc%3dgridauthz%2ddev%2fou%3dpeople%2fcn%3dalice%20atlas');
     expect(encodeLeaseDn(spliced)).toBe('%2fdc%3dorg%2fdc%3dgridauthz%2ddev%2fou%3dpeople%5cx2fcn%3dalice%20atlas');
+  });
+});
+
+describe('mapping.leaseNames (docs/mapping.md "Lease names")', () => {
+  it('auto keeps the convention each rule convention always had; the others name it explicitly', () => {
+    expect(leaseKeyConventionFor('auto', 'argus')).toBe('argus-all');
+    expect(leaseKeyConventionFor('auto', 'lcmaps')).toBe('lcmaps-all');
+    for (const conventions of ['argus', 'lcmaps'] as const) {
+      expect(leaseKeyConventionFor('argus', conventions)).toBe('argus-all');
+      expect(leaseKeyConventionFor('dn', conventions)).toBe('dn-only');
+      expect(leaseKeyConventionFor('dn-primary-group', conventions)).toBe('primary-only');
+      expect(leaseKeyConventionFor('dn-groups', conventions)).toBe('lcmaps-all');
+    }
+  });
+
+  it('says which stored names a convention can never produce', () => {
+    const name = (text: string) => decodeLeaseName(text) as Exclude<ReturnType<typeof decodeLeaseName>, string>;
+    expect(leaseNameMismatch(name('%2fcn%3da'), 'dn-only')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da'), 'primary-only')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas'), 'dn-only')).toMatch(/DN only/);
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas'), 'primary-only')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas:atlasde'), 'primary-only')).toMatch(/secondary/);
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas:atlasde'), 'lcmaps-all')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:atlas:atlasde'), 'argus-all')).toBeUndefined();
+    expect(leaseNameMismatch(name('%2fcn%3da:mapcount=0001'), 'lcmaps-all')).toMatch(/mapcount/);
   });
 });

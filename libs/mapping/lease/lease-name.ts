@@ -87,3 +87,43 @@ export function encodeLeaseName(lease: DecodedLeaseName): string {
   if (lease.mapcount !== undefined) parts.push(`mapcount=${String(lease.mapcount).padStart(4, '0')}`);
   return parts.join(':');
 }
+
+/**
+ * The site setting `mapping.leaseNames` (docs/mapping.md "Lease names"): the lease-name convention of the system
+ * whose gridmapdir the site shares or came from. `auto` follows `mapping.conventions`, so a site that never set it
+ * keeps the names it has always had.
+ * - `argus`: Argus PEPd ≥ 1.7 default, enc(DN):primary:secondaries in rule order, duplicates kept.
+ * - `dn`: enc(DN) only (LCMAPS lcmaps_poolaccount, GUMS).
+ * - `dn-primary-group`: enc(DN):primary (LCMAPS -do_not_use_secondary_gids, the YAIM/gLExec default; Argus with
+ *   useSecondaryGroupNamesForMapping = false).
+ * - `dn-groups`: enc(DN):primary:secondaries sorted by gid (LCMAPS lcmaps_voms_poolaccount default).
+ */
+export const LEASE_NAME_SETTINGS = ['auto', 'argus', 'dn', 'dn-primary-group', 'dn-groups'] as const;
+export type LeaseNameSetting = (typeof LEASE_NAME_SETTINGS)[number];
+
+/** The key convention a setting stands for; `auto` resolves by the site's rule conventions (argus | lcmaps). */
+export function leaseKeyConventionFor(setting: LeaseNameSetting, conventions: 'argus' | 'lcmaps'): LeaseKeyConvention {
+  switch (setting) {
+    case 'auto':
+      return conventions === 'lcmaps' ? 'lcmaps-all' : 'argus-all';
+    case 'argus':
+      return 'argus-all';
+    case 'dn':
+      return 'dn-only';
+    case 'dn-primary-group':
+      return 'primary-only';
+    case 'dn-groups':
+      return 'lcmaps-all';
+  }
+}
+
+/**
+ * Why a stored lease name can never be produced under `convention` (so no mapping will ever find it), or undefined
+ * if it can. A DN-only name fits every convention: LCMAPS's DN-only plugin and a subject with no group both write it.
+ */
+export function leaseNameMismatch(lease: DecodedLeaseName, convention: LeaseKeyConvention): string | undefined {
+  if (lease.mapcount !== undefined) return 'carries a mapcount (LCMAPS -max_mappings_per_credential), which gridauthz never writes';
+  if (convention === 'dn-only' && lease.groups.length > 0) return 'has group names, but the lease-name convention is DN only';
+  if (convention === 'primary-only' && lease.groups.length > 1) return 'has secondary group names, but the lease-name convention is DN + primary group';
+  return undefined;
+}

@@ -6,3 +6,5 @@ export { LeaseAdministration } from './lease-admin';
 export type { AccountState, LeaseListFilter, ReleaseOutcome } from './lease-admin';
 export { CallerAdministration, callerView } from './caller-admin';
 export type { CallerView } from './caller-admin';
+export { LEASE_EXPIRY_JOB_ACTOR, runLeaseExpiry } from './lease-expiry-run';
+export type { LeaseExpiryOutcome, LeaseExpiryRequest } from './lease-expiry-run';

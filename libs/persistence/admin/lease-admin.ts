@@ -1,4 +1,6 @@
-import { encodeLeaseDnText, type Lease } from '@gridauthz/mapping';
+import type { EntityManager } from 'typeorm';
+import type { Dn } from '@gridauthz/domain';
+import { decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, type Lease } from '@gridauthz/mapping';
 import type { Database } from '../database/database';
 import { AdminAuditRepository, type AdminActor } from '../audit/admin-audit-repository';
 import { PostgresLeaseStore } from '../mapping/postgres-lease-store';
@@ -92,31 +94,79 @@ export class LeaseAdministration {
     actor: AdminActor;
     requestId?: string;
   }): Promise<ReleaseOutcome | undefined> {
+    return this.db.transaction((m) => releaseOne(m, request));
+  }
+
+  /**
+   * Releases every live lease of an account (`username`) or of a person (`subject`: every lease whose name starts
+   * with the DN's lease encoding, optionally only those whose primary group, the first group of the name, is
+   * `group`), optionally in one pool; each as `release` does, all in one transaction. The DN is matched by its lease
+   * encoding, which is what LCMAPS and Argus key on: case-folded, so both spellings of a DN are the same person here
+   * as in the gridmapdir.
+   */
+  async releaseMatching(request: {
+    pool?: string;
+    username?: string;
+    subject?: Dn;
+    group?: string;
+    reason: string;
+    coolDownSeconds: number;
+    now: Date;
+    actor: AdminActor;
+    requestId?: string;
+  }): Promise<ReleaseOutcome[]> {
+    if ((request.username === undefined) === (request.subject === undefined)) throw new Error('releaseMatching needs exactly one of username and subject');
+    const encoded = request.subject === undefined ? null : encodeLeaseDn(request.subject);
     return this.db.transaction(async (m) => {
-      const lease = await new PostgresLeaseStore(m).release(request.pool, request.subjectKey);
-      if (!lease) return undefined;
-      const availableAfter = new Date(request.now.getTime() + request.coolDownSeconds * 1000);
-      // GREATEST: never shorten a longer quarantine set by someone else.
-      await m.query(
-        `UPDATE pool_account SET available_after = GREATEST(coalesce(available_after, $2), $2) WHERE username = $1`,
-        [lease.username, availableAfter],
+      const rows = await m.query<{ pool: string; subject_key: string }[]>(
+        `SELECT p.name AS pool, l.subject_key
+         FROM lease l JOIN pool p ON p.id = l.pool_id JOIN pool_account a ON a.id = l.account_id
+         WHERE l.released_at IS NULL
+           AND ($1::text IS NULL OR p.name = $1)
+           AND ($2::text IS NULL OR a.username = $2)
+           AND ($3::text IS NULL OR l.subject_key = $3 OR starts_with(l.subject_key, $3 || ':'))
+         ORDER BY p.name COLLATE "C", l.subject_key COLLATE "C"`,
+        [request.pool ?? null, request.username ?? null, encoded],
       );
-      await m.query(
-        `UPDATE lease l SET released_by = $3, release_reason = $4
-         FROM pool p WHERE p.id = l.pool_id AND p.name = $1 AND l.subject_key = $2
-           AND l.id = (SELECT max(x.id) FROM lease x WHERE x.pool_id = p.id AND x.subject_key = $2 AND x.released_at IS NOT NULL)`,
-        [request.pool, request.subjectKey, request.actor.dn, request.reason],
-      );
-      const after = { ...lease, releasedBy: request.actor.dn, reason: request.reason, availableAfter };
-      await new AdminAuditRepository(m).record({
-        actor: request.actor,
-        action: 'lease.release',
-        target: `${request.pool}/${request.subjectKey}`,
-        before: lease,
-        after,
-        ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
+      const wanted = rows.filter((r) => {
+        if (request.group === undefined) return true;
+        const decoded = decodeLeaseName(r.subject_key);
+        return typeof decoded !== 'string' && decoded.groups[0] === request.group;
       });
-      return { lease, availableAfter };
+      const out: ReleaseOutcome[] = [];
+      for (const r of wanted) {
+        const released = await releaseOne(m, { ...request, pool: r.pool, subjectKey: r.subject_key });
+        if (released) out.push(released);
+      }
+      return out;
     });
   }
+}
+
+/** One release in the caller's transaction: lease ended, account quarantined, who and why recorded, audit row. */
+async function releaseOne(
+  m: EntityManager,
+  request: { pool: string; subjectKey: string; reason: string; coolDownSeconds: number; now: Date; actor: AdminActor; requestId?: string },
+): Promise<ReleaseOutcome | undefined> {
+  const lease = await new PostgresLeaseStore(m).release(request.pool, request.subjectKey);
+  if (!lease) return undefined;
+  const availableAfter = new Date(request.now.getTime() + request.coolDownSeconds * 1000);
+  // GREATEST: never shorten a longer quarantine set by someone else.
+  await m.query(`UPDATE pool_account SET available_after = GREATEST(coalesce(available_after, $2), $2) WHERE username = $1`, [lease.username, availableAfter]);
+  await m.query(
+    `UPDATE lease l SET released_by = $3, release_reason = $4
+     FROM pool p WHERE p.id = l.pool_id AND p.name = $1 AND l.subject_key = $2
+       AND l.id = (SELECT max(x.id) FROM lease x WHERE x.pool_id = p.id AND x.subject_key = $2 AND x.released_at IS NOT NULL)`,
+    [request.pool, request.subjectKey, request.actor.dn, request.reason],
+  );
+  const after = { ...lease, releasedBy: request.actor.dn, reason: request.reason, availableAfter };
+  await new AdminAuditRepository(m).record({
+    actor: request.actor,
+    action: 'lease.release',
+    target: `${request.pool}/${request.subjectKey}`,
+    before: lease,
+    after,
+    ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
+  });
+  return { lease, availableAfter };
 }

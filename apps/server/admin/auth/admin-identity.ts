@@ -37,4 +37,6 @@ export const ADMIN_ERRORS = {
   POLICY_INVALID: 'ADMIN_POLICY_INVALID',
   NOT_READY: 'ADMIN_NOT_READY',
   TOKEN_NEEDS_CERTIFICATE: 'ADMIN_TOKEN_NEEDS_CERTIFICATE',
+  /** 409: lease expiry is running on another replica (leases lane). */
+  LEASE_EXPIRY_RUNNING: 'ADMIN_LEASE_EXPIRY_RUNNING',
 } as const;

@@ -41,9 +41,16 @@ export const ADMIN_ROUTES: readonly Route[] = [
   {
     method: 'post',
     path: '/leases/release',
-    summary: 'Release a lease; the account is quarantined for admin.releaseCooldownSeconds (default 24 h) in the same transaction',
+    summary: 'Release a lease (pool + subjectKey), or every lease of an account (username) or of a subject DN (optionally with primary group); each account is quarantined for admin.releaseCooldownSeconds (default 24 h) in the same transaction',
     roles: 'operator',
     body: S.LeaseRelease,
+  },
+  {
+    method: 'post',
+    path: '/leases/expire',
+    summary: 'Release leases idle longer than idle (default mapping.leaseExpiry.idle), as lcg-expiregridmapdir; dryRun only lists them',
+    roles: 'operator',
+    body: S.LeaseExpire,
   },
   { method: 'get', path: '/policies', summary: 'Policy versions', roles: 'any' },
   { method: 'get', path: '/policies/{id}', summary: 'One policy version with its SPL text', roles: 'any' },

@@ -58,7 +58,24 @@ export const LeaseQuery = z.strictObject({
   history: z.enum(['true', 'false']).optional(),
   limit: intString.min(1).max(10_000).optional(),
 });
-export const LeaseRelease = z.strictObject({ pool: text, subjectKey: text, reason: text });
+/**
+ * One lease by (pool, subjectKey), or every live lease of an account (username) or of a person (subject DN, optionally
+ * only with primary group `group`), optionally within one pool.
+ */
+export const LeaseRelease = z
+  .strictObject({
+    pool: text.optional(),
+    subjectKey: text.optional(),
+    username: z.string().trim().min(1).max(64).optional(),
+    subject: text.optional(),
+    group: z.string().trim().min(1).max(64).optional(),
+    reason: text,
+  })
+  .refine((b) => [b.subjectKey, b.username, b.subject].filter((x) => x !== undefined).length === 1, 'give exactly one of subjectKey, username and subject')
+  .refine((b) => b.subjectKey === undefined || b.pool !== undefined, 'subjectKey needs pool')
+  .refine((b) => b.group === undefined || b.subject !== undefined, 'group needs subject');
+/** Run lease expiry now; idle defaults to mapping.leaseExpiry.idle. */
+export const LeaseExpire = z.strictObject({ idle: z.string().trim().regex(/^[0-9]{1,9}[smhd]$/, 'a duration such as 240h or 10d').optional(), dryRun: z.boolean().default(false) });
 
 export const PolicyText = z.strictObject({ text: z.string().min(1).max(1_000_000) });
 export const PolicyUpload = z.strictObject({ text: z.string().min(1).max(1_000_000), comment: z.string().max(1000).default(''), activate: z.boolean().default(false) });

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Dn } from '@gridauthz/domain';
-import type { LeaseHistoryEntry } from '@gridauthz/persistence';
+import { type LeaseHistoryEntry, runLeaseExpiry } from '@gridauthz/persistence';
+import { parseDuration } from '../../config/settings';
 import { ProblemException } from '../../http/problem';
 import { ADMIN_CONTEXT, type AdminContext } from '../admin-context';
 import { ADMIN_ERRORS } from '../auth/admin-identity';
 import { OPERATOR_ROLES, READ_ROLES, Roles } from '../auth/roles';
-import { LeaseQuery, LeaseRelease } from '../http/schemas';
+import { LeaseExpire, LeaseQuery, LeaseRelease } from '../http/schemas';
 import { notFound, validate } from '../http/validate';
 import { actorOf } from './actor';
 
@@ -39,17 +40,67 @@ export class LeasesController {
   @Roles(...OPERATOR_ROLES)
   async release(@Body() body: unknown, @Req() request: FastifyRequest): Promise<Record<string, unknown>> {
     const r = validate(LeaseRelease, body, 'body');
-    const outcome = await this.context.leases().release({
-      pool: r.pool,
-      subjectKey: r.subjectKey,
+    const common = {
       reason: r.reason,
       coolDownSeconds: this.context.settings.releaseCooldownSeconds,
       now: this.context.clock(),
       actor: actorOf(request),
       requestId: request.id,
+    };
+    if (r.subjectKey !== undefined && r.pool !== undefined) {
+      const outcome = await this.context.leases().release({ ...common, pool: r.pool, subjectKey: r.subjectKey });
+      if (!outcome) throw notFound(`no live lease for ${r.subjectKey} in pool ${r.pool}`);
+      return { released: outcome.lease, availableAfter: outcome.availableAfter.toISOString() };
+    }
+    const outcomes = await this.context.leases().releaseMatching({
+      ...common,
+      ...(r.pool !== undefined ? { pool: r.pool } : {}),
+      ...(r.username !== undefined ? { username: r.username } : {}),
+      ...(r.subject !== undefined ? { subject: parseDn(r.subject) } : {}),
+      ...(r.group !== undefined ? { group: r.group } : {}),
     });
-    if (!outcome) throw notFound(`no live lease for ${r.subjectKey} in pool ${r.pool}`);
-    return { released: outcome.lease, availableAfter: outcome.availableAfter.toISOString() };
+    const who = r.username !== undefined ? `account ${r.username}` : `subject ${r.subject ?? ''}${r.group !== undefined ? ` with primary group ${r.group}` : ''}`;
+    if (outcomes.length === 0) throw notFound(`no live lease for ${who}${r.pool !== undefined ? ` in pool ${r.pool}` : ''}`);
+    return {
+      released: outcomes.map((o) => o.lease),
+      availableAfter: outcomes.map((o) => o.availableAfter.toISOString()).reduce((a, b) => (a > b ? a : b)),
+    };
+  }
+
+  /** Lease expiry now (docs/lease-expiry.md); the same run the scheduled job makes, audited even if nothing expired. */
+  @Post('expire')
+  @HttpCode(200)
+  @Roles(...OPERATOR_ROLES)
+  async expire(@Body() body: unknown, @Req() request: FastifyRequest): Promise<Record<string, unknown>> {
+    const r = validate(LeaseExpire, body ?? {}, 'body');
+    const idleMs = r.idle !== undefined ? parseDuration(r.idle) : this.context.leaseExpiry.idleMs;
+    if (idleMs === undefined) {
+      throw new ProblemException(400, ADMIN_ERRORS.REQUEST_INVALID, 'Invalid request', 'lease expiry is off (mapping.leaseExpiry.idle); give idle, e.g. 240h');
+    }
+    if (idleMs < 3_600_000) throw new ProblemException(400, ADMIN_ERRORS.REQUEST_INVALID, 'Invalid request', 'body.idle: at least 1h');
+    const outcome = await runLeaseExpiry(this.context.database(), {
+      idleMs,
+      now: this.context.clock(),
+      coolDownSeconds: this.context.settings.releaseCooldownSeconds,
+      actor: actorOf(request),
+      dryRun: r.dryRun,
+      auditEmptyRun: true,
+      requestId: request.id,
+    });
+    if (outcome.skipped) throw new ProblemException(409, ADMIN_ERRORS.LEASE_EXPIRY_RUNNING, 'Expiry running', 'lease expiry is running on another replica; try again');
+    return {
+      dryRun: outcome.dryRun,
+      cutoff: outcome.cutoff.toISOString(),
+      ...(outcome.dryRun ? { wouldRelease: outcome.leases } : { released: outcome.leases, availableAfter: outcome.availableAfter.toISOString() }),
+    };
+  }
+}
+
+function parseDn(text: string): Dn {
+  try {
+    return Dn.parse(text);
+  } catch {
+    throw new ProblemException(400, ADMIN_ERRORS.REQUEST_INVALID, 'Invalid request', `body.subject: "${text}" is not a DN`);
   }
 }
 
