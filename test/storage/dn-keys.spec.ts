@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dn } from '@gridauthz/domain';
-import { AdminPrincipalRepository, PostgresBanStore } from '@gridauthz/persistence';
+import { buildSubjectKey } from '@gridauthz/mapping';
+import { AdminPrincipalRepository, LeaseAdministration, PostgresBanStore } from '@gridauthz/persistence';
 import { databaseLabel, openTestDatabase, type TestDatabase } from '../support/test-database';
 
 const ALICE = '/DC=org/DC=gridauthz-dev/OU=People/CN=Alice Atlas';
@@ -92,6 +93,35 @@ describe(`DN keys in storage (${databaseLabel()})`, () => {
         { value: '/DC=org/DC=gridauthz-dev/CN=gridauthz Dev CA', value_key: Dn.parse('/DC=org/DC=gridauthz-dev/CN=gridauthz Dev CA').canonicalKey() },
       ]);
     });
+  });
+});
+
+describe(`lease lookups by subject (${databaseLabel()})`, () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase();
+  });
+  afterAll(async () => t?.close());
+
+  it("finds Alice's lease by her DN in either rendering, and not the spliced name's, and the other way round", async () => {
+    const q = (sql: string, params: unknown[] = []) => t.db.dataSource.query(sql, params);
+    await q(`INSERT INTO pool (name) VALUES ('atlas')`);
+    await q(`INSERT INTO pool_account (pool_id, username, uid, gid) SELECT id, u, n, 5000 FROM pool, unnest(ARRAY['atlas001', 'atlas002']::text[], ARRAY[61001, 61002]::int[]) AS x(u, n)`);
+    const groups = { primary: { name: 'atlas', gid: 5000 }, secondary: [] };
+    const lease = (dn: Dn, username: string) =>
+      q(
+        `INSERT INTO lease (account_id, pool_id, subject_key) SELECT a.id, a.pool_id, $2 FROM pool_account a WHERE a.username = $1`,
+        [username, buildSubjectKey(dn, groups, 'primary-only')],
+      );
+    await lease(Dn.parse(ALICE), 'atlas001');
+    await lease(spliced, 'atlas002');
+    const admin = new LeaseAdministration(t.db);
+    // The admin API hands the lease list our slash rendering of whatever DN text it was given.
+    const usernames = async (dn: Dn) => (await admin.list({ subjectDn: dn.toSlash() })).map((l) => l.username);
+    expect(await usernames(Dn.parse(ALICE))).toEqual(['atlas001']);
+    expect(await usernames(Dn.parse('CN=alice atlas,OU=People,DC=gridauthz-dev,DC=org'))).toEqual(['atlas001']);
+    expect(await usernames(spliced)).toEqual(['atlas002']);
+    expect(await usernames(Dn.parse('OU=People/CN=Alice Atlas,DC=gridauthz-dev,DC=org'))).toEqual(['atlas002']);
   });
 });
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dn, silentLog } from '@gridauthz/domain';
-import { generateDevPki } from '@gridauthz/dev-pki';
+import { generateDevPki, PkiBuilder } from '@gridauthz/dev-pki';
 import type { DevPkiManifest } from '@gridauthz/dev-pki';
-import { coarseCode, Der, IgtfTrustStore, validateChain } from '@gridauthz/credentials';
+import { coarseCode, Der, IgtfTrustStore, inspectCredential, validateChain } from '@gridauthz/credentials';
 import type { CredResult, ValidatedCredential } from '@gridauthz/credentials';
 import { fixtures, makeCert, makeProxy } from './craft.testkit';
 import type { Issued } from './craft.testkit';
@@ -71,6 +71,16 @@ describe('validateChain and slash-ambiguous names', () => {
   it('accepts "/" in a value when no attribute type follows (host-style names)', () => {
     const host = makeCert(ca, '/DC=org/DC=gridauthz-dev/OU=People/CN=service/ce01.example.org', now);
     expect(code(v([host]))).toBe('valid');
+  });
+
+  it('cred inspect shows the refusal and the name in our unambiguous slash text', () => {
+    const pem = PkiBuilder.pem('CERTIFICATE', makeCert(ca, SPLICED, now).der);
+    const report = inspectCredential(pem, store, now);
+    expect(report.verdict).toBe('invalid');
+    expect(report.reasons[0]).toMatch(/^CRED_DN_AMBIGUOUS: .*\(certificate 0 \/DC=org\/DC=gridauthz-dev\/OU=People\\x2FCN=Alice Atlas\)$/);
+    expect(report.certificates[0]?.subject?.slash).toBe(SPLICED);
+    expect(report.certificates[0]?.subject?.rfc2253).toBe('OU=People/CN\\=Alice Atlas,DC=gridauthz-dev,DC=org');
+    expect(inspectCredential(pem, store, now, { ambiguousDns: 'allow' }).verdict).toBe('valid');
   });
 
   it('with ambiguousDns allow, accepts it as its own structured name, never Alice', () => {

@@ -262,7 +262,8 @@ export class Dn {
    * Why this name's legacy slash text (OpenSSL's, as LCMAPS, gLExec and grid-mapfiles see it) names a different
    * name, or undefined when it does not (docs/identities.md): a value with a "/" or "+" that something of the form
    * of an attribute type (any keyword or dotted OID) and "=" follow, a value with "\x" and two hex digits, a value
-   * that is not well-formed Unicode, or an attribute type the slash form cannot start an RDN with. Certificates with such names are refused unless trust.allowAmbiguousDns is set.
+   * that is not well-formed Unicode, or an attribute type the slash form cannot start an RDN with. Certificates
+   * with such names are refused unless trust.allowAmbiguousDns is set.
    */
   slashAmbiguity(): string | undefined {
     for (const rdn of this.rdns) {
@@ -349,7 +350,7 @@ export class Dn {
   }
 }
 
-/** What fromSlash reads as the start of an AVA after a "/" or "+": a known type or OID, then "=". */
+/** The shape of an AVA's start after a "/" or "+": a keyword or OID, then "=" (fromSlash also wants it known). */
 const SLASH_AVA_START = /^([A-Za-z][A-Za-z0-9-]*|(?:oid\.)?[0-9]+(?:\.[0-9]+)+)=/i;
 /** What fromSlash reads as an escaped byte. */
 const SLASH_HEX_ESCAPE = /^[xX][0-9A-Fa-f]{2}/;
