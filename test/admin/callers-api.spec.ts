@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dn } from '@gridauthz/domain';
 import { decodeXacmlResponse, encodeXacmlQuery } from '@gridauthz/protocols';
-import type { Database } from '@gridauthz/persistence';
+import { CallerAdministration, type Database } from '@gridauthz/persistence';
 import { fixturePki, proxyIdentity, readFixture, userIdentity } from '../support/fixtures';
 import { httpsCall } from '../support/https-client';
 import { askPdp } from '../support/pdp-client';
@@ -69,6 +69,21 @@ describe(`callers admin API (${databaseLabel()})`, () => {
     expect((await bobAsksForAlice()).answer?.decision).toBe('Deny');
     const again = await adminCall(t, { path: '/callers/remove', method: 'POST', identity: operator(), body: { dn: bobDn() } });
     expect(again.status).toBe(404);
+  });
+
+  it('a change written to the database by another process (the CLI) reaches the server within a second', async () => {
+    expect((await bobAsksForAlice()).answer?.decision).toBe('Deny');
+    // What `gridauthz caller add` does: the table and its audit row, nothing told to the server.
+    await new CallerAdministration(db).add(Dn.parse(bobDn()), 'pilot', 'cli test', { dn: 'cli:test', role: 'direct', credential: 'cli' });
+    const started = Date.now();
+    let decision: string | undefined;
+    while (Date.now() - started < 1000) {
+      await new Promise((r) => setTimeout(r, 100));
+      decision = (await bobAsksForAlice()).answer?.decision;
+      if (decision === 'Permit') break;
+    }
+    expect(decision).toBe('Permit');
+    await new CallerAdministration(db).remove(Dn.parse(bobDn()), undefined, { dn: 'cli:test', role: 'direct', credential: 'cli' });
   });
 
   it('refuses a pilot that names a payload DN without the payload chain (authz-interop, chain stripped)', async () => {
