@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerCommands } from '../../apps/cli/commands';
 import { Dn } from '@gridauthz/domain';
 import { decodeXacmlResponse, encodeXacmlQuery } from '@gridauthz/protocols';
-import type { Database } from '@gridauthz/persistence';
-import { fixturePki, proxyIdentity, readFixture, userIdentity } from '../support/fixtures';
+import { CallerAdministration, type Database } from '@gridauthz/persistence';
+import { fixturePath, fixturePki, proxyIdentity, readFixture, userIdentity } from '../support/fixtures';
 import { httpsCall } from '../support/https-client';
 import { askPdp } from '../support/pdp-client';
 import { databaseLabel } from '../support/test-database';
@@ -11,6 +13,23 @@ import type { TestServer } from '../support/test-server';
 import { adminCall, startAdminTestServer } from './admin-support';
 
 const operator = () => userIdentity('pilot');
+
+/** The CLI in-process, printing captured. */
+async function cli(args: readonly string[]): Promise<string> {
+  const program = new Command('gridauthz').exitOverride();
+  registerCommands(program);
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'gridauthz', ...args]);
+    return stdout;
+  } finally {
+    spy.mockRestore();
+  }
+}
 const auditor = () => userIdentity('alice');
 
 /** Callers through the admin API (docs/callers.md), and what they change for the PDP. */
@@ -69,6 +88,34 @@ describe(`callers admin API (${databaseLabel()})`, () => {
     expect((await bobAsksForAlice()).answer?.decision).toBe('Deny');
     const again = await adminCall(t, { path: '/callers/remove', method: 'POST', identity: operator(), body: { dn: bobDn() } });
     expect(again.status).toBe(404);
+  });
+
+  it('a change written to the database by another process (the CLI) reaches the server within a second', async () => {
+    expect((await bobAsksForAlice()).answer?.decision).toBe('Deny');
+    // What `gridauthz caller add` does: the table and its audit row, nothing told to the server.
+    await new CallerAdministration(db).add(Dn.parse(bobDn()), 'pilot', 'cli test', { dn: 'cli:test', role: 'direct', credential: 'cli' });
+    const started = Date.now();
+    let decision: string | undefined;
+    while (Date.now() - started < 1000) {
+      await new Promise((r) => setTimeout(r, 100));
+      decision = (await bobAsksForAlice()).answer?.decision;
+      if (decision === 'Permit') break;
+    }
+    expect(decision).toBe('Permit');
+    await new CallerAdministration(db).remove(Dn.parse(bobDn()), undefined, { dn: 'cli:test', role: 'direct', credential: 'cli' });
+  });
+
+  it('gridauthz caller add|list|remove --api go through the admin API of the running server', async () => {
+    const u = fixturePki().users['pilot'];
+    if (!u) throw new Error('no pilot user');
+    const api = ['--api', '--url', t.server.adminUrl ?? '', '--capath', fixturePath(fixturePki().caDir), '--cert', fixturePath(u.certFile), '--key', fixturePath(u.keyFile)];
+    const ce = '/DC=org/DC=example/CN=host/ce77.example.org';
+    await cli(['caller', 'add', ce, '--role', 'asserter', '--comment', 'via api', ...api]);
+    const listed = JSON.parse(await cli(['caller', 'list', '--json', ...api])) as { callers: { dn: string; role: string }[] };
+    expect(listed.callers).toContainEqual(expect.objectContaining({ dn: ce, role: 'asserter' }));
+    await cli(['caller', 'remove', ce, ...api]);
+    const audit = await auditRows('caller.add');
+    expect(audit.at(-1)).toMatchObject({ actor_dn: u.subject, target: `${ce} asserter` });
   });
 
   it('refuses a pilot that names a payload DN without the payload chain (authz-interop, chain stripped)', async () => {

@@ -8,7 +8,7 @@ import { ARGUS_SETTINGS } from '@gridauthz/mapping';
 import { configCallers } from '../../server/site/site-runtime';
 import { CliError } from '../cli-error';
 import { addConfigOption, configFor, type ConfigFlags } from './config-options';
-import { output } from './admin.command';
+import { type AdminApiFlags, callAdmin, output, outputRecord, withAdminApi } from './admin.command';
 import { openDatabase } from './open-database';
 
 /** The CLI acts directly on the database (like `admin principal`), so a site can be set up before `serve`. */
@@ -34,6 +34,15 @@ function role(text: string | undefined, required: boolean): CallerRole | undefin
   return r;
 }
 
+type ApiOrDbFlags = ConfigFlags & AdminApiFlags & { api?: boolean };
+
+/**
+ * Direct database by default (works before `serve`, audited as `cli:<login>`); `--api` goes through a running
+ * server's admin API instead (operator role; needed with the embedded database while the server holds it).
+ */
+const withApiOption = (command: Command): Command =>
+  withAdminApi(addConfigOption(command.option('--api', "through a running server's admin API (--url, --cert/--proxy/--token) instead of the database")));
+
 /**
  * `gridauthz caller add|list|remove` (docs/callers.md): who may ask what. pilot: may ask for a payload's mapping
  * with the payload's chain (glexec); asserter: may assert DN and FQANs without a chain (CEs, ARC, Argus PEPd).
@@ -41,16 +50,20 @@ function role(text: string | undefined, required: boolean): CallerRole | undefin
 export function registerCaller(program: Command): void {
   const caller = program.command('caller').description('callers: pilots (glexec) and trusted asserters (CEs, ARC, Argus PEPd) (direct database)');
 
-  addConfigOption(
+  withApiOption(
     caller
       .command('add')
       .description('give a caller DN a role; running servers apply it within a second')
       .argument('<dn>', 'certificate subject DN of the caller (slash or RFC 2253 form)')
       .requiredOption('--role <role>', `${CALLER_ROLES.join(' or ')}`)
       .option('--comment <text>', 'why (kept with the caller and in the audit trail)'),
-  ).action(async (dnText: string, flags: ConfigFlags & { role: string; comment?: string }) => {
+  ).action(async (dnText: string, flags: ApiOrDbFlags & { role: string; comment?: string }) => {
     const r = role(flags.role, true) as CallerRole;
     const dn = parseDn(dnText);
+    if (flags.api) {
+      outputRecord(flags, await callAdmin(flags, 'POST', '/callers', { dn: dn.toSlash(), role: r, ...(flags.comment !== undefined ? { comment: flags.comment } : {}) }));
+      return;
+    }
     const { db, target } = await openDatabase(configFor(flags));
     try {
       const { before, after } = await new CallerAdministration(db).add(dn, r, flags.comment, cliActor());
@@ -60,8 +73,13 @@ export function registerCaller(program: Command): void {
     }
   });
 
-  addConfigOption(caller.command('list').description('list callers: the database, the configuration (pdp.callers, pdp.trustedAsserters) and legacy payload callers').option('--json', 'JSON output')).action(
-    async (flags: ConfigFlags & { json?: boolean }) => {
+  withApiOption(caller.command('list').description('list callers: the database, the configuration (pdp.callers, pdp.trustedAsserters) and legacy payload callers')).action(
+    async (flags: ApiOrDbFlags) => {
+      if (flags.api) {
+        const answer = await callAdmin(flags, 'GET', '/callers');
+        output(flags, answer, answer['callers'] as Record<string, unknown>[], ['dn', 'role', 'source', 'comment']);
+        return;
+      }
       const config = configFor(flags);
       const { db } = await openDatabase(config);
       try {
@@ -83,15 +101,20 @@ export function registerCaller(program: Command): void {
     },
   );
 
-  addConfigOption(
+  withApiOption(
     caller
       .command('remove')
       .description("remove a caller's role, or every role of the DN")
       .argument('<dn>', 'certificate subject DN')
       .option('--role <role>', `only this role (${CALLER_ROLES.join(' or ')})`),
-  ).action(async (dnText: string, flags: ConfigFlags & { role?: string }) => {
+  ).action(async (dnText: string, flags: ApiOrDbFlags & { role?: string }) => {
     const r = role(flags.role, false);
     const dn = parseDn(dnText);
+    if (flags.api) {
+      const answer = await callAdmin(flags, 'POST', '/callers/remove', { dn: dn.toSlash(), ...(r ? { role: r } : {}) });
+      output(flags, answer, answer['removed'] as Record<string, unknown>[], ['dn', 'role']);
+      return;
+    }
     const { db } = await openDatabase(configFor(flags));
     try {
       const removed = await new CallerAdministration(db).remove(dn, r, cliActor());
