@@ -15,3 +15,5 @@ export * from './audit';
 export { PostgresBanStore } from './mapping/postgres-ban-store';
 export type { PostgresBanStoreOptions } from './mapping/postgres-ban-store';
 export { PostgresMappingConfigStore } from './mapping/postgres-mapping-config-store';
+export { DecisionRetention, RETENTION_LOCK_KEY } from './decision/decision-retention';
+export type { DecisionRetentionOptions, RetentionRun } from './decision/decision-retention';

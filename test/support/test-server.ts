@@ -37,6 +37,8 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     database: { url: storage.url, dataDir: storage.dataDir, poolSize: 10 },
     policy: { dir: join(__dirname, '..', '..', 'policies') },
     log: { level: 'debug', format: 'json' },
+    bans: { clientMessage: 'access denied by site policy', exposeReason: false },
+    decisions: { retentionDays: 0, retentionBatchSize: 2000, retentionIntervalSeconds: 3600 },
     ...overrides.config,
   };
   const log = captureLog();

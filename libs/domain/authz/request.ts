@@ -25,6 +25,13 @@ export interface Caller {
   /** End-entity DN of the TLS client chain (the proxy's owner when the caller used a proxy). */
   readonly dn: Dn;
   readonly viaProxy: boolean;
+  /** Serial number (hex) of the caller's end-entity certificate, for the decision record. */
+  readonly certSerial?: string;
+  /** Issuer (CA) of the caller's end-entity certificate, for the decision record. */
+  readonly certIssuer?: Dn;
+  /** The TCP peer the question came from (IPv4-mapped IPv6 shown as IPv4), for the decision record. */
+  readonly sourceAddress?: string;
+  readonly sourcePort?: number;
 }
 
 /**
