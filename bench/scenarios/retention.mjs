@@ -23,7 +23,7 @@ export async function run({ root, args }) {
     cwd: cwd.dir,
     url: schema.url,
     workers: 1,
-    env: { GRIDAUTHZ_DECISIONS_RETENTION_DAYS: '30', GRIDAUTHZ_DECISIONS_RETENTION_BATCH_SIZE: '2000', GRIDAUTHZ_DECISIONS_RETENTION_INTERVAL_SECONDS: '1' },
+    env: { GRIDAUTHZ_DECISIONS_RETENTION_DAYS: '30', GRIDAUTHZ_DECISIONS_RETENTION_BATCH_SIZE: '1000', GRIDAUTHZ_DECISIONS_RETENTION_INTERVAL_SECONDS: '1' },
   });
   const db = await schema.client();
   try {
@@ -44,6 +44,8 @@ export async function run({ root, args }) {
     const live = await size();
 
     // Expired records: copies of real ones (each dialect's), 400 days old, so the job has a backlog to work on.
+    // Inserted and measured in one transaction: the job (every second) must not delete before the size is taken.
+    await db.query('BEGIN');
     await db.query(
       `INSERT INTO decision_record (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status, username, uid, gid,
                                     gids, reasons, environment, latency_ms, source_address, source_port, caller_dn_key, caller_serial, caller_issuer,
@@ -55,8 +57,9 @@ export async function run({ root, args }) {
        CROSS JOIN LATERAL (SELECT * FROM decision_record WHERE dialect = (ARRAY['authz-interop','grid-wn','emi'])[1 + g % 3] ORDER BY decided_at DESC LIMIT 1) AS r`,
       [expired],
     );
-    await db.query('ANALYZE decision_record');
     const filled = await size();
+    await db.query('COMMIT');
+    await db.query('ANALYZE decision_record');
     const old = async () => Number((await db.query(`SELECT count(*) AS n FROM decision_record WHERE decided_at < now() - interval '30 days'`)).rows[0].n);
     const before = await old();
     const t0 = Date.now();
@@ -85,7 +88,7 @@ export async function run({ root, args }) {
       title: 'retention: decision-record size, and the retention job deleting while the ce load runs (issue 16)',
       table: `${table(['phase', 'decisions/s', 'p50 ms', 'p99 ms', 'records deleted/s', 'non-2xx / errors'], rows)}\n\n${table(['decision_record', 'rows', 'avg row data bytes (pg_column_size)', 'bytes/row incl. indexes (pg_total_relation_size / rows)'], sizes)}`,
       notes: [
-        `Load: as the ce scenario (autocannon, ${connections} keep-alive mTLS connections, authz-interop → grid-wn → emi), \`serve --workers 1\` on a fresh PostgreSQL schema, ${durationS} s per phase. The server's own retention job runs (decisions.retentionDays 30, retentionBatchSize 2000, retentionIntervalSeconds 1); the expired records are copies of the warm-up's real records dated 400 days back.`,
+        `Load: as the ce scenario (autocannon, ${connections} keep-alive mTLS connections, authz-interop → grid-wn → emi), \`serve --workers 1\` on a fresh PostgreSQL schema, ${durationS} s per phase. The server's own retention job runs (decisions.retentionDays 30, retentionBatchSize 1000, retentionIntervalSeconds 1); the expired records are copies of the warm-up's real records dated 400 days back.`,
         `Disk: at this box's ce rate (${fmt(rate, 0)}/s) ${fmt(perDay(rate) / 1e6, 1)} M records/day ≈ ${fmt((perDay(rate) * bytesPerRow * 30) / 2 ** 30, 0)} GiB per 30 days; at the 5,000/s target ${fmt(perDay(5000) / 1e6, 0)} M/day ≈ ${fmt((perDay(5000) * bytesPerRow * 30) / 2 ** 30, 0)} GiB per 30 days (${fmt(bytesPerRow, 0)} B/record incl. indexes).`,
         `Load average before/after: \`${uptime()}\`.`,
       ].join('\n\n'),

@@ -39,7 +39,7 @@ describe(`decision record retention and guards (${databaseLabel()})`, () => {
     const expired = new Set(ids.filter((_, i) => (times[i] as number) < CUTOFF));
     expect(expired.size).toBeGreaterThan(20);
     let reported = 0;
-    const job = new DecisionRetention(t.db, { retentionDays: RETENTION_DAYS, batchSize: 7, clock: () => new Date(NOW), log: silentLog, pauseMs: 0, onDeleted: (n) => (reported += n) });
+    const job = new DecisionRetention(t.db, { retentionDays: RETENTION_DAYS, batchSize: 7, clock: () => new Date(NOW), log: silentLog, pauseMs: 0, idleFactor: 0, onDeleted: (n) => (reported += n) });
     const run = await job.runOnce();
     expect(run).toMatchObject({ deleted: expired.size, skipped: false });
     expect(run.cutoff.getTime()).toBe(CUTOFF);

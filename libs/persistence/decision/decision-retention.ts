@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { LogSink } from '@gridauthz/domain';
 import type { Database } from '../database/database';
 
@@ -8,8 +9,14 @@ export interface DecisionRetentionOptions {
   readonly batchSize: number;
   readonly clock: () => Date;
   readonly log: LogSink;
-  /** Pause between batches (ms), so decisions waiting for a connection get it first. */
+  /** Least pause between batches (ms), so decisions waiting for a connection get it first. */
   readonly pauseMs?: number;
+  /**
+   * Pause after each batch as a multiple of the time the batch took (default 3: the job deletes at most a quarter of
+   * the time). Deleting competes with decisions for the database's CPU and I/O; a busier database makes batches
+   * slower and so the job gentler by itself.
+   */
+  readonly idleFactor?: number;
   /** Called after each batch with the rows it deleted (metrics). */
   readonly onDeleted?: (rows: number) => void;
 }
@@ -27,7 +34,8 @@ export const RETENTION_LOCK_KEY = 0x67616472;
 
 /**
  * Deletes decision records older than the retention, in small batches along decision_record_decided_at_ix, each in
- * a short transaction of its own, so no decision waits on it for long and no transaction holds many row locks.
+ * a short transaction of its own, so no decision waits on it for long and no transaction holds many row locks; after
+ * each batch it idles for a multiple of the batch's time, so it takes a bounded share of the database.
  * Each batch takes a transaction-level advisory lock without waiting: replicas never delete side by side, and a
  * replica that finds the lock taken skips its run. The transaction declares its cutoff with
  * set_config('gridauthz.retention_cutoff'), which the decision_record_retention_only trigger (migration
@@ -53,6 +61,7 @@ export class DecisionRetention {
     let batches = 0;
     for (;;) {
       if (this.stopped) break;
+      const started = performance.now();
       const n = await this.db.transaction(async (m) => {
         const lock = await m.query<{ got: boolean }[]>(`SELECT pg_try_advisory_xact_lock($1) AS got`, [RETENTION_LOCK_KEY]);
         if (!lock[0]?.got) return undefined;
@@ -72,7 +81,8 @@ export class DecisionRetention {
       deleted += n;
       if (n > 0) this.options.onDeleted?.(n);
       if (n < this.options.batchSize) break;
-      await new Promise((r) => setTimeout(r, this.options.pauseMs ?? 10));
+      const tookMs = performance.now() - started;
+      await new Promise((r) => setTimeout(r, Math.max(this.options.pauseMs ?? 10, tookMs * (this.options.idleFactor ?? 3))));
     }
     return { deleted, batches, skipped: false, cutoff };
   }
