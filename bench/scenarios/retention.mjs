@@ -45,7 +45,13 @@ export async function run({ root, args }) {
 
     // Expired records: copies of real ones (each dialect's), 400 days old, so the job has a backlog to work on.
     // Inserted and measured in one transaction: the job (every second) must not delete before the size is taken.
+    // Templates first: one real record of each dialect.
     await db.query('BEGIN');
+    await db.query(
+      `CREATE TEMP TABLE template ON COMMIT DROP AS
+         SELECT row_number() OVER () - 1 AS k, r.* FROM (
+           SELECT DISTINCT ON (dialect) * FROM decision_record ORDER BY dialect, decided_at DESC) AS r`,
+    );
     await db.query(
       `INSERT INTO decision_record (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status, username, uid, gid,
                                     gids, reasons, environment, latency_ms, source_address, source_port, caller_dn_key, caller_serial, caller_issuer,
@@ -53,8 +59,7 @@ export async function run({ root, args }) {
        SELECT gen_random_uuid(), now() - interval '400 days' - g * interval '10 ms', caller_dn, host, subject_dn, fqans, resource, action, dialect,
               decision, status, username, uid, gid, gids, reasons, environment, latency_ms, source_address, source_port, caller_dn_key, caller_serial,
               caller_issuer, caller_host, host_dn, host_dn_key, pep_issuer, subject_dn_key
-       FROM generate_series(1, $1::int) AS g
-       CROSS JOIN LATERAL (SELECT * FROM decision_record WHERE dialect = (ARRAY['authz-interop','grid-wn','emi'])[1 + g % 3] ORDER BY decided_at DESC LIMIT 1) AS r`,
+       FROM generate_series(1, $1::int) AS g JOIN template t ON t.k = g % (SELECT count(*) FROM template)`,
       [expired],
     );
     const filled = await size();
