@@ -129,6 +129,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
     decisions: {
       retentionDays: values['decisions.retentionDays'] as number,
       retentionBatchSize: values['decisions.retentionBatchSize'] as number,
+      retentionIdleFactor: values['decisions.retentionIdleFactor'] as number,
       retentionIntervalSeconds: values['decisions.retentionIntervalSeconds'] as number,
     },
   };

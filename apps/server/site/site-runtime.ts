@@ -70,6 +70,7 @@ export async function startSite(options: {
       ? new DecisionRetention(db, {
           retentionDays: config.decisions.retentionDays,
           batchSize: config.decisions.retentionBatchSize,
+          idleFactor: config.decisions.retentionIdleFactor,
           clock: options.clock ?? (() => new Date()),
           log: log.child({ component: 'retention' }),
           ...(options.onRecordsDeleted ? { onDeleted: options.onRecordsDeleted } : {}),
