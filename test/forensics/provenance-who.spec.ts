@@ -256,8 +256,8 @@ describe(`decision provenance and audit who (${databaseLabel()})`, () => {
     expect(bad.status).toBe(400);
   });
 
-  it('the CLI prints the candidates as CSV for a ticket', async () => {
-    const q = samples()[3] as { uid: number; at: number };
+  /** Runs the CLI in-process as the security officer and returns what it printed. */
+  const cli = async (args: readonly string[]): Promise<string> => {
     const program = new Command('gridauthz').exitOverride();
     registerCommands(program);
     let stdout = '';
@@ -267,14 +267,24 @@ describe(`decision provenance and audit who (${databaseLabel()})`, () => {
     });
     const pilot = pki().users['pilot'];
     try {
-      await program.parseAsync(['node', 'gridauthz', 'audit', 'who', '--uid', String(q.uid), '--at', new Date(q.at).toISOString(), '--window', String(WINDOW_S), '--csv',
-        '--url', t.server.adminUrl ?? '', '--capath', fixturePath(pki().caDir), '--cert', fixturePath(pilot?.certFile ?? ''), '--key', fixturePath(pilot?.keyFile ?? '')]);
+      await program.parseAsync(['node', 'gridauthz', ...args, '--url', t.server.adminUrl ?? '', '--capath', fixturePath(pki().caDir), '--cert', fixturePath(pilot?.certFile ?? ''), '--key', fixturePath(pilot?.keyFile ?? '')]);
     } finally {
       spy.mockRestore();
     }
+    return stdout;
+  };
+
+  it('the CLI prints the candidates as a table, and as CSV for a ticket', async () => {
+    const q = samples()[3] as { uid: number; at: number };
+    const want = expected(q.uid, q.at);
+    const tableText = await cli(['audit', 'who', '--uid', String(q.uid), '--at', new Date(q.at).toISOString(), '--window', String(WINDOW_S)]);
+    if (process.env.FX_DEBUG) console.log(tableText);
+    expect(tableText).toContain(`uid ${q.uid} on any host at ${new Date(q.at).toISOString()} (±${WINDOW_S} s)`);
+    expect(tableText).toMatch(/DECIDEDAT\s+SUBJECTDN\s+FQANS\s+USERNAME\s+UID\s+HOST\s+SOURCEADDRESS\s+SOURCEPORT\s+CALLERDN\s+CALLERSERIAL\s+DIALECT/);
+    for (const s of want) expect(tableText).toContain(new Date(s.at).toISOString());
+    const stdout = await cli(['audit', 'who', '--uid', String(q.uid), '--at', new Date(q.at).toISOString(), '--window', String(WINDOW_S), '--csv']);
     const lines = stdout.trimEnd().split('\r\n');
     expect(lines[0]).toBe('decidedAt,subjectDn,fqans,username,uid,host,sourceAddress,sourcePort,callerDn,callerSerial,callerIssuer,dialect,id');
-    const want = expected(q.uid, q.at);
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(want.map((s) => new Date(s.at).toISOString()));
     expect(lines.slice(1).map((l) => l.split(',')[6])).toEqual(want.map((s) => s.address));
   });
