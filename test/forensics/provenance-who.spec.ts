@@ -278,7 +278,6 @@ describe(`decision provenance and audit who (${databaseLabel()})`, () => {
     const q = samples()[3] as { uid: number; at: number };
     const want = expected(q.uid, q.at);
     const tableText = await cli(['audit', 'who', '--uid', String(q.uid), '--at', new Date(q.at).toISOString(), '--window', String(WINDOW_S)]);
-    if (process.env.FX_DEBUG) console.log(tableText);
     expect(tableText).toContain(`uid ${q.uid} on any host at ${new Date(q.at).toISOString()} (±${WINDOW_S} s)`);
     expect(tableText).toMatch(/DECIDEDAT\s+SUBJECTDN\s+FQANS\s+USERNAME\s+UID\s+HOST\s+SOURCEADDRESS\s+SOURCEPORT\s+CALLERDN\s+CALLERSERIAL\s+DIALECT/);
     for (const s of want) expect(tableText).toContain(new Date(s.at).toISOString());
