@@ -18,6 +18,8 @@ import { LiveLeaseSubjectKeyIndex1795400000023 } from './1795400000023-live-leas
 import { Callers1795400000100 } from './1795400000100-callers';
 import { LiveLeaseLastUsedIndex1795400000110 } from './1795400000110-live-lease-last-used-index';
 import { DnKeys1795400000130 } from './1795400000130-dn-keys';
+import { DecisionProvenance1795400000150 } from './1795400000150-decision-provenance';
+import { RecordGuards1795400000151 } from './1795400000151-record-guards';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -41,4 +43,6 @@ export const MIGRATIONS = [
   Callers1795400000100,
   LiveLeaseLastUsedIndex1795400000110,
   DnKeys1795400000130,
+  DecisionProvenance1795400000150,
+  RecordGuards1795400000151,
 ];

@@ -209,7 +209,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       log.warn('database schema has pending migrations; not ready until `gridauthz migrate` runs');
       return;
     }
-    site = await startSite({ db: database, config, log, verifier: trust.subjectVerifier, ...(options.seedMapping ? { seedMapping: options.seedMapping } : {}) });
+    site = await startSite({
+      db: database,
+      config,
+      log,
+      verifier: trust.subjectVerifier,
+      clock,
+      onRecordsDeleted: (rows) => metrics.decisionRecordsDeleted(rows),
+      ...(options.seedMapping ? { seedMapping: options.seedMapping } : {}),
+    });
     if (closed) return;
     const { idleMs, intervalMs } = config.mapping.leaseExpiry;
     if (idleMs !== undefined) {

@@ -25,6 +25,8 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
       return ok({
         dn: credential.identity.subject,
         viaProxy: credential.proxies.length > 0,
+        certSerial: credential.identity.serialHex,
+        certIssuer: credential.identity.issuer,
         limited: credential.limited,
         notAfter: credential.notAfter,
         chainLength: chain.length,

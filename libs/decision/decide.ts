@@ -3,6 +3,7 @@ import { accountFor, type Ban, findBan, leasePrepared, type MappingPurpose, prep
 import { evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
+import { hostOfDn, requestHost } from './provenance';
 import { RecentLeases } from './recent-leases';
 
 type Status = AuthzResult['status'];
@@ -33,6 +34,9 @@ const MAPPING_DIALECTS = new Set(['authz-interop', 'grid-wn', 'grid-ce', 'emi', 
 
 const DEFAULT_LEASE_TOUCH_INTERVAL_MS = 60_000;
 
+/** What a banned subject's client reads by default: nothing of the officer's reason (Argus answers a bare Deny). */
+export const DEFAULT_BAN_CLIENT_MESSAGE = 'access denied by site policy';
+
 /**
  * The decision pipeline, one direction: subject credentials → caller may act for the subject → bans →
  * site policy → account mapping → one decision record. Every failure becomes Deny or Indeterminate with a
@@ -54,13 +58,18 @@ export class Decider {
     const id = this.deps.newId();
     const reasons: string[] = [];
     let subject: VerifiedSubject | undefined;
+    const provenance = provenanceOf(request);
 
     const record = (outcome: Outcome): DecisionRecord => ({
       id,
       decidedAt: now,
       callerDn: request.caller.dn.toSlash(),
-      ...(request.host !== undefined ? { host: request.host } : request.hostDn ? { host: request.hostDn.toSlash() } : {}),
-      ...(subject ? { subjectDn: subject.dn.toSlash() } : request.subject.assertedDn ? { subjectDn: request.subject.assertedDn.toSlash() } : {}),
+      ...provenance,
+      ...(subject
+        ? { subjectDn: subject.dn.toSlash(), subjectDnKey: subject.dn.canonicalKey() }
+        : request.subject.assertedDn
+          ? { subjectDn: request.subject.assertedDn.toSlash(), subjectDnKey: request.subject.assertedDn.canonicalKey() }
+          : {}),
       fqans: (subject?.fqans ?? []).map((f) => f.toLong()),
       ...(request.resource !== undefined ? { resource: request.resource } : {}),
       ...(request.action !== undefined ? { action: request.action } : {}),
@@ -157,7 +166,10 @@ export class Decider {
 
       // 3. Bans come before policy and cannot be overridden by it.
       const ban = findBanFor(config.bans(), subject, now);
-      if (ban) return await deny(`ban:${ban.id}`, `banned: ${ban.reason}`);
+      if (ban) {
+        const answer = this.deps.banAnswer ?? { clientMessage: DEFAULT_BAN_CLIENT_MESSAGE, exposeReason: false };
+        return await deny(`ban:${ban.id}`, answer.exposeReason ? `banned: ${ban.reason}` : answer.clientMessage);
+      }
 
       // 4. Site policy.
       const policy = config.policy();
@@ -274,4 +286,22 @@ function recordedEnvironment(request: AuthzRequest): Record<string, readonly str
     if (pilot.classifier !== undefined) env['pilot-job/classifier'] = [pilot.classifier];
   }
   return env;
+}
+
+/** Where the question came from, for the record (docs/forensics.md): transport, caller certificate, named host. */
+function provenanceOf(request: AuthzRequest): Partial<DecisionRecord> {
+  const caller = request.caller;
+  const callerHost = hostOfDn(caller.dn);
+  const host = requestHost(request);
+  return {
+    callerDnKey: caller.dn.canonicalKey(),
+    ...(caller.certSerial !== undefined ? { callerSerial: caller.certSerial } : {}),
+    ...(caller.certIssuer ? { callerIssuer: caller.certIssuer.toSlash() } : {}),
+    ...(callerHost !== undefined ? { callerHost } : {}),
+    ...(caller.sourceAddress !== undefined ? { sourceAddress: caller.sourceAddress } : {}),
+    ...(caller.sourcePort !== undefined ? { sourcePort: caller.sourcePort } : {}),
+    ...(host !== undefined ? { host } : {}),
+    ...(request.hostDn ? { hostDn: request.hostDn.toSlash(), hostDnKey: request.hostDn.canonicalKey() } : {}),
+    ...(request.messageIssuer !== undefined && request.messageIssuer.trim() !== '' ? { pepIssuer: request.messageIssuer.trim() } : {}),
+  };
 }

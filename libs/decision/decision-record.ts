@@ -5,8 +5,24 @@ export interface DecisionRecord {
   readonly id: string;
   readonly decidedAt: Date;
   readonly callerDn: string;
+  /** Structural key of the caller DN (Dn.canonicalKey), for matching by certificate DN. */
+  readonly callerDnKey?: string;
+  readonly callerSerial?: string;
+  readonly callerIssuer?: string;
+  /** Host name in the caller's own certificate (CN=host/wn01.example.org → wn01.example.org), lower case. */
+  readonly callerHost?: string;
+  readonly sourceAddress?: string;
+  readonly sourcePort?: number;
+  /** The host the client names (any dialect's attribute), lower case; see requestHost in decide.ts. */
   readonly host?: string;
+  /** The host certificate DN the client names (resource-x509-id, EMI resource-owner, PRIMA Resource). */
+  readonly hostDn?: string;
+  readonly hostDnKey?: string;
+  /** The message's own issuer (an Argus PEPd's entity id, a host DN): the PEP's identity as it states it. */
+  readonly pepIssuer?: string;
   readonly subjectDn?: string;
+  /** Dn.canonicalKey() of the subject DN, for structural search. */
+  readonly subjectDnKey?: string;
   readonly fqans: readonly string[];
   readonly resource?: string;
   readonly action?: string;

@@ -80,4 +80,9 @@ export interface DecisionDependencies {
    * last-use time, which drives idle expiry (days), is then at most this old; 0 touches on every decision.
    */
   readonly leaseTouchIntervalMs?: number;
+  /**
+   * What a banned subject's client is told. The ban's reason is an officer's note (an incident number, CSIRT
+   * remarks) and stays in the record (reason ban:<id>); the client gets `clientMessage` unless `exposeReason`.
+   */
+  readonly banAnswer?: { readonly clientMessage: string; readonly exposeReason: boolean };
 }

@@ -17,3 +17,5 @@ export type { PostgresBanStoreOptions } from './mapping/postgres-ban-store';
 export { PostgresMappingConfigStore } from './mapping/postgres-mapping-config-store';
 export { PostgresCallerStore } from './mapping/postgres-caller-store';
 export type { StoredCaller } from './mapping/postgres-caller-store';
+export { DecisionRetention, RETENTION_LOCK_KEY } from './decision/decision-retention';
+export type { DecisionRetentionOptions, RetentionRun } from './decision/decision-retention';

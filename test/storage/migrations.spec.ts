@@ -3,7 +3,15 @@ import { MIGRATIONS } from '../../migrations';
 import { databaseLabel, openTestDatabase, type TestDatabase } from '../support/test-database';
 
 const TABLES = ['pool', 'pool_account', 'unix_group', 'lease', 'ban', 'policy_version', 'decision_record', 'admin_principal', 'config_generation', 'mapping_rule', 'mapping_rule_group', 'pilot_role', 'payload_caller', 'admin_token', 'admin_audit', 'caller'];
-const ROUTINES = ['admin_audit_append_only', 'bump_config_generation', 'gridauthz_acquire_lease'];
+const ROUTINES = [
+  'admin_audit_append_only',
+  'bump_config_generation',
+  'gridauthz_acquire_lease',
+  // forensics: record guards (1795400000151)
+  'admin_audit_no_truncate',
+  'decision_record_no_rewrite',
+  'decision_record_retention_only',
+];
 
 describe(`migrations on ${databaseLabel()}`, () => {
   let t: TestDatabase;
@@ -32,7 +40,7 @@ describe(`migrations on ${databaseLabel()}`, () => {
     const applied = await t.db.migrate();
     expect(applied).toHaveLength(MIGRATIONS.length);
     expect((await tables()).sort()).toEqual([...TABLES].sort());
-    expect(await routines()).toEqual(ROUTINES);
+    expect((await routines()).sort()).toEqual([...ROUTINES].sort());
     expect(await t.db.pendingMigrations()).toBe(false);
 
     for (let i = 0; i < MIGRATIONS.length; i += 1) expect(await t.db.revertLast()).toBe(true);
@@ -41,7 +49,7 @@ describe(`migrations on ${databaseLabel()}`, () => {
     expect(await routines()).toEqual([]);
 
     expect(await t.db.migrate()).toHaveLength(MIGRATIONS.length);
-    expect(await routines()).toEqual(ROUTINES);
+    expect((await routines()).sort()).toEqual([...ROUTINES].sort());
     expect(await t.db.migrate()).toEqual([]);
   });
 

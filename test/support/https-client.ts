@@ -19,6 +19,8 @@ export interface HttpsCall {
   /** TLS session to try to resume. */
   readonly session?: Buffer;
   readonly onSession?: (session: Buffer) => void;
+  /** Local address to connect from (e.g. 127.0.0.2: a second "host" on loopback). */
+  readonly localAddress?: string;
 }
 
 /** One HTTPS request on a fresh connection (no agent), optionally with a client certificate. */
@@ -33,6 +35,7 @@ export function httpsCall(call: HttpsCall): Promise<HttpsResponse> {
         servername: 'localhost',
         ...(call.identity ? { cert: call.identity.cert, key: call.identity.key } : {}),
         ...(call.session ? { session: call.session } : {}),
+        ...(call.localAddress ? { localAddress: call.localAddress } : {}),
         headers: { ...(call.body !== undefined ? { 'content-type': 'text/xml; charset=utf-8' } : {}), ...call.headers },
       },
       (res) => {

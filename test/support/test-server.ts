@@ -18,7 +18,7 @@ export interface TestServer {
 }
 
 /** The real server (both listeners, real TLS, real storage) on ephemeral loopback ports with the fixture PKI. */
-export async function startTestServer(overrides: { config?: Partial<Config>; storage?: TestStorage } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: { config?: Partial<Config>; storage?: TestStorage; clock?: () => Date } = {}): Promise<TestServer> {
   const pki = fixturePki();
   const storage = overrides.storage ?? (await createTestStorage());
   const config: Config = {
@@ -37,6 +37,8 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     database: { url: storage.url, dataDir: storage.dataDir, poolSize: 10 },
     policy: { dir: join(__dirname, '..', '..', 'policies') },
     log: { level: 'debug', format: 'json' },
+    bans: { clientMessage: 'access denied by site policy', exposeReason: false },
+    decisions: { retentionDays: 0, retentionBatchSize: 1000, retentionIdleFactor: 3, retentionIntervalSeconds: 3600 },
     ...overrides.config,
   };
   const log = captureLog();
@@ -46,6 +48,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     log: log.logger,
     trust,
     migrate: true,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
     seedMapping: devMappingConfig({ hostDn: pki.host.subject, pilotDn: pki.users['pilot']?.subject ?? '' }),
   });
   await server.ready;

@@ -134,6 +134,13 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
     },
     policy: { dir: pathOf('policy.dir') },
     log: { level: values['log.level'] as Config['log']['level'], format: values['log.format'] as Config['log']['format'] },
+    bans: { clientMessage: values['bans.clientMessage'] as string, exposeReason: values['bans.exposeReason'] as boolean },
+    decisions: {
+      retentionDays: values['decisions.retentionDays'] as number,
+      retentionBatchSize: values['decisions.retentionBatchSize'] as number,
+      retentionIdleFactor: values['decisions.retentionIdleFactor'] as number,
+      retentionIntervalSeconds: values['decisions.retentionIntervalSeconds'] as number,
+    },
   };
   return { config, file };
 }

@@ -135,6 +135,13 @@ export const SETTINGS = [
   { key: 'log.format', env: ['GRIDAUTHZ_LOG_FORMAT'], schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise).' },
   // identities (docs/identities.md)
   { key: 'trust.allowAmbiguousDns', env: ['GRIDAUTHZ_ALLOW_AMBIGUOUS_DNS'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: "Accept certificates whose subject's slash text (OpenSSL's) reads as a different name, e.g. an OU value containing \"/CN=\" (docs/identities.md). Off: they are refused with CRED_DN_AMBIGUOUS. On: they are accepted and compared structurally, so they never match the name their text spells." },
+  // forensics: ban answers and decision-record retention (docs/forensics.md, docs/operations.md)
+  { key: 'bans.clientMessage', env: ['GRIDAUTHZ_BANS_CLIENT_MESSAGE'], schema: z.string().trim().min(1, 'expected a message text'), default: 'access denied by site policy', description: "Status message a banned subject's client gets with its Deny. The ban's reason stays internal (the decision record keeps ban:<id>)." },
+  { key: 'bans.exposeReason', env: ['GRIDAUTHZ_BANS_EXPOSE_REASON'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: "Send the ban's reason (as the officer typed it) to the banned subject's client instead of bans.clientMessage. Off: officers' notes must not reach the person banned." },
+  { key: 'decisions.retentionDays', env: ['GRIDAUTHZ_DECISIONS_RETENTION_DAYS'], schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(0, 'expected 0 (keep for ever) or a number of days').refine((d) => d === 0 || d >= 1, 'expected 0 or at least 1 day'), default: 0, description: 'Delete decision records older than this many days (a background job, in small batches, one replica at a time). 0: keep them for ever. EGI traceability policy asks for at least 180 days.' },
+  { key: 'decisions.retentionBatchSize', env: ['GRIDAUTHZ_DECISIONS_RETENTION_BATCH_SIZE'], schema: z.coerce.number({ error: 'expected a number of rows' }).int('expected a whole number of rows').min(1, 'expected 1-100000 rows').max(100_000, 'expected 1-100000 rows'), default: 1000, description: 'Decision records the retention job deletes per transaction; small batches keep each transaction short.' },
+  { key: 'decisions.retentionIdleFactor', env: ['GRIDAUTHZ_DECISIONS_RETENTION_IDLE_FACTOR'], schema: z.coerce.number({ error: 'expected a number' }).min(0, 'expected 0 or more').max(100, 'expected at most 100'), default: 3, description: 'After each batch the retention job idles this many times as long as the batch took (3: at most a quarter of the time deleting). Lower it if the job cannot keep up with the decision rate.' },
+  { key: 'decisions.retentionIntervalSeconds', env: ['GRIDAUTHZ_DECISIONS_RETENTION_INTERVAL_SECONDS'], schema: positiveInt, default: 3600, description: 'How often the retention job looks for expired decision records.' },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];
@@ -176,4 +183,6 @@ export interface Config {
   readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number };
   readonly policy: { readonly dir: string };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; readonly format: 'auto' | 'json' | 'pretty' };
+  readonly bans: { readonly clientMessage: string; readonly exposeReason: boolean };
+  readonly decisions: { readonly retentionDays: number; readonly retentionBatchSize: number; readonly retentionIdleFactor: number; readonly retentionIntervalSeconds: number };
 }

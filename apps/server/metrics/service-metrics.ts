@@ -63,6 +63,17 @@ export class ServiceMetrics implements MetricsSink {
     registers: [this.registry],
   });
 
+  private readonly recordsDeleted = new Counter({
+    name: 'gridauthz_decision_records_deleted_total',
+    help: 'Decision records deleted by the retention job (decisions.retentionDays)',
+    registers: [this.registry],
+  });
+
+  /** Rows one retention batch deleted. */
+  decisionRecordsDeleted(rows: number): void {
+    this.recordsDeleted.inc(rows);
+  }
+
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gridauthz_' });
     new Gauge({

@@ -18,8 +18,16 @@ export class AuthorizationController {
   async authorize(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     // The guard ran first: no route is reached without an authenticated caller.
-    const caller = request.caller;
-    if (!caller) throw new Error('authorization route reached without an authenticated caller');
+    const authenticated = request.caller;
+    if (!authenticated) throw new Error('authorization route reached without an authenticated caller');
+    // The TCP peer itself, never a forwarded-for header: it is recorded as evidence (docs/forensics.md).
+    const socket = request.raw.socket;
+    const address = socket.remoteAddress;
+    const caller = {
+      ...authenticated,
+      ...(address !== undefined ? { sourceAddress: address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address } : {}),
+      ...(socket.remotePort !== undefined ? { sourcePort: socket.remotePort } : {}),
+    };
     const answer = await this.service.answer(body, caller, request.log);
     await reply
       .status(answer.status)

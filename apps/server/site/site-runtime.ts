@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Decider, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
 import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
-import { type Database, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
+import { type Database, DecisionRetention, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
@@ -34,6 +34,10 @@ export async function startSite(options: {
   verifier: SubjectVerifier;
   /** Written when the database holds no pools yet (development site, tests). */
   seedMapping?: MappingConfig;
+  /** The service clock, for the retention cutoff (default: the system clock). */
+  clock?: () => Date;
+  /** Told how many decision records each retention batch deleted (metrics). */
+  onRecordsDeleted?: (rows: number) => void;
 }): Promise<SiteRuntime> {
   const { db, config, log } = options;
   const base = config.mapping.conventions === 'lcmaps' ? LCMAPS_SETTINGS : ARGUS_SETTINGS;
@@ -60,7 +64,21 @@ export async function startSite(options: {
     newId: randomUUID,
     monotonicMs: () => performance.now(),
     log: log.child({ component: 'decision' }),
+    banAnswer: { clientMessage: config.bans.clientMessage, exposeReason: config.bans.exposeReason },
   });
+  // Every replica runs the job; an advisory lock lets one delete at a time (docs/forensics.md).
+  const retention =
+    config.decisions.retentionDays > 0
+      ? new DecisionRetention(db, {
+          retentionDays: config.decisions.retentionDays,
+          batchSize: config.decisions.retentionBatchSize,
+          idleFactor: config.decisions.retentionIdleFactor,
+          clock: options.clock ?? (() => new Date()),
+          log: log.child({ component: 'retention' }),
+          ...(options.onRecordsDeleted ? { onDeleted: options.onRecordsDeleted } : {}),
+        })
+      : undefined;
+  retention?.start(config.decisions.retentionIntervalSeconds * 1000);
   return {
     decider,
     stores,
@@ -68,6 +86,7 @@ export async function startSite(options: {
     readiness: configuration.readiness(),
     refresh: () => watcher.pollNow(),
     async close() {
+      await retention?.stop();
       await watcher.stop();
     },
   };

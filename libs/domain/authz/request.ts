@@ -30,6 +30,13 @@ export interface Caller {
    * from what this chain (its VOMS ACs) says, never from attributes it asserts.
    */
   readonly chain?: readonly Buffer[];
+  /** Serial number (hex) of the caller's end-entity certificate, for the decision record. */
+  readonly certSerial?: string;
+  /** Issuer (CA) of the caller's end-entity certificate, for the decision record. */
+  readonly certIssuer?: Dn;
+  /** The TCP peer the question came from (IPv4-mapped IPv6 shown as IPv4), for the decision record. */
+  readonly sourceAddress?: string;
+  readonly sourcePort?: number;
 }
 
 /**

@@ -9,8 +9,10 @@ export async function insertDecisionRecord(manager: EntityManager, r: DecisionRe
   await manager.query(
     `INSERT INTO decision_record
        (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status,
-        username, uid, gid, gids, reasons, environment, latency_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+        username, uid, gid, gids, reasons, environment, latency_ms,
+        source_address, source_port, caller_dn_key, caller_serial, caller_issuer, caller_host, host_dn, host_dn_key, pep_issuer, subject_dn_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+             $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
     [
       r.id,
       r.decidedAt,
@@ -30,6 +32,16 @@ export async function insertDecisionRecord(manager: EntityManager, r: DecisionRe
       JSON.stringify(r.reasons),
       JSON.stringify(r.environment),
       r.latencyMs,
+      r.sourceAddress ?? null,
+      r.sourcePort ?? null,
+      r.callerDnKey ?? null,
+      r.callerSerial ?? null,
+      r.callerIssuer ?? null,
+      r.callerHost ?? null,
+      r.hostDn ?? null,
+      r.hostDnKey ?? null,
+      r.pepIssuer ?? null,
+      r.subjectDnKey ?? null,
     ],
   );
 }

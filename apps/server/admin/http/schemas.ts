@@ -82,18 +82,29 @@ export const PolicyUpload = z.strictObject({ text: z.string().min(1).max(1_000_0
 export const PolicyRollback = z.strictObject({ reason: z.string().max(1000).optional() });
 
 export const DecisionQuery = z.strictObject({
-  subject: z.string().max(4096).optional(),
+  /** Subject DN (slash or RFC 2253); `subject` is the older name of the same filter. */
+  dn: z.string().min(1).max(4096).optional(),
+  subject: z.string().min(1).max(4096).optional(),
+  fqan: z.string().min(1).max(1024).optional(),
   uid: intString.nonnegative().optional(),
   username: z.string().max(64).optional(),
-  host: z.string().max(255).optional(),
+  /** A host name, a host or caller certificate DN, or a source address. */
+  host: z.string().min(1).max(4096).optional(),
+  /** The TLS caller's DN (the PEP or client that asked). */
+  caller: z.string().min(1).max(4096).optional(),
   decision: z.enum(['Permit', 'Deny', 'NotApplicable', 'Indeterminate']).optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   limit: intString.min(1).max(10_000).optional(),
+  /** nextCursor of the previous page. */
+  cursor: z.string().min(1).max(1024).optional(),
 });
 export const WhoQuery = z.strictObject({
-  uid: intString.nonnegative(),
-  host: z.string().min(1).max(255),
+  /** uid or username (one is required). */
+  uid: intString.nonnegative().optional(),
+  username: z.string().min(1).max(64).optional(),
+  /** Optional: a host name, a host or caller certificate DN, or a source address; without it, every host. */
+  host: z.string().min(1).max(4096).optional(),
   at: isoTime,
   windowSeconds: intString.positive().max(30 * 86_400).optional(),
 });

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AdminAuditRepository, type AdminAuditRow, type DecisionRecordView, type WhoRanAnswer } from '@gridauthz/persistence';
+import { Dn, Fqan } from '@gridauthz/domain';
+import { AdminAuditRepository, type AdminAuditRow, BadCursorError, type DecisionPage, type HostQuery, parseHostQuery, type WhoRanAnswer } from '@gridauthz/persistence';
 import { ProblemException } from '../../http/problem';
 import { ADMIN_CONTEXT, type AdminContext } from '../admin-context';
 import { ADMIN_ERRORS, type AdminIdentity } from '../auth/admin-identity';
@@ -29,29 +30,47 @@ export class ForensicsController {
 
   @Get('decisions')
   @Roles(...READ_ROLES)
-  async decisions(@Query() query: unknown): Promise<{ records: DecisionRecordView[] }> {
+  async decisions(@Query() query: unknown): Promise<DecisionPage> {
     const q = validate(DecisionQuery, query, 'query');
-    const records = await this.context.forensics().decisions({
-      ...(q.subject !== undefined ? { subjectDn: q.subject } : {}),
-      ...(q.uid !== undefined ? { uid: q.uid } : {}),
-      ...(q.username !== undefined ? { username: q.username } : {}),
-      ...(q.host !== undefined ? { host: q.host } : {}),
-      ...(q.decision !== undefined ? { decision: q.decision } : {}),
-      ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-      ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
-      ...(q.limit !== undefined ? { limit: q.limit } : {}),
-    });
-    return { records };
+    if (q.dn !== undefined && q.subject !== undefined) throw invalid('give dn or subject, not both');
+    const subject = q.dn ?? q.subject;
+    try {
+      return await this.context.forensics().decisions({
+        ...(subject !== undefined ? { subjectDn: parseDn('dn', subject) } : {}),
+        ...(q.fqan !== undefined ? { fqan: parseFqan(q.fqan) } : {}),
+        ...(q.uid !== undefined ? { uid: q.uid } : {}),
+        ...(q.username !== undefined ? { username: q.username } : {}),
+        ...(q.host !== undefined ? { host: hostQuery(q.host) } : {}),
+        ...(q.caller !== undefined ? { callerDn: parseDn('caller', q.caller) } : {}),
+        ...(q.decision !== undefined ? { decision: q.decision } : {}),
+        ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
+        ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+        ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+      });
+    } catch (err) {
+      if (err instanceof BadCursorError) throw invalid(`query.cursor: ${err.message}`);
+      throw err;
+    }
   }
 
   @Get('audit/who')
   @Roles(...READ_ROLES)
-  async who(@Query() query: unknown): Promise<WhoRanAnswer & { question: { uid: number; host: string; at: string; windowSeconds: number } }> {
+  async who(
+    @Query() query: unknown,
+  ): Promise<WhoRanAnswer & { question: { uid: number | null; username: string | null; host: string | null; at: string; windowSeconds: number } }> {
     const q = validate(WhoQuery, query, 'query');
+    if (q.uid === undefined && q.username === undefined) throw invalid('query: give uid or username');
     const windowSeconds = q.windowSeconds ?? this.context.settings.auditWindowSeconds;
     const at = new Date(q.at);
-    const answer = await this.context.forensics().whoRan({ uid: q.uid, host: q.host, at, windowSeconds });
-    return { question: { uid: q.uid, host: q.host, at: at.toISOString(), windowSeconds }, ...answer };
+    const answer = await this.context.forensics().whoRan({
+      ...(q.uid !== undefined ? { uid: q.uid } : {}),
+      ...(q.username !== undefined ? { username: q.username } : {}),
+      ...(q.host !== undefined ? { host: hostQuery(q.host) } : {}),
+      at,
+      windowSeconds,
+    });
+    return { question: { uid: q.uid ?? null, username: q.username ?? null, host: q.host ?? null, at: at.toISOString(), windowSeconds }, ...answer };
   }
 
   @Get('audit/log')
@@ -116,5 +135,33 @@ export class ForensicsController {
     if (!revoked) throw notFound(`no live token ${id} of ${identity.dn}`);
     await new AdminAuditRepository(this.context.database()).record({ actor: actorOf(request), action: 'token.revoke', target: id, requestId: request.id });
     return { id, revoked: true };
+  }
+}
+
+function invalid(detail: string): ProblemException {
+  return new ProblemException(400, ADMIN_ERRORS.REQUEST_INVALID, 'Invalid request', detail);
+}
+
+function parseDn(name: string, text: string): Dn {
+  try {
+    return Dn.parse(text);
+  } catch (err) {
+    throw invalid(`query.${name}: "${text}" is not a DN (${(err as Error).message})`);
+  }
+}
+
+function parseFqan(text: string): string {
+  try {
+    return Fqan.parse(text).toLong();
+  } catch (err) {
+    throw invalid(`query.fqan: "${text}" is not an FQAN (${(err as Error).message})`);
+  }
+}
+
+function hostQuery(text: string): HostQuery {
+  try {
+    return parseHostQuery(text);
+  } catch (err) {
+    throw invalid(`query.host: "${text}" is neither a host name, an address nor a DN (${(err as Error).message})`);
   }
 }
