@@ -15,6 +15,7 @@ import { AdminTokens1795400000020 } from './1795400000020-admin-tokens';
 import { AdminAudit1795400000021 } from './1795400000021-admin-audit';
 import { LeaseAcquireFunction1795400000022 } from './1795400000022-lease-acquire-function';
 import { LiveLeaseSubjectKeyIndex1795400000023 } from './1795400000023-live-lease-subject-key-index';
+import { AdminAuditChannel1795400000160 } from './1795400000160-admin-audit-channel';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   AdminAudit1795400000021,
   LeaseAcquireFunction1795400000022,
   LiveLeaseSubjectKeyIndex1795400000023,
+  AdminAuditChannel1795400000160,
 ];

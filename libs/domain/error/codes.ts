@@ -121,6 +121,11 @@ export const ErrorCodes = {
   PROTO_SOAP_FAULT: 'PROTO_SOAP_FAULT',
   PROTO_RESPONSE_INVALID: 'PROTO_RESPONSE_INVALID',
   PROTO_RESPONSE_MISMATCH: 'PROTO_RESPONSE_MISMATCH',
+  // adminaudit lane: admin changes and credentials (docs/operations.md "Admin audit", docs/security.md)
+  /** A static mapping onto an account of a pool that rules lease from (one uid for two people); refused unless forced. */
+  MAPPING_STATIC_ON_LEASED_POOL: 'MAPPING_STATIC_ON_LEASED_POOL',
+  /** An admin write (anything but GET/HEAD) authenticated with a limited proxy. */
+  ADMIN_LIMITED_PROXY_READ_ONLY: 'ADMIN_LIMITED_PROXY_READ_ONLY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

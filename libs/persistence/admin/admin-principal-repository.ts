@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../database/database';
-import { toDate } from '../mapping/sql-scope';
+import { databaseLike, type DatabaseLike, toDate } from '../mapping/sql-scope';
 
 export const ADMIN_ROLES = ['security-officer', 'operator', 'auditor'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
@@ -57,7 +58,12 @@ const TOKEN_PREFIX = 'gza_';
 
 /** Admin principals (certificate DN → role) and the bearer tokens issued to them. */
 export class AdminPrincipalRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: DatabaseLike;
+
+  /** On a Database, or inside a caller's transaction (an EntityManager), e.g. an audited change. */
+  constructor(target: Database | EntityManager) {
+    this.db = databaseLike(target);
+  }
 
   async findByDn(dn: string): Promise<AdminPrincipal | undefined> {
     const rows = await this.db.dataSource.query<PrincipalRow[]>(`SELECT * FROM admin_principal WHERE dn = $1`, [dn]);

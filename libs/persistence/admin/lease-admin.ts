@@ -1,6 +1,6 @@
 import { encodeLeaseDnText, type Lease } from '@gridauthz/mapping';
 import type { Database } from '../database/database';
-import { AdminAuditRepository, type AdminActor } from '../audit/admin-audit-repository';
+import { type AdminActor, audited } from '../audit/admin-audit-repository';
 import { PostgresLeaseStore } from '../mapping/postgres-lease-store';
 import { LEASE_HISTORY_COLUMNS, type LeaseHistoryEntry, type LeaseRow, toLease } from './forensics-repository';
 
@@ -92,7 +92,8 @@ export class LeaseAdministration {
     actor: AdminActor;
     requestId?: string;
   }): Promise<ReleaseOutcome | undefined> {
-    return this.db.transaction(async (m) => {
+    return audited(this.db, { actor: request.actor, ...(request.requestId !== undefined ? { requestId: request.requestId } : {}) }, async (tx) => {
+      const m = tx.manager;
       const lease = await new PostgresLeaseStore(m).release(request.pool, request.subjectKey);
       if (!lease) return undefined;
       const availableAfter = new Date(request.now.getTime() + request.coolDownSeconds * 1000);
@@ -108,14 +109,7 @@ export class LeaseAdministration {
         [request.pool, request.subjectKey, request.actor.dn, request.reason],
       );
       const after = { ...lease, releasedBy: request.actor.dn, reason: request.reason, availableAfter };
-      await new AdminAuditRepository(m).record({
-        actor: request.actor,
-        action: 'lease.release',
-        target: `${request.pool}/${request.subjectKey}`,
-        before: lease,
-        after,
-        ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
-      });
+      await tx.record({ action: 'lease.release', target: `${request.pool}/${request.subjectKey}`, before: lease, after });
       return { lease, availableAfter };
     });
   }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../database/database';
+import { databaseLike, type DatabaseLike } from '../mapping/sql-scope';
 
 export interface PolicyVersion {
   readonly id: string;
@@ -40,7 +42,12 @@ const toVersion = (r: Row): PolicyVersion => ({
  * trigger tells every replica to load it.
  */
 export class PolicyVersionRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: DatabaseLike;
+
+  /** On a Database, or inside a caller's transaction (an EntityManager), e.g. an audited change. */
+  constructor(target: Database | EntityManager) {
+    this.db = databaseLike(target);
+  }
 
   /** Stores a version and makes it the active one, atomically. Returns the stored version. */
   async storeAndActivate(text: string, author: string, comment = ''): Promise<PolicyVersion> {

@@ -84,6 +84,9 @@ export const AuditLogQuery = z.strictObject({
   action: z.string().max(64).optional(),
   target: z.string().max(4096).optional(),
   actor: z.string().max(4096).optional(),
+  channel: z.enum(['api', 'direct', 'database', 'system']).optional(),
+  /** e.g. `ban.` for every ban action. */
+  actionPrefix: z.string().max(64).optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   limit: intString.min(1).max(10_000).optional(),
@@ -93,3 +96,5 @@ export const TokenIssue = z.strictObject({
   ttlSeconds: z.number().int().min(60).max(365 * 86_400).default(30 * 86_400),
 });
 export const Empty = z.strictObject({});
+/** `?force=true`: make a mapping change that would otherwise be refused for a warning (a static mapping onto a leased pool). */
+export const ForceQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
