@@ -125,6 +125,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
     },
     policy: { dir: pathOf('policy.dir') },
     log: { level: values['log.level'] as Config['log']['level'], format: values['log.format'] as Config['log']['format'] },
+    credentials: { limitedProxy: { payload: values['credentials.limitedProxy.payload'] as 'deny' | 'allow' } },
   };
   return { config, file };
 }
