@@ -3,7 +3,7 @@ import { MIGRATIONS } from '../../migrations';
 import { databaseLabel, openTestDatabase, type TestDatabase } from '../support/test-database';
 
 const TABLES = ['pool', 'pool_account', 'unix_group', 'lease', 'ban', 'policy_version', 'decision_record', 'admin_principal', 'config_generation', 'mapping_rule', 'mapping_rule_group', 'pilot_role', 'payload_caller', 'admin_token', 'admin_audit'];
-const ROUTINES = ['admin_audit_append_only', 'bump_config_generation', 'gridauthz_acquire_lease'];
+const ROUTINES = ['admin_audit_append_only', 'admin_principal_audit', 'bump_config_generation', 'gridauthz_acquire_lease'];
 
 describe(`migrations on ${databaseLabel()}`, () => {
   let t: TestDatabase;
