@@ -11,7 +11,7 @@ const aliceDn = (): string => fixturePki().users['alice']?.subject ?? '';
 
 /**
  * Limited proxies (Globus: must not start jobs) may read the admin API but never change anything, and are refused
- * as a payload that gets an account unless the site allows it (credentials.limitedProxy.payload, docs/security.md).
+ * as a payload that gets an account unless the site allows it (credentials.limitedProxy.payload, docs/limited-proxies-and-logging.md).
  * No credential reaches the log: not a query-string token, not an Authorization header.
  */
 describe(`limited proxies and credentials in logs (${databaseLabel()})`, () => {

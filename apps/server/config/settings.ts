@@ -91,7 +91,7 @@ export const SETTINGS = [
   { key: 'log.level', env: ['GRIDAUTHZ_LOG_LEVEL'], schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'Log level.' },
   { key: 'log.format', env: ['GRIDAUTHZ_LOG_FORMAT'], schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise).' },
   // adminaudit lane: credentials
-  { key: 'credentials.limitedProxy.payload', env: ['GRIDAUTHZ_LIMITED_PROXY_PAYLOAD'], schema: z.enum(['deny', 'allow']), default: 'deny', description: "Whether a subject presenting a limited proxy may be mapped to an account (glexec payload, CE job): deny (default: a Globus limited proxy must not start jobs; LCMAPS's verify-proxy needs --allow-limited-proxy to accept one) or allow. Refused subjects get CRED_PROXY_LIMITED_NOT_ALLOWED. See docs/security.md." },
+  { key: 'credentials.limitedProxy.payload', env: ['GRIDAUTHZ_LIMITED_PROXY_PAYLOAD'], schema: z.enum(['deny', 'allow']), default: 'deny', description: "Whether a subject presenting a limited proxy may be mapped to an account (glexec payload, CE job): deny (default: a Globus limited proxy must not start jobs; LCMAPS's verify-proxy needs --allow-limited-proxy to accept one) or allow. Refused subjects get CRED_PROXY_LIMITED_NOT_ALLOWED. See docs/limited-proxies-and-logging.md." },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];

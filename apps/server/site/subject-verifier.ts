@@ -17,7 +17,7 @@ export function subjectVerifier(validator: CredentialValidator, options: { limit
       const credential = result.value;
       // A subject chain is the credential that gets the account. A Globus limited proxy must not start jobs, and
       // LCMAPS refuses one unless the site passes --allow-limited-proxy: refused unless the site allows it
-      // (credentials.limitedProxy.payload, docs/security.md).
+      // (credentials.limitedProxy.payload, docs/limited-proxies-and-logging.md).
       if (credential.limited && limitedPayload === 'deny') {
         return {
           ok: false,

@@ -121,7 +121,7 @@ export const ErrorCodes = {
   PROTO_SOAP_FAULT: 'PROTO_SOAP_FAULT',
   PROTO_RESPONSE_INVALID: 'PROTO_RESPONSE_INVALID',
   PROTO_RESPONSE_MISMATCH: 'PROTO_RESPONSE_MISMATCH',
-  // adminaudit lane: admin changes and credentials (docs/operations.md "Admin audit", docs/security.md)
+  // adminaudit lane: admin changes and credentials (docs/operations.md "Admin audit", docs/limited-proxies-and-logging.md)
   /** A static mapping onto an account of a pool that rules lease from (one uid for two people); refused unless forced. */
   MAPPING_STATIC_ON_LEASED_POOL: 'MAPPING_STATIC_ON_LEASED_POOL',
   /** An admin write (anything but GET/HEAD) authenticated with a limited proxy. */

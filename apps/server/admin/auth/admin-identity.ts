@@ -8,7 +8,7 @@ export interface AdminIdentity {
   /** 'certificate' or 'token:<id>' (the audit trail records which). */
   readonly credential: string;
   readonly viaProxy: boolean;
-  /** A limited proxy (Globus: must not start jobs): it may read, never change anything (docs/security.md). */
+  /** A limited proxy (Globus: must not start jobs): it may read, never change anything (docs/limited-proxies-and-logging.md). */
   readonly limitedProxy?: boolean;
 }
 
