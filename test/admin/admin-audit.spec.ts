@@ -110,7 +110,9 @@ describe(`admin changes and their audit rows in one transaction (${databaseLabel
     // Filters: by actor, action prefix, channel and time.
     const byBob = await log(`actor=${encodeURIComponent(dnOf('bob'))}`);
     expect(new Set(byBob.map((e) => e.action))).toEqual(new Set(['ban.add', 'ban.lift']));
-    expect((await log('actionPrefix=policy.')).map((e) => e.action).sort()).toEqual(['policy.activate', 'policy.rollback', 'policy.upload-activate']);
+    expect((await log('actionPrefix=policy.')).map((e) => e.action).sort()).toEqual(['policy.activate', 'policy.bootstrap', 'policy.rollback', 'policy.upload-activate']);
+    // The server's own first policy, from policy.dir, is audited as a system change.
+    expect(await log('channel=system')).toEqual([expect.objectContaining({ action: 'policy.bootstrap', target: initial, actorDn: 'gridauthz:policy-bootstrap', actorRole: 'system', credential: 'service' })]);
     expect(await log('channel=direct')).toEqual([]);
     expect(await log(`from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
   }, 120_000);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../database/database';
 import { databaseLike, type DatabaseLike } from '../mapping/sql-scope';
+import { audited, systemActor } from '../audit/admin-audit-repository';
 
 export interface PolicyVersion {
   readonly id: string;
@@ -76,7 +77,12 @@ export class PolicyVersionRepository {
         `INSERT INTO policy_version (text, sha256, author, comment, active, activated_at) VALUES ($1, $2, $3, $4, true, now()) RETURNING *`,
         [text, sha256, author, comment],
       );
-      return toVersion(rows[0] as Row);
+      const version = toVersion(rows[0] as Row);
+      // The service's own first policy is an admin change like any other: audited in the same transaction.
+      await audited(m, { actor: systemActor('policy-bootstrap') }, (tx) =>
+        tx.record({ action: 'policy.bootstrap', target: version.id, after: { id: version.id, sha256, author, comment } }),
+      );
+      return version;
     });
   }
 
