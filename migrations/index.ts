@@ -20,6 +20,7 @@ import { LiveLeaseLastUsedIndex1795400000110 } from './1795400000110-live-lease-
 import { DnKeys1795400000130 } from './1795400000130-dn-keys';
 import { DecisionProvenance1795400000150 } from './1795400000150-decision-provenance';
 import { RecordGuards1795400000151 } from './1795400000151-record-guards';
+import { AdminAuditChannel1795400000160 } from './1795400000160-admin-audit-channel';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   DnKeys1795400000130,
   DecisionProvenance1795400000150,
   RecordGuards1795400000151,
+  AdminAuditChannel1795400000160,
 ];

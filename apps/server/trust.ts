@@ -38,7 +38,7 @@ export async function openTrust(config: Config, log: Logger): Promise<TrustBindi
   const unsubscribers: (() => void)[] = [];
   return {
     authenticator,
-    subjectVerifier: subjectVerifier(validator),
+    subjectVerifier: subjectVerifier(validator, { limitedProxyPayload: config.credentials.limitedProxy.payload }),
     caPems: () => store.anchorsPem(),
     newestCrlAgeSeconds: () => store.stats().newestCrlAgeSeconds ?? undefined,
     readiness: {

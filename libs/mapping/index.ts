@@ -9,8 +9,8 @@ export { describeProblem } from './problem';
 // Rules and plans
 export { ARGUS_SETTINGS, LCMAPS_SETTINGS, DEFAULT_MAPPING_SETTINGS } from './rule/mapping-rule';
 export type { AccountTarget, MappingRule, MappingSettings, SubjectPattern } from './rule/mapping-rule';
-export { compileMappingConfig } from './config/mapping-config';
-export type { CompiledMappingConfig, MappingConfig } from './config/mapping-config';
+export { compileMappingConfig, reviewMappingChange } from './config/mapping-config';
+export type { CompiledMappingConfig, MappingChangeReview, MappingConfig } from './config/mapping-config';
 export { planMapping } from './rule/plan';
 export type { MappingPlan, MappingSubject, PlanError, PlanTarget } from './rule/plan';
 export { accountFor, leasePrepared, mapSubject, prepareMapping } from './map-subject';

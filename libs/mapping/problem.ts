@@ -5,6 +5,8 @@ export interface Problem {
   readonly line?: number;
   readonly file?: string;
   readonly message: string;
+  /** A stable code for findings a caller acts on (e.g. MAPPING_STATIC_ON_LEASED_POOL). */
+  readonly code?: string;
 }
 
 /** A failure that carries every problem found, so an operator can fix a file in one pass. */

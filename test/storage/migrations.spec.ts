@@ -5,6 +5,7 @@ import { databaseLabel, openTestDatabase, type TestDatabase } from '../support/t
 const TABLES = ['pool', 'pool_account', 'unix_group', 'lease', 'ban', 'policy_version', 'decision_record', 'admin_principal', 'config_generation', 'mapping_rule', 'mapping_rule_group', 'pilot_role', 'payload_caller', 'admin_token', 'admin_audit', 'caller'];
 const ROUTINES = [
   'admin_audit_append_only',
+  'admin_principal_audit',
   'bump_config_generation',
   'gridauthz_acquire_lease',
   // forensics: record guards (1795400000151)

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { REDACTED_PATHS } from '../../apps/server/logging/logger';
+import { LOG_SERIALIZERS, REDACTED_PATHS } from '../../apps/server/logging/logger';
 
 export interface CapturedLog {
   readonly logger: Logger;
@@ -8,7 +8,7 @@ export interface CapturedLog {
   readonly raw: () => string;
 }
 
-/** A pino logger (same redaction as production) whose JSON lines the test can read. */
+/** A pino logger (same redaction and serializers as production) whose JSON lines the test can read. */
 export function captureLog(level: pino.Level = 'debug'): CapturedLog {
   let text = '';
   const stream = new Writable({
@@ -17,7 +17,7 @@ export function captureLog(level: pino.Level = 'debug'): CapturedLog {
       done();
     },
   });
-  const logger = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream);
+  const logger = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS }, stream);
   return {
     logger,
     raw: () => text,

@@ -32,6 +32,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     server: { workers: 1 },
     management: { host: '127.0.0.1', port: 0 },
     admin: { enabled: true, host: '127.0.0.1', port: 0, releaseCooldownSeconds: 86_400, auditWindowSeconds: 3600 },
+    credentials: { limitedProxy: { payload: 'deny' } },
     tls: { certFile: fixturePath(pki.host.certFile), keyFile: fixturePath(pki.host.keyFile) },
     trust: { caDir: fixturePath(pki.caDir), vomsDir: fixturePath(pki.vomsDir), allowAmbiguousDns: false },
     database: { url: storage.url, dataDir: storage.dataDir, poolSize: 10 },

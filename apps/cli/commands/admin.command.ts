@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Dn } from '@gridauthz/domain';
-import { ADMIN_ROLES, AdminPrincipalRepository, type AdminRole } from '@gridauthz/persistence';
+import { ADMIN_ROLES, AdminPrincipalRepository, type AdminRole, audited, localActor } from '@gridauthz/persistence';
 import { CliError } from '../cli-error';
 import { addConfigOption, configFor, type ConfigFlags } from './config-options';
 import { openDatabase } from './open-database';
@@ -157,6 +157,12 @@ export function outputRecord(flags: { json?: boolean }, answer: Record<string, u
   for (const [k, v] of Object.entries(answer)) process.stdout.write(`${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`);
 }
 
+/** Prints the mapping configuration warnings of an admin answer to stderr (the answer itself goes to stdout). */
+export function printWarnings(answer: Record<string, unknown>): void {
+  const warnings = answer['warnings'];
+  if (Array.isArray(warnings)) for (const w of warnings) process.stderr.write(`warning: ${String(w)}\n`);
+}
+
 /** Query string of the defined values. */
 export function query(values: Record<string, string | number | boolean | undefined>): string {
   const params = new URLSearchParams();
@@ -185,7 +191,12 @@ export function registerAdmin(program: Command): void {
     }
     const { db, target } = await openDatabase(configFor(flags));
     try {
-      const { before, after } = await new AdminPrincipalRepository(db).put(dn, flags.role as AdminRole, `cli:${userInfo().username}`);
+      const actor = localActor();
+      const { before, after } = await audited(db, { actor }, async (tx) => {
+        const change = await new AdminPrincipalRepository(tx.manager).put(dn, flags.role as AdminRole, `cli:${userInfo().username}`);
+        await tx.record({ action: change.before ? 'principal.update' : 'principal.add', target: dn, ...(change.before ? { before: change.before } : {}), after: change.after });
+        return change;
+      });
       process.stdout.write(before ? `${dn}: role ${before.role} → ${after.role} on ${target}\n` : `${dn} added as ${after.role} on ${target}\n`);
     } finally {
       await db.close();
@@ -206,8 +217,12 @@ export function registerAdmin(program: Command): void {
     async (dnText: string, flags: ConfigFlags) => {
       const { db } = await openDatabase(configFor(flags));
       try {
-        const removed = await new AdminPrincipalRepository(db).remove(Dn.parse(dnText));
-        if (!removed) throw new CliError(`${dnText} is not an admin principal`, 1);
+        const removed = await audited(db, { actor: localActor() }, async (tx) => {
+          const gone = await new AdminPrincipalRepository(tx.manager).remove(Dn.parse(dnText));
+          if (!gone) throw new CliError(`${dnText} is not an admin principal`, 1);
+          await tx.record({ action: 'principal.remove', target: gone.dn, before: gone });
+          return gone;
+        });
         process.stdout.write(`${removed.dn} removed\n`);
       } finally {
         await db.close();

@@ -124,7 +124,9 @@ export function registerAudit(program: Command): void {
       .description('the admin audit trail (who changed what, before and after)')
       .option('--action <action>', 'e.g. ban.add, lease.release')
       .option('--target <target>', 'e.g. a ban id')
-      .option('--actor <dn>', 'admin DN')
+      .option('--actor <who>', 'admin DN (api), user@host (direct), database role (database)')
+      .option('--channel <channel>', 'api, direct (CLI on the database), database (SQL by hand) or system')
+      .option('--action-prefix <prefix>', 'e.g. ban. or import.')
       .option('--from <time>', 'ISO 8601')
       .option('--to <time>', 'ISO 8601')
       .option('--limit <n>', 'at most this many'),
@@ -132,8 +134,8 @@ export function registerAudit(program: Command): void {
     const answer = await callAdmin(
       flags,
       'GET',
-      `/audit/log${query({ action: flags['action'], target: flags['target'], actor: flags['actor'], from: flags['from'], to: flags['to'], limit: flags['limit'] })}`,
+      `/audit/log${query({ action: flags['action'], actionPrefix: flags['actionPrefix'], target: flags['target'], actor: flags['actor'], channel: flags['channel'], from: flags['from'], to: flags['to'], limit: flags['limit'] })}`,
     );
-    output(flags, answer, answer['entries'] as Answer[], ['at', 'actorDn', 'actorRole', 'credential', 'action', 'target']);
+    output(flags, answer, answer['entries'] as Answer[], ['at', 'channel', 'actorDn', 'actorRole', 'credential', 'action', 'target', 'before', 'after']);
   });
 }

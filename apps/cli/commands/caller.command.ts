@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { Dn } from '@gridauthz/domain';
 import { CALLER_ROLES, type CallerRole, parseCallerRole, parseUserWhiteList } from '@gridauthz/mapping';
-import { type AdminActor, CallerAdministration, PostgresMappingConfigStore } from '@gridauthz/persistence';
+import { type AdminActor, CallerAdministration, localActor, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import { ARGUS_SETTINGS } from '@gridauthz/mapping';
 import { configCallers } from '../../server/site/site-runtime';
 import { CliError } from '../cli-error';
@@ -12,8 +11,9 @@ import { type AdminApiFlags, callAdmin, output, outputRecord, withAdminApi } fro
 import { openDatabase } from './open-database';
 
 /** The CLI acts directly on the database (like `admin principal`), so a site can be set up before `serve`. */
+/** Direct database writes are audited as the local OS user on the `direct` channel, like every other CLI write. */
 export function cliActor(): AdminActor {
-  return { dn: `cli:${userInfo().username}`, role: 'direct', credential: 'cli' };
+  return localActor();
 }
 
 function parseDn(text: string): Dn {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { EntityManager } from 'typeorm';
@@ -20,9 +21,11 @@ import {
   type MappingSettings,
   type PoolDefinition,
   type Problem,
+  reviewMappingChange,
   type UnixGroup,
 } from '@gridauthz/mapping';
-import { type Database, PostgresBanStore, PostgresLeaseStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
+import { ErrorCodes } from '@gridauthz/domain';
+import { audited, type AuditedTransaction, type Database, localActor, PostgresBanStore, PostgresLeaseStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import { CliError } from '../cli-error';
 import { registerCallerImport } from './caller.command';
 import { openDatabase } from './open-database';
@@ -30,6 +33,7 @@ import { addConfigOption, configFor, type ConfigFlags } from './config-options';
 
 interface ImportFlags extends ConfigFlags {
   dryRun?: boolean;
+  force?: boolean;
 }
 
 interface GridmapdirFlags extends ImportFlags {
@@ -77,6 +81,7 @@ export function registerImport(program: Command): void {
       .description('import pool accounts and leases from a gridmapdir (accounts new to the database take uid/gid from --passwd)')
       .option('--pool <id...>', 'pool ids to recognise (default: every name ending in digits names the pool of its prefix)')
       .option('--membership <rule>', 'pool membership rule with --pool: strict | legacy | argus', 'strict')
+      .option('--force', 'import even if the pools make a static rule map onto a leased account (refused otherwise)')
       .option('--pilot <id...>', 'pools to create as pilot pools (default: user pools)')
       .option('--passwd <file>', 'passwd file giving uid and primary gid of accounts not yet in the database')
       .option('--group <file>', 'group file naming primary gids not yet in the database')
@@ -93,7 +98,7 @@ export function registerImport(program: Command): void {
     if (unreachable.length > 0) process.stderr.write(`warning: ${unreachable.length} lease(s) will never be found with lease names ${convention.label}\n`);
     const passwd = flags.passwd ? readColonFile(flags.passwd, 'passwd') : undefined;
     const groupFile = flags.group ? readColonFile(flags.group, 'group') : undefined;
-    await inImportTransaction(flags, async (m) => {
+    await inImportTransaction(flags, { kind: 'gridmapdir', input: dir }, async (m, summary) => {
       const config = new PostgresMappingConfigStore(m, settingsFor(flags.syntax));
       const current = await config.load();
       const problems: Problem[] = [];
@@ -103,10 +108,11 @@ export function registerImport(program: Command): void {
       const poolCounts = countsOf(await config.upsertPools(pools), pools.length, pools.filter((p) => !current.pools.some((c) => c.id === p.id)).length, dir);
       const leases = await new PostgresLeaseStore(m).upsert(read.value.leases, new Date());
       if (!leases.ok) failWithProblems([{ message: `${leases.error.code}: ${leases.error.detail}` }], dir);
-      report('unix groups', groupCounts);
-      report('pools', poolCounts);
-      report('leases', leases.value);
-      if (read.value.ignored.length > 0) process.stdout.write(`ignored ${read.value.ignored.length} names that are neither pool accounts nor leases\n`);
+      await reviewImported(config, current, flags, summary, dir);
+      summary.counts['unixGroups'] = report('unix groups', groupCounts);
+      summary.counts['pools'] = report('pools', poolCounts);
+      summary.counts['leases'] = report('leases', leases.value);
+      if (read.value.ignored.length > 0) warn(summary, `ignored ${read.value.ignored.length} names that are neither pool accounts nor leases`);
     });
   });
 
@@ -116,12 +122,13 @@ export function registerImport(program: Command): void {
         .command(`${kind} <file>`)
         .description(kind === 'grid-mapfile' ? 'import account rules (DN/FQAN → .pool or account)' : 'import group rules (DN/FQAN → unix groups)')
         .option('--syntax <syntax>', 'file dialect and pattern semantics: argus | lcmaps (must match the server setting)', 'argus')
-        .option('--source <name>', 'rule-id prefix; re-importing a source replaces its rules in place', kind),
+        .option('--source <name>', 'rule-id prefix; re-importing a source replaces its rules in place', kind)
+        .option('--force', 'import even a static mapping onto an account of a leased pool (refused otherwise)'),
     ).action(async (file: string, flags: MapFileFlags) => {
       const syntax = choice(flags.syntax ?? 'argus', ['argus', 'lcmaps'] as const, '--syntax');
       const source = flags.source ?? kind;
       const text = readText(file);
-      await inImportTransaction(flags, async (m) => {
+      await inImportTransaction(flags, { kind, input: file }, async (m, summary) => {
         const config = new PostgresMappingConfigStore(m, settingsFor(syntax));
         const current = await config.load();
         const context = {
@@ -133,11 +140,12 @@ export function registerImport(program: Command): void {
         };
         const imported = kind === 'grid-mapfile' ? importGridMapfile(text, context) : importGroupMapfile(text, context);
         if (!imported.ok) failWithProblems(imported.error.problems, file);
-        for (const w of imported.value.warnings) process.stderr.write(`warning: ${describeProblem(w)}\n`);
+        for (const w of imported.value.warnings) warn(summary, describeProblem(w));
         const { rules, counts } = replaceSource(current.rules, imported.value.items, `${source}:`);
         const written = await config.replaceRules(rules);
         if (!written.ok) failWithProblems(written.error.problems, file);
-        report('rules', counts);
+        await reviewImported(config, current, flags, summary, file);
+        summary.counts['rules'] = report('rules', counts);
       });
     });
   }
@@ -153,11 +161,15 @@ export function registerImport(program: Command): void {
     const author = flags.author ?? `cli:${userInfo().username}`;
     const imported = importLcmapsBanFile(readText(file), { kind, file, author, now: new Date() });
     if (!imported.ok) failWithProblems(imported.error.problems, file);
-    for (const w of imported.value.warnings) process.stderr.write(`warning: ${describeProblem(w)}\n`);
-    await inImportTransaction(flags, async (m) => {
+    await inImportTransaction(flags, { kind: 'banfile', input: file }, async (m, summary, tx) => {
+      for (const w of imported.value.warnings) warn(summary, describeProblem(w));
       const result = await new PostgresBanStore(m, { actor: author }).upsert(imported.value.items);
       if (!result.ok) failWithProblems([{ message: result.error.detail }], file);
-      report('bans', { inserted: result.value.inserted.length, updated: 0, unchanged: result.value.unchanged.length });
+      // Each new ban is in the audit trail like one added through the API (`audit log --action ban.add`).
+      for (const ban of result.value.inserted) {
+        await tx.record({ action: 'ban.add', target: ban.id, after: { ...ban, createdAt: ban.createdAt.toISOString(), expiresAt: ban.expiresAt?.toISOString() ?? null, state: 'active', source: resolve(file) } });
+      }
+      summary.counts['bans'] = report('bans', { inserted: result.value.inserted.length, updated: 0, unchanged: result.value.unchanged.length });
     });
   });
 
@@ -184,11 +196,27 @@ export function warnUnreachable(name: string, convention: LeaseKeyConvention, la
 /** The configured database with an up-to-date schema, for the import and export commands. */
 export const openCliDatabase = (flags: ConfigFlags): Promise<{ db: Database; target: string }> => openDatabase(configFor(flags));
 
-async function inImportTransaction(flags: ImportFlags, work: (m: EntityManager) => Promise<void>): Promise<void> {
+/** What one import did, recorded as its admin_audit row (`import.<kind>`, channel direct, the local OS user). */
+interface ImportSummary {
+  readonly counts: Record<string, Counts>;
+  readonly warnings: string[];
+}
+
+/**
+ * Runs an import in one transaction together with its audit row: the counts and every warning, with the OS user
+ * who ran it (channel "direct": no admin API, no certificate). A dry run rolls both back.
+ */
+async function inImportTransaction(
+  flags: ImportFlags,
+  what: { kind: string; input: string },
+  work: (m: EntityManager, summary: ImportSummary, tx: AuditedTransaction) => Promise<void>,
+): Promise<void> {
   const { db, target } = await openCliDatabase(flags);
   try {
-    await db.transaction(async (m) => {
-      await work(m);
+    await audited(db, { actor: localActor() }, async (tx) => {
+      const summary: ImportSummary = { counts: {}, warnings: [] };
+      await work(tx.manager, summary, tx);
+      await tx.record({ action: `import.${what.kind}`, target: what.input, after: { input: resolve(what.input), counts: summary.counts, warnings: summary.warnings } });
       if (flags.dryRun) throw new DryRun();
     });
     process.stdout.write(`imported into ${target}\n`);
@@ -200,14 +228,37 @@ async function inImportTransaction(flags: ImportFlags, work: (m: EntityManager) 
   }
 }
 
+/** Prints a warning to stderr and keeps it for the import's audit row. */
+function warn(summary: ImportSummary, text: string): void {
+  summary.warnings.push(text);
+  process.stderr.write(`warning: ${text}\n`);
+}
+
+/**
+ * Every warning the mapping configuration has after the import (printed and audited); a static mapping onto an
+ * account of a leased pool that the import introduces ends it, nothing imported, unless --force.
+ */
+async function reviewImported(config: PostgresMappingConfigStore, before: MappingConfig, flags: ImportFlags, summary: ImportSummary, input: string): Promise<void> {
+  const review = reviewMappingChange(before, await config.load(), config.settings, flags.force === true);
+  for (const w of review.warnings) warn(summary, describeProblem(w));
+  if (review.refusals.length > 0) {
+    for (const p of review.refusals) process.stderr.write(`${describeProblem(p)}\n`);
+    throw new CliError(
+      `${ErrorCodes.MAPPING_STATIC_ON_LEASED_POOL}: ${input} maps statically onto an account of a leased pool (two people could share its uid); map to the pool instead, or repeat with --force; nothing imported`,
+      1,
+    );
+  }
+}
+
 /** Prints every problem, then ends the command (and rolls back its transaction) with exit code 1. */
 function failWithProblems(problems: readonly Problem[], input: string): never {
   for (const p of problems) process.stderr.write(`${describeProblem(p)}\n`);
   throw new CliError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${input}; nothing imported`, 1);
 }
 
-function report(what: string, c: Counts): void {
+function report(what: string, c: Counts): Counts {
   process.stdout.write(`${what}: ${c.inserted} inserted, ${c.updated} updated, ${c.unchanged} unchanged${c.removed ? `, ${c.removed} removed` : ''}\n`);
+  return c;
 }
 
 function countsOf(write: Awaited<ReturnType<PostgresMappingConfigStore['upsertPools']>>, total: number, fresh: number, input: string): Counts {

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { lintPolicy, parsePolicy, renderDiagnostics, renderPolicyTestReport, runPolicyTests } from '@gridauthz/policy';
-import { PolicyVersionRepository } from '@gridauthz/persistence';
+import { audited, localActor, PolicyVersionRepository } from '@gridauthz/persistence';
 import { CliError } from '../cli-error';
 import { addConfigOption, configFor, type ConfigFlags } from './config-options';
 import { openDatabase } from './open-database';
@@ -58,7 +58,18 @@ export function registerPolicy(program: Command): void {
     }
     const { db, target } = await openDatabase(configFor(flags));
     try {
-      const version = await new PolicyVersionRepository(db).storeAndActivate(text, flags.author ?? userInfo().username, flags.comment);
+      const version = await audited(db, { actor: localActor() }, async (tx) => {
+        const repo = new PolicyVersionRepository(tx.manager);
+        const before = await repo.active();
+        const stored = await repo.storeAndActivate(text, flags.author ?? userInfo().username, flags.comment);
+        await tx.record({
+          action: 'policy.apply',
+          target: stored.id,
+          ...(before ? { before: { id: before.id, sha256: before.sha256 } } : {}),
+          after: { id: stored.id, sha256: stored.sha256, comment: stored.comment, file },
+        });
+        return stored;
+      });
       process.stdout.write(`policy version ${version.id} (sha256 ${version.sha256.slice(0, 12)}) is active on ${target}\n`);
     } finally {
       await db.close();
@@ -86,7 +97,12 @@ export function registerPolicy(program: Command): void {
       if (!version) throw new CliError(`no policy version ${id}`, 1);
       const parsed = parsePolicy(version.text, `version ${id}`);
       if (!parsed.ok) throw new CliError(`version ${id} no longer compiles; not activated`, 1);
-      await repo.activate(id);
+      await audited(db, { actor: localActor() }, async (tx) => {
+        const inTx = new PolicyVersionRepository(tx.manager);
+        const before = await inTx.active();
+        if (!(await inTx.activate(id))) throw new CliError(`no policy version ${id}`, 1);
+        await tx.record({ action: 'policy.activate', target: id, ...(before ? { before: { id: before.id, sha256: before.sha256 } } : {}), after: { id, sha256: version.sha256 } });
+      });
       process.stdout.write(`policy version ${id} is active on ${target}\n`);
     } finally {
       await db.close();

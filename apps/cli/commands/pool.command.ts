@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error';
-import { type AdminApiFlags, callAdmin, output, outputRecord, withAdminApi } from './admin.command';
+import { type AdminApiFlags, callAdmin, output, outputRecord, printWarnings, withAdminApi } from './admin.command';
 
 function readJson(path: string): unknown {
   try {
@@ -49,7 +49,9 @@ export function registerPool(program: Command): void {
     } else {
       throw new CliError('give --range or --file', 2);
     }
-    outputRecord(flags, await callAdmin(flags, 'PUT', `/pools/${encodeURIComponent(id)}`, { kind: flags.kind, members }));
+    const answer = await callAdmin(flags, 'PUT', `/pools/${encodeURIComponent(id)}`, { kind: flags.kind, members });
+    printWarnings(answer);
+    outputRecord(flags, answer);
   });
   withAdminApi(pool.command('groups').description('unix groups')).action(async (flags: AdminApiFlags) => {
     const answer = await callAdmin(flags, 'GET', '/groups');

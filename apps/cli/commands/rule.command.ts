@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error';
-import { type AdminApiFlags, callAdmin, output, outputRecord, withAdminApi } from './admin.command';
+import { type AdminApiFlags, callAdmin, output, outputRecord, printWarnings, withAdminApi } from './admin.command';
+
+const FORCE_HELP = 'make the change even if it maps statically onto an account of a leased pool (refused otherwise)';
+const forced = (flags: { force?: boolean }): string => (flags.force ? '?force=true' : '');
 
 type RuleRow = { id: string; subject: { kind: string; pattern: string }; account?: { kind: string; poolId?: string; username?: string }; groups?: string[] };
 
@@ -30,8 +33,9 @@ export function registerRule(program: Command): void {
       .option('--pool <id>', 'lease from this pool')
       .option('--account <username>', 'map to this static account')
       .option('--group <name...>', 'unix groups')
-      .option('--position <n>', 'insert at this position (default: last)'),
-  ).action(async (id: string, flags: AdminApiFlags & { dn?: string; fqan?: string; pool?: string; account?: string; group?: string[]; position?: string }) => {
+      .option('--position <n>', 'insert at this position (default: last)')
+      .option('--force', FORCE_HELP),
+  ).action(async (id: string, flags: AdminApiFlags & { dn?: string; fqan?: string; pool?: string; account?: string; group?: string[]; position?: string; force?: boolean }) => {
     if ((flags.dn === undefined) === (flags.fqan === undefined)) throw new CliError('give exactly one of --dn or --fqan', 2);
     if (flags.pool !== undefined && flags.account !== undefined) throw new CliError('give --pool or --account, not both', 2);
     const body = {
@@ -44,22 +48,25 @@ export function registerRule(program: Command): void {
       },
       ...(flags.position !== undefined ? { position: Number(flags.position) } : {}),
     };
-    const answer = await callAdmin(flags, 'POST', '/rules', body);
+    const answer = await callAdmin(flags, 'POST', `/rules${forced(flags)}`, body);
+    printWarnings(answer);
     output(flags, answer, rows(answer['rules'] as RuleRow[]), ['position', 'id', 'subject', 'target', 'groups']);
   });
   withAdminApi(rule.command('remove').description('remove a rule').argument('<id>', 'rule id')).action(async (id: string, flags: AdminApiFlags) => {
     const answer = await callAdmin(flags, 'DELETE', `/rules/${encodeURIComponent(id)}`);
+    printWarnings(answer);
     output(flags, answer, rows(answer['rules'] as RuleRow[]), ['position', 'id', 'subject', 'target', 'groups']);
   });
-  withAdminApi(rule.command('replace').description('replace the whole ordered list from a JSON file ({"rules":[...]})').argument('<file>', 'JSON file')).action(
-    async (file: string, flags: AdminApiFlags) => {
+  withAdminApi(rule.command('replace').description('replace the whole ordered list from a JSON file ({"rules":[...]})').argument('<file>', 'JSON file').option('--force', FORCE_HELP)).action(
+    async (file: string, flags: AdminApiFlags & { force?: boolean }) => {
       let body: unknown;
       try {
         body = JSON.parse(readFileSync(file, 'utf8')) as unknown;
       } catch (err) {
         throw new CliError(`cannot read JSON from ${file}: ${(err as Error).message}`, 1);
       }
-      const answer = await callAdmin(flags, 'PUT', '/rules', body);
+      const answer = await callAdmin(flags, 'PUT', `/rules${forced(flags)}`, body);
+      printWarnings(answer);
       output(flags, answer, rows(answer['rules'] as RuleRow[]), ['position', 'id', 'subject', 'target', 'groups']);
     },
   );

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { AdminPrincipalRepository, type Database, ForensicsRepository, LeaseAdministration } from '@gridauthz/persistence';
+import { AdminPrincipalRepository, type AuditContext, audited, type AuditedTransaction, type Database, ForensicsRepository, LeaseAdministration } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import { ProblemException } from '../http/problem';
-import type { SiteRuntime } from '../site/site-runtime';
+import type { SiteRuntime, TransactionStores } from '../site/site-runtime';
 import type { Clock } from '../tls/caller-authenticator';
 import { ADMIN_ERRORS } from './auth/admin-identity';
 
@@ -33,6 +33,16 @@ export class AdminContext {
     const site = this.getSite();
     if (!site) throw new ProblemException(503, ADMIN_ERRORS.NOT_READY, 'Service not ready', 'the site configuration is not loaded yet');
     return site;
+  }
+
+  /**
+   * One admin change: `work` writes through `tx.stores` (bound to the transaction) and records its audit row(s) with
+   * `tx.record`; both commit together or not at all. Reload the site after it returns, not inside.
+   */
+  change<T>(context: AuditContext, work: (tx: AuditedTransaction & { stores: TransactionStores; principals: AdminPrincipalRepository }) => Promise<T>): Promise<T> {
+    const db = this.database();
+    const site = this.site();
+    return audited(db, context, (tx) => work({ ...tx, record: tx.record, stores: site.storesIn(tx.manager), principals: new AdminPrincipalRepository(tx.manager) }));
   }
 
   principals(): AdminPrincipalRepository | undefined {

@@ -141,6 +141,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       retentionIdleFactor: values['decisions.retentionIdleFactor'] as number,
       retentionIntervalSeconds: values['decisions.retentionIntervalSeconds'] as number,
     },
+    credentials: { limitedProxy: { payload: values['credentials.limitedProxy.payload'] as 'deny' | 'allow' } },
   };
   return { config, file };
 }

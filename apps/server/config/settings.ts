@@ -142,6 +142,8 @@ export const SETTINGS = [
   { key: 'decisions.retentionBatchSize', env: ['GRIDAUTHZ_DECISIONS_RETENTION_BATCH_SIZE'], schema: z.coerce.number({ error: 'expected a number of rows' }).int('expected a whole number of rows').min(1, 'expected 1-100000 rows').max(100_000, 'expected 1-100000 rows'), default: 1000, description: 'Decision records the retention job deletes per transaction; small batches keep each transaction short.' },
   { key: 'decisions.retentionIdleFactor', env: ['GRIDAUTHZ_DECISIONS_RETENTION_IDLE_FACTOR'], schema: z.coerce.number({ error: 'expected a number' }).min(0, 'expected 0 or more').max(100, 'expected at most 100'), default: 3, description: 'After each batch the retention job idles this many times as long as the batch took (3: at most a quarter of the time deleting). Lower it if the job cannot keep up with the decision rate.' },
   { key: 'decisions.retentionIntervalSeconds', env: ['GRIDAUTHZ_DECISIONS_RETENTION_INTERVAL_SECONDS'], schema: positiveInt, default: 3600, description: 'How often the retention job looks for expired decision records.' },
+  // adminaudit lane: credentials
+  { key: 'credentials.limitedProxy.payload', env: ['GRIDAUTHZ_LIMITED_PROXY_PAYLOAD'], schema: z.enum(['deny', 'allow']), default: 'deny', description: "Whether a subject presenting a limited proxy may be mapped to an account (glexec payload, CE job): deny (default: a Globus limited proxy must not start jobs; LCMAPS's verify-proxy needs --allow-limited-proxy to accept one) or allow. Refused subjects get CRED_PROXY_LIMITED_NOT_ALLOWED. See docs/limited-proxies-and-logging.md." },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];
@@ -185,4 +187,5 @@ export interface Config {
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; readonly format: 'auto' | 'json' | 'pretty' };
   readonly bans: { readonly clientMessage: string; readonly exposeReason: boolean };
   readonly decisions: { readonly retentionDays: number; readonly retentionBatchSize: number; readonly retentionIdleFactor: number; readonly retentionIntervalSeconds: number };
+  readonly credentials: { readonly limitedProxy: { readonly payload: 'deny' | 'allow' } };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import { Decider, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
 import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
@@ -10,9 +11,17 @@ import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
 import { SiteConfiguration, type SiteStores } from './site-configuration';
 
+export interface TransactionStores {
+  readonly policies: PolicyVersionRepository;
+  readonly mapping: PostgresMappingConfigStore;
+  readonly bans: PostgresBanStore;
+}
+
 export interface SiteRuntime {
   readonly decider: Decider;
   readonly stores: SiteStores;
+  /** The same stores bound to a caller's transaction: an admin change writes through these and its audit row commits with it. */
+  storesIn(manager: EntityManager): TransactionStores;
   readonly configuration: SiteConfiguration;
   readonly readiness: readonly ReadinessCheck[];
   /** Polls the change feed now (tests; after this process changed something itself). */
@@ -82,6 +91,11 @@ export async function startSite(options: {
   return {
     decider,
     stores,
+    storesIn: (manager) => ({
+      policies: new PolicyVersionRepository(manager),
+      mapping: new PostgresMappingConfigStore(manager, settings),
+      bans: new PostgresBanStore(manager),
+    }),
     configuration,
     readiness: configuration.readiness(),
     refresh: () => watcher.pollNow(),

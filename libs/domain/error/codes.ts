@@ -127,6 +127,11 @@ export const ErrorCodes = {
   CALLER_CHAIN_REQUIRED: 'CALLER_CHAIN_REQUIRED',
   SUBJECT_NOT_VERIFIABLE: 'SUBJECT_NOT_VERIFIABLE',
   CALLER_INVALID: 'CALLER_INVALID',
+  // adminaudit lane: admin changes and credentials (docs/operations.md "Admin audit", docs/limited-proxies-and-logging.md)
+  /** A static mapping onto an account of a pool that rules lease from (one uid for two people); refused unless forced. */
+  MAPPING_STATIC_ON_LEASED_POOL: 'MAPPING_STATIC_ON_LEASED_POOL',
+  /** An admin write (anything but GET/HEAD) authenticated with a limited proxy. */
+  ADMIN_LIMITED_PROXY_READ_ONLY: 'ADMIN_LIMITED_PROXY_READ_ONLY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

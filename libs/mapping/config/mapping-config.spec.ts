@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PoolDefinition } from '../pool/pool';
 import { ARGUS_SETTINGS, LCMAPS_SETTINGS } from '../rule/mapping-rule';
-import { compileMappingConfig, type MappingConfig } from './mapping-config';
+import { compileMappingConfig, type MappingConfig, reviewMappingChange } from './mapping-config';
 import { InMemoryMappingConfigStore } from './mapping-config-store';
 
 const pools: PoolDefinition[] = [
@@ -53,6 +53,22 @@ describe('compileMappingConfig', () => {
       ARGUS_SETTINGS,
     );
     expect(r.ok && r.value.warnings.map((p) => p.message)).toEqual(['rule s: account dteam001 is also leased from pool dteam']);
+  });
+
+  it('reviewMappingChange refuses a static target on a leased pool that the change introduces, unless forced', () => {
+    const pooled = { id: 'p', subject: { kind: 'fqan' as const, pattern: '/dteam' }, account: { kind: 'pool' as const, poolId: 'dteam' } };
+    const stat = { id: 's', subject: { kind: 'dn' as const, pattern: '/CN=x' }, account: { kind: 'static' as const, username: 'dteam001' } };
+    const before = { ...base, rules: [pooled] };
+    const after = { ...base, rules: [stat, pooled] };
+    const refused = reviewMappingChange(before, after, ARGUS_SETTINGS, false);
+    expect(refused.refusals.map((p) => [p.code, p.message])).toEqual([['MAPPING_STATIC_ON_LEASED_POOL', 'rule s: account dteam001 is also leased from pool dteam']]);
+    const forced = reviewMappingChange(before, after, ARGUS_SETTINGS, true);
+    expect(forced.refusals).toEqual([]);
+    expect(forced.warnings.map((p) => p.message)).toEqual(['rule s: account dteam001 is also leased from pool dteam']);
+    // Already stored (legacy import): listed, but an unrelated change is not blocked by it.
+    const unrelated = reviewMappingChange(after, { ...after, groups: [...base.groups, { name: 'extra', gid: 9999 }] }, ARGUS_SETTINGS, false);
+    expect(unrelated.refusals).toEqual([]);
+    expect(unrelated.warnings).toHaveLength(1);
   });
 
   it('accepts LCMAPS globs that Argus would reject', () => {

@@ -1,4 +1,4 @@
-import { Dn, ok } from '@gridauthz/domain';
+import { Dn, ErrorCodes, ok } from '@gridauthz/domain';
 import type { PayloadCaller, PilotRole } from '../pilot/pilot-role';
 import { expandPools, type ExpandedPool, type PoolAccount, type PoolDefinition, type UnixGroup } from '../pool/pool';
 import { failWithProblems, type Checked, type Problem } from '../problem';
@@ -64,14 +64,18 @@ export function compileMappingConfig(config: MappingConfig, settings: MappingSet
   }
 
   // A static target inside a pool that rules also lease from can be leased to someone else while in use. The
-  // legacy fixtures do this (mapping.md §8 W10), so it is a warning for the operator, not a refusal.
+  // legacy fixtures do this (mapping.md §8 W10), so compiling only warns; an admin change that introduces one is
+  // refused unless forced (reviewMappingChange below).
   const warnings: Problem[] = [];
   const leasedPools = new Set(config.rules.flatMap((r) => (r.account?.kind === 'pool' ? [r.account.poolId] : [])));
   for (const rule of config.rules) {
     if (rule.account?.kind !== 'static') continue;
     const poolId = accounts.get(rule.account.username)?.poolId;
     if (poolId !== undefined && leasedPools.has(poolId)) {
-      warnings.push({ message: `rule ${rule.id}: account ${rule.account.username} is also leased from pool ${poolId}` });
+      warnings.push({
+        code: ErrorCodes.MAPPING_STATIC_ON_LEASED_POOL,
+        message: `rule ${rule.id}: account ${rule.account.username} is also leased from pool ${poolId}`,
+      });
     }
   }
 
@@ -96,4 +100,28 @@ export function compileMappingConfig(config: MappingConfig, settings: MappingSet
 
   if (problems.length > 0) return failWithProblems('MAPPING_CONFIG_INVALID', problems);
   return ok({ settings, pools, accounts, groupsByName, groupsByGid, rules, pilotRoles, payloadCallers, warnings });
+}
+
+/** What an admin change to the mapping configuration would bring: every warning, and those that refuse it. */
+export interface MappingChangeReview {
+  /** Every warning of the configuration after the change (shown to the operator: CLI, API answer, log). */
+  readonly warnings: readonly Problem[];
+  /** Warnings the change introduces that refuse it unless forced: a static mapping onto a leased pool's account. */
+  readonly refusals: readonly Problem[];
+}
+
+/**
+ * Reviews a change of the mapping configuration. A static mapping onto an account of a pool that rules also lease
+ * from lets two people share one uid; a change that introduces one is refused unless `force` (one already stored,
+ * e.g. from legacy files, does not block unrelated changes, but is still listed among the warnings).
+ */
+export function reviewMappingChange(before: MappingConfig, after: MappingConfig, settings: MappingSettings, force: boolean): MappingChangeReview {
+  const warningsOf = (config: MappingConfig): readonly Problem[] => {
+    const compiled = compileMappingConfig(config, settings);
+    return compiled.ok ? compiled.value.warnings : [];
+  };
+  const old = new Set(warningsOf(before).map((w) => w.message));
+  const warnings = warningsOf(after);
+  const refusals = force ? [] : warnings.filter((w) => w.code === ErrorCodes.MAPPING_STATIC_ON_LEASED_POOL && !old.has(w.message));
+  return { warnings, refusals };
 }

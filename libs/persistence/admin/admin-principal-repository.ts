@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Dn } from '@gridauthz/domain';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../database/database';
-import { toDate } from '../mapping/sql-scope';
+import { databaseLike, type DatabaseLike, toDate } from '../mapping/sql-scope';
 
 export const ADMIN_ROLES = ['security-officer', 'operator', 'auditor'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
@@ -74,7 +75,12 @@ const keyOrUndefined = (dn: DnInput): string | undefined => {
  * principal's but whose RDNs differ is not that principal (docs/identities.md).
  */
 export class AdminPrincipalRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: DatabaseLike;
+
+  /** On a Database, or inside a caller's transaction (an EntityManager), e.g. an audited change. */
+  constructor(target: Database | EntityManager) {
+    this.db = databaseLike(target);
+  }
 
   async findByDn(dn: DnInput): Promise<AdminPrincipal | undefined> {
     const key = keyOrUndefined(dn);

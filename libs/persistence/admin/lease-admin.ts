@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Dn } from '@gridauthz/domain';
 import { decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, type Lease } from '@gridauthz/mapping';
 import type { Database } from '../database/database';
-import { AdminAuditRepository, type AdminActor } from '../audit/admin-audit-repository';
+import { type AdminActor, AdminAuditRepository } from '../audit/admin-audit-repository';
 import { PostgresLeaseStore } from '../mapping/postgres-lease-store';
 import { LEASE_HISTORY_COLUMNS, type LeaseHistoryEntry, type LeaseRow, toLease } from './forensics-repository';
 

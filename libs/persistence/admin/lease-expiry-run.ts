@@ -4,7 +4,7 @@ import { AdminAuditRepository, type AdminActor } from '../audit/admin-audit-repo
 import { PostgresLeaseStore } from '../mapping/postgres-lease-store';
 
 /** Who runs the scheduled expiry, in admin_audit and on the released lease rows. */
-export const LEASE_EXPIRY_JOB_ACTOR: AdminActor = { dn: 'gridauthz:lease-expiry', role: 'system', credential: 'job' };
+export const LEASE_EXPIRY_JOB_ACTOR: AdminActor = { dn: 'gridauthz:lease-expiry', role: 'system', credential: 'service', channel: 'system' };
 
 export interface LeaseExpiryRequest {
   /** Leases last used more than this long before `now` are released (lcg-expiregridmapdir -e). */

@@ -1,2 +1,2 @@
-export { AdminAuditRepository } from './admin-audit-repository';
-export type { AdminActor, AdminAuditEntry, AdminAuditFilter, AdminAuditRow } from './admin-audit-repository';
+export { AdminAuditRepository, AUDIT_CHANNELS, audited, localActor, systemActor } from './admin-audit-repository';
+export type { AdminActor, AdminAuditEntry, AdminAuditFilter, AdminAuditRow, AuditChange, AuditChannel, AuditContext, AuditedTransaction } from './admin-audit-repository';

@@ -35,7 +35,7 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
 
   constructor(
     target: Database | EntityManager,
-    private readonly settings: MappingSettings,
+    readonly settings: MappingSettings,
   ) {
     this.scope = SqlScope.of(target);
   }

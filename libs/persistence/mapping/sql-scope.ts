@@ -88,3 +88,15 @@ export function toDate(value: unknown, column: string): Date {
   if (value instanceof Date) return value;
   throw new Error(`column ${column}: expected a timestamp, got ${String(value)}`);
 }
+
+/** The part of Database the repositories use, so one can run in a caller's transaction (an audited change). */
+export interface DatabaseLike {
+  readonly dataSource: { query<T = unknown>(sql: string, params?: unknown[]): Promise<T> };
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+}
+
+/** A Database as is, or an EntityManager posing as one: its statements and "transactions" run in the caller's. */
+export function databaseLike(target: Database | EntityManager): DatabaseLike {
+  if (target instanceof Database) return target;
+  return { dataSource: { query: <T>(sql: string, params?: unknown[]) => target.query<T>(sql, params) }, transaction: (work) => work(target) };
+}

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../database/database';
+import { databaseLike, type DatabaseLike } from '../mapping/sql-scope';
+import { audited, systemActor } from '../audit/admin-audit-repository';
 
 export interface PolicyVersion {
   readonly id: string;
@@ -40,7 +43,12 @@ const toVersion = (r: Row): PolicyVersion => ({
  * trigger tells every replica to load it.
  */
 export class PolicyVersionRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: DatabaseLike;
+
+  /** On a Database, or inside a caller's transaction (an EntityManager), e.g. an audited change. */
+  constructor(target: Database | EntityManager) {
+    this.db = databaseLike(target);
+  }
 
   /** Stores a version and makes it the active one, atomically. Returns the stored version. */
   async storeAndActivate(text: string, author: string, comment = ''): Promise<PolicyVersion> {
@@ -69,7 +77,12 @@ export class PolicyVersionRepository {
         `INSERT INTO policy_version (text, sha256, author, comment, active, activated_at) VALUES ($1, $2, $3, $4, true, now()) RETURNING *`,
         [text, sha256, author, comment],
       );
-      return toVersion(rows[0] as Row);
+      const version = toVersion(rows[0] as Row);
+      // The service's own first policy is an admin change like any other: audited in the same transaction.
+      await audited(m, { actor: systemActor('policy-bootstrap') }, (tx) =>
+        tx.record({ action: 'policy.bootstrap', target: version.id, after: { id: version.id, sha256, author, comment } }),
+      );
+      return version;
     });
   }
 

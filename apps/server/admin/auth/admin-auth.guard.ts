@@ -39,9 +39,20 @@ export class AdminAuthGuard implements CanActivate {
     const strategy = request.headers.authorization !== undefined ? 'admin-bearer' : 'admin-certificate';
     const identity = await this.authenticate(strategy, request, http.getResponse<FastifyReply>());
     request.admin = identity;
+    // A limited proxy must not act (Globus: it may not start jobs); a security officer's stolen or delegated limited
+    // proxy may read the trail but never ban, lift, map or mint a token. Checked before the role, for every write.
+    if (identity.limitedProxy === true && request.method !== 'GET' && request.method !== 'HEAD') {
+      request.log.warn({ admin: identity.dn, method: request.method, route: request.routeOptions.url }, 'admin write refused for a limited proxy');
+      throw new ProblemException(
+        403,
+        ADMIN_ERRORS.LIMITED_PROXY_READ_ONLY,
+        'Limited proxy',
+        `a limited proxy may only read; ${request.method} ${request.routeOptions.url ?? ''} needs your certificate or a full proxy`,
+      );
+    }
     const roles = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES_KEY, targets) ?? [];
     if (!roles.includes(identity.role)) {
-      request.log.warn({ admin: identity.dn, role: identity.role, route: request.url }, 'admin action refused for role');
+      request.log.warn({ admin: identity.dn, role: identity.role, route: request.routeOptions.url }, 'admin action refused for role');
       throw new ProblemException(403, ADMIN_ERRORS.ROLE_FORBIDDEN, 'Role not allowed', `role ${identity.role} may not ${request.method} ${request.routeOptions.url ?? request.url}; allowed: ${roles.join(', ') || 'none'}`);
     }
     return true;

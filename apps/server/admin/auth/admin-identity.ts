@@ -8,6 +8,8 @@ export interface AdminIdentity {
   /** 'certificate' or 'token:<id>' (the audit trail records which). */
   readonly credential: string;
   readonly viaProxy: boolean;
+  /** A limited proxy (Globus: must not start jobs): it may read, never change anything (docs/limited-proxies-and-logging.md). */
+  readonly limitedProxy?: boolean;
 }
 
 /** Why a strategy refused: the problem code and detail the guard renders. */
@@ -39,4 +41,6 @@ export const ADMIN_ERRORS = {
   TOKEN_NEEDS_CERTIFICATE: 'ADMIN_TOKEN_NEEDS_CERTIFICATE',
   /** 409: lease expiry is running on another replica (leases lane). */
   LEASE_EXPIRY_RUNNING: 'ADMIN_LEASE_EXPIRY_RUNNING',
+  /** 403: a write (anything but GET/HEAD) with a limited proxy; reads stay allowed. */
+  LIMITED_PROXY_READ_ONLY: 'ADMIN_LIMITED_PROXY_READ_ONLY',
 } as const;

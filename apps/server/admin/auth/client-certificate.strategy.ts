@@ -36,7 +36,7 @@ export class ClientCertificateStrategy extends Strategy {
     principals.findByDn(result.value.dn).then(
       (principal) => {
         if (!principal) return this.refuse(403, ADMIN_ERRORS.NOT_A_PRINCIPAL, `${dn} is not an admin principal`);
-        const identity: AdminIdentity = { dn, role: principal.role, principalId: principal.id, credential: 'certificate', viaProxy: result.value.viaProxy };
+        const identity: AdminIdentity = { dn, role: principal.role, principalId: principal.id, credential: 'certificate', viaProxy: result.value.viaProxy, limitedProxy: result.value.limited };
         this.success(identity);
       },
       (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),

@@ -112,6 +112,9 @@ export const AuditLogQuery = z.strictObject({
   action: z.string().max(64).optional(),
   target: z.string().max(4096).optional(),
   actor: z.string().max(4096).optional(),
+  channel: z.enum(['api', 'direct', 'database', 'system']).optional(),
+  /** e.g. `ban.` for every ban action. */
+  actionPrefix: z.string().max(64).optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   limit: intString.min(1).max(10_000).optional(),
@@ -126,3 +129,5 @@ export const Empty = z.strictObject({});
 const callerRole = z.enum(['pilot', 'asserter']);
 export const CallerAdd = z.strictObject({ dn: text, role: callerRole, comment: z.string().max(1000).optional() });
 export const CallerRemove = z.strictObject({ dn: text, role: callerRole.optional() });
+/** `?force=true`: make a mapping change that would otherwise be refused for a warning (a static mapping onto a leased pool). */
+export const ForceQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });

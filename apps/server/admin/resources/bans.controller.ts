@@ -8,7 +8,7 @@ import { ADMIN_ERRORS } from '../auth/admin-identity';
 import { BAN_ROLES, READ_ROLES, Roles } from '../auth/roles';
 import { BanCreate, BanLift, BanQuery } from '../http/schemas';
 import { notFound, validate } from '../http/validate';
-import { actorOf } from './actor';
+import { actorOf, auditOf } from './actor';
 
 interface BanView {
   readonly id: string;
@@ -36,9 +36,9 @@ const view = (ban: Ban, now: Date): BanView => ({
 });
 
 /**
- * Bans through the BanStore port. Lifting removes the ban from the store (the port has no soft delete); the ban,
- * who lifted it and why are kept in the append-only admin_audit trail, which is where lifted bans are listed from,
- * so history survives whichever store is plugged in.
+ * Bans. Each add or lift is one transaction with its admin_audit row. Lifting keeps the ban row and records who
+ * lifted it and why in it (lifted_by, lift_reason); lifted bans are listed from the audit trail, whose rows carry
+ * the whole ban before and after.
  */
 @Controller('bans')
 export class BansController {
@@ -64,17 +64,20 @@ export class BansController {
     const b = validate(BanCreate, body, 'body');
     const actor = actorOf(request);
     const now = this.context.clock();
-    const result = await this.context.site().stores.bans.add({
-      kind: b.kind,
-      value: b.value,
-      reason: b.reason,
-      author: actor.dn,
-      createdAt: now,
-      ...(b.expiresAt !== undefined ? { expiresAt: new Date(b.expiresAt) } : {}),
+    const ban = await this.context.change(auditOf(request), async (tx) => {
+      const result = await tx.stores.bans.add({
+        kind: b.kind,
+        value: b.value,
+        reason: b.reason,
+        author: actor.dn,
+        createdAt: now,
+        ...(b.expiresAt !== undefined ? { expiresAt: new Date(b.expiresAt) } : {}),
+      });
+      if (!result.ok) throw new ProblemException(422, ADMIN_ERRORS.CONFIG_INVALID, 'Ban refused', result.error.detail);
+      const added = view(result.value, now);
+      await tx.record({ action: 'ban.add', target: added.id, after: added });
+      return added;
     });
-    if (!result.ok) throw new ProblemException(422, ADMIN_ERRORS.CONFIG_INVALID, 'Ban refused', result.error.detail);
-    const ban = view(result.value, now);
-    await new AdminAuditRepository(this.context.database()).record({ actor, action: 'ban.add', target: ban.id, after: ban, requestId: request.id });
     await this.context.reload('ban');
     return ban;
   }
@@ -86,12 +89,15 @@ export class BansController {
     const { reason } = validate(BanLift, body, 'body');
     const actor = actorOf(request);
     const now = this.context.clock();
-    const bans = this.context.site().stores.bans;
-    const ban = (await bans.list()).find((b) => b.id === id);
-    if (!ban || !(await bans.remove(id))) throw notFound(`no ban ${id} (lifted bans: GET /api/v1/bans?state=lifted)`);
-    const before = view(ban, now);
-    const after: BanView = { ...before, state: 'lifted', liftedAt: now.toISOString(), liftedBy: actor.dn, liftReason: reason };
-    await new AdminAuditRepository(this.context.database()).record({ actor, action: 'ban.lift', target: id, before, after, requestId: request.id });
+    // The officer and the reason go into the ban row itself (lifted_by, lift_reason) and into the audit row, together.
+    const after = await this.context.change(auditOf(request), async (tx) => {
+      const ban = (await tx.stores.bans.list()).find((b) => b.id === id);
+      if (!ban || !(await tx.stores.bans.lift(id, { by: actor.dn, reason }))) throw notFound(`no ban ${id} (lifted bans: GET /api/v1/bans?state=lifted)`);
+      const before = view(ban, now);
+      const lifted: BanView = { ...before, state: 'lifted', liftedAt: now.toISOString(), liftedBy: actor.dn, liftReason: reason };
+      await tx.record({ action: 'ban.lift', target: id, before, after: lifted });
+      return lifted;
+    });
     await this.context.reload('ban');
     return after;
   }

@@ -8,7 +8,7 @@ import { ADMIN_ERRORS, type AdminIdentity } from '../auth/admin-identity';
 import { READ_ROLES, Roles } from '../auth/roles';
 import { AuditLogQuery, DecisionQuery, TokenIssue, WhoQuery } from '../http/schemas';
 import { notFound, validate } from '../http/validate';
-import { actorOf, identityOf } from './actor';
+import { auditOf, identityOf } from './actor';
 
 /** Decision records, the forensic "who ran as uid X on host Y at time T", the admin audit trail, and tokens. */
 @Controller()
@@ -81,6 +81,8 @@ export class ForensicsController {
       ...(q.action !== undefined ? { action: q.action } : {}),
       ...(q.target !== undefined ? { target: q.target } : {}),
       ...(q.actor !== undefined ? { actorDn: q.actor } : {}),
+      ...(q.channel !== undefined ? { channel: q.channel } : {}),
+      ...(q.actionPrefix !== undefined ? { actionPrefix: q.actionPrefix } : {}),
       ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
       ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
       ...(q.limit !== undefined ? { limit: q.limit } : {}),
@@ -101,21 +103,11 @@ export class ForensicsController {
     if (identity.credential !== 'certificate') {
       throw new ProblemException(403, ADMIN_ERRORS.TOKEN_NEEDS_CERTIFICATE, 'Certificate required', 'tokens can only be issued to a caller authenticated by certificate');
     }
-    const principals = this.context.principals();
-    if (!principals) this.context.database();
-    const issued = await (principals as NonNullable<typeof principals>).issueToken(identity.principalId, {
-      label: t.label,
-      createdBy: identity.dn,
-      ttlSeconds: t.ttlSeconds,
-      now: this.context.clock(),
-    });
-    // The secret is never audited, only the token id.
-    await new AdminAuditRepository(this.context.database()).record({
-      actor: actorOf(request),
-      action: 'token.issue',
-      target: issued.id,
-      after: { id: issued.id, label: t.label, expiresAt: issued.expiresAt.toISOString() },
-      requestId: request.id,
+    const issued = await this.context.change(auditOf(request), async (tx) => {
+      const token = await tx.principals.issueToken(identity.principalId, { label: t.label, createdBy: identity.dn, ttlSeconds: t.ttlSeconds, now: this.context.clock() });
+      // The secret is never audited, only the token id.
+      await tx.record({ action: 'token.issue', target: token.id, after: { id: token.id, label: t.label, expiresAt: token.expiresAt.toISOString() } });
+      return token;
     });
     return { id: issued.id, token: issued.token, expiresAt: issued.expiresAt.toISOString(), role: identity.role };
   }
@@ -131,9 +123,11 @@ export class ForensicsController {
   @Roles(...READ_ROLES)
   async revokeToken(@Param('id') id: string, @Req() request: FastifyRequest): Promise<{ id: string; revoked: true }> {
     const identity = identityOf(request);
-    const revoked = await this.context.principals()?.revokeToken(id, this.context.clock(), identity.dn);
-    if (!revoked) throw notFound(`no live token ${id} of ${identity.dn}`);
-    await new AdminAuditRepository(this.context.database()).record({ actor: actorOf(request), action: 'token.revoke', target: id, requestId: request.id });
+    await this.context.change(auditOf(request), async (tx) => {
+      const revoked = await tx.principals.revokeToken(id, this.context.clock(), identity.dn);
+      if (!revoked) throw notFound(`no live token ${id} of ${identity.dn}`);
+      await tx.record({ action: 'token.revoke', target: id });
+    });
     return { id, revoked: true };
   }
 }

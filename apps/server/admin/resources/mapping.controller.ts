@@ -1,14 +1,15 @@
 import { Body, Controller, Delete, Get, Inject, Param, Post, Put, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { type ConfigWrite, describeProblem, expandPool, type MappingConfig, type MappingRule, type PilotRole, type PoolDefinition } from '@gridauthz/mapping';
-import { AdminAuditRepository } from '@gridauthz/persistence';
+import { type ConfigWrite, describeProblem, reviewMappingChange, expandPool, type MappingConfig, type MappingRule, type PilotRole, type PoolDefinition } from '@gridauthz/mapping';
 import { ProblemException } from '../../http/problem';
 import { ADMIN_CONTEXT, type AdminContext } from '../admin-context';
 import { ADMIN_ERRORS } from '../auth/admin-identity';
 import { OPERATOR_ROLES, READ_ROLES, Roles } from '../auth/roles';
-import { GroupPut, PilotRolePut, PoolPut, RuleAdd, RulesPut } from '../http/schemas';
+import { ForceQuery, GroupPut, PilotRolePut, PoolPut, RuleAdd, RulesPut } from '../http/schemas';
 import { notFound, validate } from '../http/validate';
-import { actorOf } from './actor';
+import { auditOf, identityOf } from './actor';
+import { ErrorCodes } from '@gridauthz/domain';
+import type { TransactionStores } from '../../site/site-runtime';
 
 /**
  * Pools, accounts, groups, mapping rules and pilot roles through the MappingConfigStore port. The store validates
@@ -59,12 +60,12 @@ export class MappingController {
 
   @Put('pools/:id')
   @Roles(...OPERATOR_ROLES)
-  async putPool(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PoolDefinition> {
+  async putPool(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PoolDefinition & { warnings: string[] }> {
     const p = validate(PoolPut, body, 'body');
     const pool: PoolDefinition = { id, kind: p.kind, members: p.members };
     const before = (await this.load()).pools.find((x) => x.id === id);
-    await this.write(this.context.site().stores.mapping.upsertPools([pool]), request, 'pool.put', id, before, pool);
-    return pool;
+    const { warnings } = await this.write((stores) => stores.mapping.upsertPools([pool]), request, 'pool.put', id, before, pool);
+    return { ...pool, warnings };
   }
 
   @Get('groups')
@@ -75,11 +76,11 @@ export class MappingController {
 
   @Put('groups/:name')
   @Roles(...OPERATOR_ROLES)
-  async putGroup(@Param('name') name: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<{ name: string; gid: number }> {
+  async putGroup(@Param('name') name: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<{ name: string; gid: number; warnings: string[] }> {
     const { gid } = validate(GroupPut, body, 'body');
     const before = (await this.load()).groups.find((g) => g.name === name);
-    await this.write(this.context.site().stores.mapping.upsertGroups([{ name, gid }]), request, 'group.put', name, before, { name, gid });
-    return { name, gid };
+    const { warnings } = await this.write((stores) => stores.mapping.upsertGroups([{ name, gid }]), request, 'group.put', name, before, { name, gid });
+    return { name, gid, warnings };
   }
 
   @Get('rules')
@@ -91,34 +92,34 @@ export class MappingController {
   /** Replaces the whole ordered rule list (order is meaning: the first matching rule wins). */
   @Put('rules')
   @Roles(...OPERATOR_ROLES)
-  async putRules(@Body() body: unknown, @Req() request: FastifyRequest): Promise<{ rules: MappingRule[] }> {
+  async putRules(@Body() body: unknown, @Req() request: FastifyRequest): Promise<{ rules: MappingRule[]; warnings: string[] }> {
     const { rules } = validate(RulesPut, body, 'body');
     const before = (await this.load()).rules;
-    await this.write(this.context.site().stores.mapping.replaceRules(rules), request, 'rule.replace', '*', before, rules);
-    return { rules };
+    const { warnings } = await this.write((stores) => stores.mapping.replaceRules(rules), request, 'rule.replace', '*', before, rules);
+    return { rules, warnings };
   }
 
   @Post('rules')
   @Roles(...OPERATOR_ROLES)
-  async addRule(@Body() body: unknown, @Req() request: FastifyRequest): Promise<{ rules: MappingRule[] }> {
+  async addRule(@Body() body: unknown, @Req() request: FastifyRequest): Promise<{ rules: MappingRule[]; warnings: string[] }> {
     const { rule, position } = validate(RuleAdd, body, 'body');
     const before = (await this.load()).rules;
     if (before.some((r) => r.id === rule.id)) throw new ProblemException(409, ADMIN_ERRORS.CONFIG_INVALID, 'Rule exists', `rule ${rule.id} exists; PUT /rules to change it`);
     const rules = [...before];
     rules.splice(Math.min(position ?? rules.length, rules.length), 0, rule);
-    await this.write(this.context.site().stores.mapping.replaceRules(rules), request, 'rule.add', rule.id, undefined, rule);
-    return { rules };
+    const { warnings } = await this.write((stores) => stores.mapping.replaceRules(rules), request, 'rule.add', rule.id, undefined, rule);
+    return { rules, warnings };
   }
 
   @Delete('rules/:id')
   @Roles(...OPERATOR_ROLES)
-  async removeRule(@Param('id') id: string, @Req() request: FastifyRequest): Promise<{ rules: MappingRule[] }> {
+  async removeRule(@Param('id') id: string, @Req() request: FastifyRequest): Promise<{ rules: MappingRule[]; warnings: string[] }> {
     const before = (await this.load()).rules;
     const removed = before.find((r) => r.id === id);
     if (!removed) throw notFound(`no rule ${id}`);
     const rules = before.filter((r) => r.id !== id);
-    await this.write(this.context.site().stores.mapping.replaceRules(rules), request, 'rule.remove', id, removed, undefined);
-    return { rules };
+    const { warnings } = await this.write((stores) => stores.mapping.replaceRules(rules), request, 'rule.remove', id, removed, undefined);
+    return { rules, warnings };
   }
 
   @Get('pilot-roles')
@@ -129,20 +130,50 @@ export class MappingController {
 
   @Put('pilot-roles/:id')
   @Roles(...OPERATOR_ROLES)
-  async putPilotRole(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PilotRole> {
+  async putPilotRole(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PilotRole & { warnings: string[] }> {
     const r = validate(PilotRolePut, body, 'body');
     const role: PilotRole = { id, fqanPattern: r.fqanPattern, poolId: r.poolId };
     const before = (await this.load()).pilotRoles.find((x) => x.id === id);
-    await this.write(this.context.site().stores.mapping.upsertPilotRoles([role]), request, 'pilot-role.put', id, before, role);
-    return role;
+    const { warnings } = await this.write((stores) => stores.mapping.upsertPilotRoles([role]), request, 'pilot-role.put', id, before, role);
+    return { ...role, warnings };
   }
 
-  private async write(result: Promise<ConfigWrite>, request: FastifyRequest, action: string, target: string, before: unknown, after: unknown): Promise<void> {
-    const outcome = await result;
-    if (!outcome.ok) {
-      throw new ProblemException(422, ADMIN_ERRORS.CONFIG_INVALID, 'Mapping configuration refused', outcome.error.problems.map(describeProblem).join('; '));
-    }
-    await new AdminAuditRepository(this.context.database()).record({ actor: actorOf(request), action, target, before, after, requestId: request.id });
+  /**
+   * The write, its check and its audit row in one transaction; a refused write leaves neither. Every warning the
+   * resulting configuration produces is logged and returned; a static mapping onto an account of a leased pool that
+   * the change introduces is refused unless `?force=true` (and then audited with the warnings).
+   */
+  private async write(
+    change: (stores: TransactionStores) => Promise<ConfigWrite>,
+    request: FastifyRequest,
+    action: string,
+    target: string,
+    before: unknown,
+    after: unknown,
+  ): Promise<{ warnings: string[] }> {
+    const { force } = validate(ForceQuery, request.query ?? {}, 'query');
+    const forced = force === 'true';
+    const warnings = await this.context.change(auditOf(request), async (tx) => {
+      const previous = await tx.stores.mapping.load();
+      const outcome = await change(tx.stores);
+      if (!outcome.ok) {
+        throw new ProblemException(422, ADMIN_ERRORS.CONFIG_INVALID, 'Mapping configuration refused', outcome.error.problems.map(describeProblem).join('; '));
+      }
+      const review = reviewMappingChange(previous, await tx.stores.mapping.load(), tx.stores.mapping.settings, forced);
+      if (review.refusals.length > 0) {
+        throw new ProblemException(
+          422,
+          ErrorCodes.MAPPING_STATIC_ON_LEASED_POOL,
+          'Static mapping onto a leased pool',
+          `${review.refusals.map(describeProblem).join('; ')}: the account can be leased to someone else while this mapping uses it. Map to the pool instead, or repeat with ?force=true`,
+        );
+      }
+      const texts = review.warnings.map(describeProblem);
+      await tx.record({ action, target, before, after: texts.length > 0 ? { value: after, warnings: texts, ...(forced ? { forced } : {}) } : after });
+      return texts;
+    });
+    for (const w of warnings) request.log.warn({ admin: identityOf(request).dn, action, target, warning: w }, 'mapping configuration warning');
     await this.context.reload('mapping');
+    return { warnings };
   }
 }

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { lintPolicy } from '@gridauthz/policy';
-import { AdminAuditRepository, type PolicyVersion } from '@gridauthz/persistence';
+import type { PolicyVersion } from '@gridauthz/persistence';
 import { ProblemException } from '../../http/problem';
 import { ADMIN_CONTEXT, type AdminContext } from '../admin-context';
 import { ADMIN_ERRORS } from '../auth/admin-identity';
 import { OPERATOR_ROLES, READ_ROLES, Roles } from '../auth/roles';
 import { PolicyRollback, PolicyText, PolicyUpload } from '../http/schemas';
 import { notFound, validate } from '../http/validate';
-import { actorOf } from './actor';
+import { actorOf, auditOf } from './actor';
 
 interface Diagnostic {
   readonly line: number;
@@ -74,14 +74,15 @@ export class PoliciesController {
     }
     const actor = actorOf(request);
     const sha256 = createHash('sha256').update(u.text).digest('hex');
-    const id = await this.context.database().transaction(async (m) => {
+    const id = await this.context.change(auditOf(request), async (tx) => {
+      const m = tx.manager;
       if (u.activate) await m.query(`UPDATE policy_version SET active = false WHERE active`);
       const rows = await m.query<{ id: string }[]>(
         `INSERT INTO policy_version (text, sha256, author, comment, active, activated_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 THEN now() END) RETURNING id`,
         [u.text, sha256, actor.dn, u.comment, u.activate],
       );
       const newId = String(rows[0]?.id);
-      await new AdminAuditRepository(m).record({ actor, action: u.activate ? 'policy.upload-activate' : 'policy.upload', target: newId, after: { sha256, comment: u.comment }, requestId: request.id });
+      await tx.record({ action: u.activate ? 'policy.upload-activate' : 'policy.upload', target: newId, after: { sha256, comment: u.comment } });
       return newId;
     });
     if (u.activate) await this.context.reload('policy');
@@ -113,15 +114,10 @@ export class PoliciesController {
   private async switchTo(id: string, request: FastifyRequest, action: string): Promise<ReturnType<typeof summary>> {
     if (!/^\d{1,18}$/.test(id)) throw notFound(`no policy version ${id}`);
     const policies = this.context.site().stores.policies;
-    const before = await policies.active();
-    if (!(await policies.activate(id))) throw notFound(`no policy version ${id}`);
-    await new AdminAuditRepository(this.context.database()).record({
-      actor: actorOf(request),
-      action,
-      target: id,
-      before: before ? summary(before) : undefined,
-      after: { id },
-      requestId: request.id,
+    await this.context.change(auditOf(request), async (tx) => {
+      const before = await tx.stores.policies.active();
+      if (!(await tx.stores.policies.activate(id))) throw notFound(`no policy version ${id}`);
+      await tx.record({ action, target: id, before: before ? summary(before) : undefined, after: { id } });
     });
     await this.context.reload('policy');
     const now = await policies.active();
