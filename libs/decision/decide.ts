@@ -1,6 +1,6 @@
-import type { AuthzRequest, AuthzResult, DecisionValue, Fqan } from '@gridauthz/domain';
+import { type AuthzRequest, type AuthzResult, type DecisionValue, ErrorCodes, type Fqan } from '@gridauthz/domain';
 import { accountFor, type Ban, checkPayloadCaller, findBan, leasePrepared, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
-import { evaluate, type PolicyRequest } from '@gridauthz/policy';
+import { attributeDefinition, evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
 import { RecentLeases } from './recent-leases';
@@ -99,7 +99,7 @@ export class Decider {
 
     try {
       const defect = request.defects[0];
-      if (defect) return await indeterminate(defect.kind, `REQUEST_${defect.kind.toUpperCase().replace('-', '_')}`, `${defect.attribute}: ${defect.detail}`);
+      if (defect) return await indeterminate(defect.kind, defect.code ?? `REQUEST_${defect.kind.toUpperCase().replace('-', '_')}`, `${defect.attribute}: ${defect.detail}`);
 
       if (options.refuseCaller !== undefined) return await deny('CALLER_NOT_AUTHORIZED', options.refuseCaller);
 
@@ -110,6 +110,11 @@ export class Decider {
         if (!verified.ok) return await deny(verified.error.code, `subject credential refused: ${verified.error.detail}`);
         subject = verified.value;
         for (const dropped of subject.droppedAttributes) reasons.push(`voms-dropped:${dropped}`);
+        // A subject-id beside the chain must name the chain's owner: Alice's proxy with Bob's DN is two questions.
+        const named = request.subject.assertedDn;
+        if (named && !named.equals(subject.dn)) {
+          return await indeterminate('syntax-error', ErrorCodes.REQUEST_SUBJECT_MISMATCH, `the subject-id names ${named.toRfc2253()}, the certificate chain ${subject.dn.toRfc2253()}`);
+        }
       } else if (request.subject.assertedDn) {
         if (!options.callerVouchesForSubject && !config.trustsAssertionsFrom(request.caller.dn)) {
           return await indeterminate(
@@ -151,7 +156,7 @@ export class Decider {
       // 4. Site policy.
       const policy = config.policy();
       if (!policy) return await indeterminate('processing-error', 'POLICY_NOT_LOADED', 'no site policy is loaded');
-      const decision = evaluate(policy, policyRequest(request, subject));
+      const decision = evaluate(policy, policyRequest(request, subject, !request.subject.chain?.length || config.trustsAssertionsFrom(request.caller.dn)));
       if (decision.matched) reasons.push(`policy:${decision.matched.policyId}#${decision.matched.ruleIndex}@${decision.matched.source}:${decision.matched.line}`);
       if (decision.decision === 'Indeterminate') {
         return await indeterminate('processing-error', 'POLICY_INDETERMINATE', decision.detail ?? 'the site policy could not be evaluated');
@@ -229,17 +234,51 @@ function findBanFor(bans: readonly Ban[], subject: VerifiedSubject, now: Date): 
   return undefined;
 }
 
-function policyRequest(request: AuthzRequest, subject: VerifiedSubject): PolicyRequest {
-  const attributes: Record<string, string[]> = {};
-  if (subject.issuerDn) attributes['x509-subject-issuer'] = [subject.issuerDn.toRfc2253()];
+/**
+ * The request as site policy sees it, every SPL attribute filled as Argus's PEPd PIPs fill it (docs/dialects.md):
+ * the identity attributes from the subject as verified (or as a trusted caller asserted it), under both the gLite
+ * and the EMI names, so a policy written for either profile matches whichever dialect the client spoke.
+ * Attributes that only the caller can know (x509-authn-profile, oidc-*) are read from the request, and only when
+ * `assertionsBelieved` (no chain was sent, so a trusted caller vouched, or the caller is a trusted asserter).
+ */
+export function policyRequest(request: AuthzRequest, subject: VerifiedSubject, assertionsBelieved: boolean): PolicyRequest {
+  const attributes: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const put = (name: string, values: readonly string[]): void => {
+    const unique = [...new Set(values)];
+    if (unique.length > 0) attributes[name] = unique;
+  };
+  if (subject.issuerDn) {
+    put('x509-subject-issuer', [subject.issuerDn.toRfc2253()]);
+    put('emi-x509-subject-issuer', [subject.issuerDn.toRfc2253()]);
+  }
+  put('emi-subject-issuer', subject.issuerDns.map((dn) => dn.toRfc2253()));
+  put('emi-vo', subject.vos);
+  put('emi-group', subject.fqans.map((f) => f.group));
+  put('emi-role', subject.fqans.flatMap((f) => (f.role === null ? [] : [f.role])));
+  const primary = subject.primaryFqan ?? subject.fqans[0];
+  if (primary) {
+    put('emi-primary-group', [primary.group]);
+    if (primary.role !== null) put('emi-primary-role', [primary.role]);
+  }
+  // Argus reads resource-owner as x500Name under a string-equal match: a policy naming it is Indeterminate on
+  // such a request (policy-language §12.8); filled so that this happens here as it does there.
+  if (request.dialect === 'emi' && request.hostDn) put('emi-resource-owner', [request.hostDn.toRfc2253()]);
   const classifier = request.pilotJob?.classifier;
-  if (classifier !== undefined) attributes['pilot-classifier'] = [classifier];
+  if (classifier !== undefined) put('pilot-classifier', [classifier]);
+  if (assertionsBelieved) {
+    const sent = request.subject.attributes ?? {};
+    for (const name of CALLER_KNOWN_ATTRIBUTES) {
+      const definition = attributeDefinition(name);
+      const values = definition === undefined ? undefined : sent[definition.xacmlId];
+      if (values !== undefined) put(name, values);
+    }
+  }
   return {
     subject: {
       dn: subject.dn,
       issuerDns: subject.issuerDns,
       fqans: subject.fqans as Fqan[],
-      ...(subject.primaryFqan ? { primaryFqan: subject.primaryFqan } : {}),
+      ...(primary ? { primaryFqan: primary } : {}),
       vo: subject.vos,
     },
     ...(request.resource !== undefined ? { resource: request.resource } : {}),
@@ -247,6 +286,19 @@ function policyRequest(request: AuthzRequest, subject: VerifiedSubject): PolicyR
     attributes,
   };
 }
+
+/** SPL attributes no credential carries: the caller's PIPs computed them (Argus PEPd), so they are its assertions. */
+const CALLER_KNOWN_ATTRIBUTES = [
+  'x509-authn-profile',
+  'emi-x509-authn-profile',
+  'oidc-issuer',
+  'oidc-organisation',
+  'oidc-subject',
+  'oidc-group',
+  'oidc-scope',
+  'oidc-user-id',
+  'oidc-client-id',
+] as const;
 
 /** Environment attributes as sent, plus the pilot job and the message id, for the record. */
 function recordedEnvironment(request: AuthzRequest): Record<string, readonly string[]> {

@@ -13,6 +13,9 @@ export const EMI = {
     role: 'http://dci-sec.org/xacml/attribute/role',
     rolePrimary: 'http://dci-sec.org/xacml/attribute/role/primary',
     x509SubjectIssuer: 'http://dci-sec.org/xacml/attribute/x509-subject-issuer',
+    /** Every issuer on the chain; ARC's emi conversion sends the subject's CA here (docs/dialects.md). */
+    subjectIssuer: 'http://dci-sec.org/xacml/attribute/subject-issuer',
+    x509AuthnProfile: 'http://dci-sec.org/xacml/attribute/x509-authn-profile',
   },
   resource: {
     owner: 'http://dci-sec.org/xacml/attribute/resource-owner',

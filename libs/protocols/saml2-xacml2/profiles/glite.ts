@@ -10,6 +10,9 @@ export const GLITE = {
     fqan: 'http://glite.org/xacml/attribute/fqan',
     fqanPrimary: 'http://glite.org/xacml/attribute/fqan/primary',
     x509SubjectIssuer: 'http://glite.org/xacml/attribute/x509-subject-issuer',
+    /** Every issuer on the chain (PEPd: the EEC DN too when a proxy is present); ARC cream sends the CA. */
+    subjectIssuer: 'http://glite.org/xacml/attribute/subject-issuer',
+    x509AuthnProfile: 'http://glite.org/xacml/attribute/x509-authn-profile',
   },
   action: {
     /** grid-wn action-id (§5.3). */
