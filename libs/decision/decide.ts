@@ -167,7 +167,10 @@ export class Decider {
       // 5. Account mapping. Warm path: a lease this process touched lately is confirmed and the record written in
       // one atomic step, with no exclusive lock, so many decisions of one user do not queue on the lease row.
       if (!mapping) return await indeterminate('processing-error', 'MAPPING_NOT_CONFIGURED', 'no mapping configuration is loaded');
-      const purpose: MappingPurpose = onBehalf ? 'payload' : 'pilot-or-user';
+      // A CE vouching for a job's submitter (no chain: PRIMA, ARC emi, a trusted asserter) asks about that user's own
+      // job, which may be a pilot: only a pilot (or WN) asking with the payload's chain asks for a payload mapping.
+      const vouched = !request.subject.chain?.length && (options.callerVouchesForSubject === true || config.trustsAssertionsFrom(request.caller.dn));
+      const purpose: MappingPurpose = onBehalf && !vouched ? 'payload' : 'pilot-or-user';
       const nowMs = now.getTime();
       const prepared = prepareMapping(mapping, { dn: subject.dn, fqans: subject.fqans }, purpose);
       if (!prepared.ok) return await deny(prepared.error.code, prepared.error.detail);

@@ -4,6 +4,12 @@ export const EMI = {
   /** The profile-id value of EMI Common XACML Authorization Profile v1.1 (§5.4). */
   profile: {
     commonAuthz: 'http://dci-sec.org/xacml/profile/common-authz/1.1',
+    /** What ARC's emi conversion sends (saml2-xacml2.md §5.4; not defined by the profile text). */
+    commonCe: 'http://dci-sec.org/xacml/profile/common-ce/1.0',
+  },
+  action: {
+    /** The EMI wildcard action; ARC sends it when the operation names no action. */
+    any: 'http://dci-sec.org/xacml/action/ANY',
   },
   subject: {
     virtualOrganization: 'http://dci-sec.org/xacml/attribute/virtual-organization',

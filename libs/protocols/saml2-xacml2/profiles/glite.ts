@@ -1,6 +1,7 @@
 /** gLite XACML grid-wn / grid-ce profile identifiers (saml2-xacml2.md §5.3, §6.2). */
 export const GLITE = {
   profileIdAttribute: 'http://glite.org/xacml/attribute/profile-id',
+  fqanDataType: 'http://glite.org/xacml/datatype/fqan',
   profile: {
     gridWn: 'http://glite.org/xacml/profile/grid-wn/1.0',
     gridCe: 'http://glite.org/xacml/profile/grid-ce/1.0',
