@@ -128,7 +128,7 @@ export class Decider {
         subject = {
           dn: request.subject.assertedDn,
           ...(request.subject.assertedIssuerDn ? { issuerDn: request.subject.assertedIssuerDn } : {}),
-          issuerDns: request.subject.assertedIssuerDn ? [request.subject.assertedIssuerDn] : [],
+          issuerDns: request.subject.assertedIssuerDns ?? (request.subject.assertedIssuerDn ? [request.subject.assertedIssuerDn] : []),
           fqans: primaryFqan && !fqans.some((f) => f.equals(primaryFqan)) ? [primaryFqan, ...fqans] : fqans,
           ...(primaryFqan ? { primaryFqan } : {}),
           vos: request.subject.assertedVos ?? [...new Set(fqans.map((f) => f.vo))],
