@@ -50,7 +50,7 @@ export function registerQuery(program: Command): void {
     .addOption(new Option('--dialect <dialect>', 'SAML2-XACML2 request dialect (default authz-interop)').choices([...XACML_CLIENT_DIALECTS]))
     .option('--resource <id>', 'resource-id (XACML; dialect default otherwise) or resource DN (PRIMA; default the server certificate subject)')
     .option('--action <id>', 'action-id (XACML; dialect default otherwise)')
-    .option('--host <name>', 'PEP host name sent as authz-interop dns-host-name (default this host)')
+    .option('--host <name>', 'PEP host name: authz-interop dns-host-name, and the A-REX endpoint host of the grid-ce and emi resource default (default this host)')
     .option('--xml', 'also print the raw request and response')
     .option('--json', 'print the answer as one JSON object')
     .option('--timeout <ms>', 'overall time limit in milliseconds', String(DEFAULT_TIMEOUT_MS))
