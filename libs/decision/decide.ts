@@ -129,7 +129,8 @@ export class Decider {
           dn: request.subject.assertedDn,
           ...(request.subject.assertedIssuerDn ? { issuerDn: request.subject.assertedIssuerDn } : {}),
           issuerDns: request.subject.assertedIssuerDns ?? (request.subject.assertedIssuerDn ? [request.subject.assertedIssuerDn] : []),
-          fqans: primaryFqan && !fqans.some((f) => f.equals(primaryFqan)) ? [primaryFqan, ...fqans] : fqans,
+          // The primary first, wherever the list had it: mapping maps on the first FQAN (docs/dialects.md).
+          fqans: primaryFqan ? [primaryFqan, ...fqans.filter((f) => !f.equals(primaryFqan))] : fqans,
           ...(primaryFqan ? { primaryFqan } : {}),
           vos: request.subject.assertedVos ?? [...new Set(fqans.map((f) => f.vo))],
           limited: false,

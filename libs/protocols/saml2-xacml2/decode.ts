@@ -286,8 +286,8 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_CHAIN, chainId ?? XACML.keyInfo, `the subject carries ${chainAttributes.length} certificate-chain attributes; exactly one is accepted`);
   } else if (chainId !== undefined && valuesOf(subject, chainId).length > 0) {
     const decoded = decodeCertificates(valuesOf(subject, chainId));
-    if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
-    else if (!isOneChain(decoded)) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_CHAIN, chainId, 'the certificates sent are not one chain (more than one end certificate)');
+    if (decoded === NOT_ONE_CHAIN) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_CHAIN, chainId, decoded);
+    else if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
     else chain = decoded;
   }
   if (assertedDn === undefined && chain === undefined && !dnDefect && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId)) {
@@ -532,8 +532,13 @@ function decodeCertificatesUncached(values: readonly string[]): Buffer[] | strin
       return 'a certificate does not parse as X.509';
     }
   }
+  // Checked here so that the memo above keeps the verdict: a repeated chain is not parsed again.
+  if (!isOneChain(ders)) return NOT_ONE_CHAIN;
   return leafFirst(parsed, ders);
 }
+
+/** The reason `decodeCertificates` gives for certificates of more than one person (an ambiguity, not a syntax error). */
+export const NOT_ONE_CHAIN = "the certificates sent are more than one person's chain";
 
 /**
  * Reorders into leaf → … → top when each certificate but one was issued by another in the set and exactly
