@@ -146,6 +146,12 @@ describe('ambiguous requests are refused, with a specific reason, and recorded (
     await expectRefused(withValues(aliceQuery(), ACTION_ID, ['http://glite.org/xacml/action/execute', 'other']), ErrorCodes.REQUEST_AMBIGUOUS_ACTION);
   });
 
+  it('an EMI role that names no group among several (it could not be placed, and a deny on it would be missed)', async () => {
+    const body = capture.arcEmi().replace('AttributeId="http://dci-sec.org/xacml/attribute/role" Issuer="/atlas"', 'AttributeId="http://dci-sec.org/xacml/attribute/role"');
+    const q = decodeXacmlQuery(body);
+    expect(q.ok && q.value.request.defects.map((d) => d.code)).toEqual([ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT]);
+  });
+
   it('two queries in one SOAP Body: a Client fault, for both protocols', () => {
     const xacml = aliceQuery().replace(/(<xacml-samlp:XACMLAuthzDecisionQuery[\s\S]*<\/xacml-samlp:XACMLAuthzDecisionQuery>)/, '$1$1');
     const x = decodeXacmlQuery(xacml);

@@ -294,6 +294,17 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     defects.push({ kind: 'missing-attribute', attribute: 'subject', detail: 'the query identifies no subject (no subject DN, key-info or cert-chain)' });
   }
 
+  // An EMI role that names no group among several cannot be placed; dropping it could slip past a deny on the role.
+  const groupCount = valuesOf(subject, EMI.subject.group).length;
+  for (const roleId of [EMI.subject.role, EMI.subject.rolePrimary]) {
+    const loose = subject.some((a) => a.id === roleId && !a.issuer?.trim() && a.values.some((v) => v.trim() !== ''));
+    const groups = roleId === EMI.subject.role ? groupCount : valuesOf(subject, EMI.subject.groupPrimary).length;
+    if (loose && groups !== 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, roleId, 'a role without an Issuer naming its group, among several groups');
+  }
+  // One pilot job at most: glexec's caller names one.
+  const pilotDns = valuesOf(context.environment, AUTHZ_INTEROP.environment.pilotJob.x509Id, AUTHZ_INTEROP.environment.pilotJob.x509IdMisspelt);
+  if (new Set(pilotDns).size > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, AUTHZ_INTEROP.environment.pilotJob.x509Id, `the request names ${pilotDns.length} pilot jobs`);
+
   const fqanList = [
     ...parseFqans(AUTHZ_INTEROP.subject.vomsFqan, valuesOf(subject, AUTHZ_INTEROP.subject.vomsFqan)),
     ...parseFqans(GLITE.subject.fqan, valuesOf(subject, GLITE.subject.fqan)),
