@@ -1,6 +1,6 @@
-import type { AuthzRequest, AuthzResult, DecisionValue, Fqan } from '@gridauthz/domain';
+import { type AuthzRequest, type AuthzResult, type DecisionValue, ErrorCodes, type Fqan } from '@gridauthz/domain';
 import { accountFor, type Ban, findBan, leasePrepared, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
-import { evaluate, type PolicyRequest } from '@gridauthz/policy';
+import { attributeDefinition, evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
 import { hostOfDn, requestHost } from './provenance';
@@ -109,7 +109,7 @@ export class Decider {
 
     try {
       const defect = request.defects[0];
-      if (defect) return await indeterminate(defect.kind, `REQUEST_${defect.kind.toUpperCase().replace('-', '_')}`, `${defect.attribute}: ${defect.detail}`);
+      if (defect) return await indeterminate(defect.kind, defect.code ?? `REQUEST_${defect.kind.toUpperCase().replace('-', '_')}`, `${defect.attribute}: ${defect.detail}`);
 
       if (options.refuseCaller !== undefined) return await deny('CALLER_NOT_AUTHORIZED', options.refuseCaller);
 
@@ -117,14 +117,22 @@ export class Decider {
       // asserters; a caller naming itself without being one gets only what its own chain says (docs/callers.md).
       const config = this.deps.configuration;
       const callers = config.callers();
+      // How the caller model let this caller ask: a trusted asserter's attributes are believed, nobody else's.
+      let askedAs: string | undefined;
       if (request.subject.chain && request.subject.chain.length > 0) {
         const verified = this.deps.verifier.verify(request.subject.chain, now);
         if (!verified.ok) return await deny(verified.error.code, `subject credential refused: ${verified.error.detail}`);
         subject = verified.value;
         for (const dropped of subject.droppedAttributes) reasons.push(`voms-dropped:${dropped}`);
+        // A subject-id beside the chain must name the chain's owner: Alice's proxy with Bob's DN is two questions.
+        const named = request.subject.assertedDn;
+        if (named && !named.equals(subject.dn)) {
+          return await indeterminate('syntax-error', ErrorCodes.REQUEST_SUBJECT_MISMATCH, `the subject-id names ${named.toRfc2253()}, the certificate chain ${subject.dn.toRfc2253()}`);
+        }
         // 2. A caller asking about someone else's chain must be a pilot (glexec) or a trusted asserter (a CE).
         const verdict = callers.mayAsk(request.caller.dn, { kind: 'chain', dn: subject.dn });
         if (!verdict.allowed) return await deny(verdict.code, verdict.detail);
+        askedAs = verdict.as;
         if (verdict.as !== 'self') reasons.push(`caller:${verdict.as}`);
       } else if (request.subject.assertedDn) {
         const verdict = callers.mayAsk(request.caller.dn, { kind: 'asserted', dn: request.subject.assertedDn });
@@ -133,6 +141,7 @@ export class Decider {
             ? await deny(verdict.code, verdict.detail)
             : await indeterminate('missing-attribute', verdict.code, verdict.detail);
         }
+        askedAs = verdict.as;
         if (verdict.as === 'own-credentials') {
           // The asserted FQANs are the caller's word about itself: ignored. Only its own verified chain counts.
           const own = request.caller.chain;
@@ -149,8 +158,9 @@ export class Decider {
           subject = {
             dn: request.subject.assertedDn,
             ...(request.subject.assertedIssuerDn ? { issuerDn: request.subject.assertedIssuerDn } : {}),
-            issuerDns: request.subject.assertedIssuerDn ? [request.subject.assertedIssuerDn] : [],
-            fqans: primaryFqan && !fqans.some((f) => f.equals(primaryFqan)) ? [primaryFqan, ...fqans] : fqans,
+            issuerDns: request.subject.assertedIssuerDns ?? (request.subject.assertedIssuerDn ? [request.subject.assertedIssuerDn] : []),
+            // The primary first, wherever the list had it: mapping maps on the first FQAN (docs/dialects.md).
+            fqans: primaryFqan ? [primaryFqan, ...fqans.filter((f) => !f.equals(primaryFqan))] : fqans,
             ...(primaryFqan ? { primaryFqan } : {}),
             vos: request.subject.assertedVos ?? [...new Set(fqans.map((f) => f.vo))],
             limited: false,
@@ -174,7 +184,7 @@ export class Decider {
       // 4. Site policy.
       const policy = config.policy();
       if (!policy) return await indeterminate('processing-error', 'POLICY_NOT_LOADED', 'no site policy is loaded');
-      const decision = evaluate(policy, policyRequest(request, subject));
+      const decision = evaluate(policy, policyRequest(request, subject, askedAs === 'asserter' || askedAs === 'asserted'));
       if (decision.matched) reasons.push(`policy:${decision.matched.policyId}#${decision.matched.ruleIndex}@${decision.matched.source}:${decision.matched.line}`);
       if (decision.decision === 'Indeterminate') {
         return await indeterminate('processing-error', 'POLICY_INDETERMINATE', decision.detail ?? 'the site policy could not be evaluated');
@@ -185,7 +195,10 @@ export class Decider {
       // 5. Account mapping. Warm path: a lease this process touched lately is confirmed and the record written in
       // one atomic step, with no exclusive lock, so many decisions of one user do not queue on the lease row.
       if (!mapping) return await indeterminate('processing-error', 'MAPPING_NOT_CONFIGURED', 'no mapping configuration is loaded');
-      const purpose: MappingPurpose = onBehalf ? 'payload' : 'pilot-or-user';
+      // A CE vouching for a job's submitter (no chain: PRIMA, ARC emi, a trusted asserter) asks about that user's own
+      // job, which may be a pilot: only a pilot (or WN) asking with the payload's chain asks for a payload mapping.
+      const vouched = !request.subject.chain?.length && askedAs === 'asserted';
+      const purpose: MappingPurpose = onBehalf && !vouched ? 'payload' : 'pilot-or-user';
       const nowMs = now.getTime();
       const prepared = prepareMapping(mapping, { dn: subject.dn, fqans: subject.fqans }, purpose);
       if (!prepared.ok) return await deny(prepared.error.code, prepared.error.detail);
@@ -252,17 +265,51 @@ function findBanFor(bans: readonly Ban[], subject: VerifiedSubject, now: Date): 
   return undefined;
 }
 
-function policyRequest(request: AuthzRequest, subject: VerifiedSubject): PolicyRequest {
-  const attributes: Record<string, string[]> = {};
-  if (subject.issuerDn) attributes['x509-subject-issuer'] = [subject.issuerDn.toRfc2253()];
+/**
+ * The request as site policy sees it, every SPL attribute filled as Argus's PEPd PIPs fill it (docs/dialects.md):
+ * the identity attributes from the subject as verified (or as a trusted caller asserted it), under both the gLite
+ * and the EMI names, so a policy written for either profile matches whichever dialect the client spoke.
+ * Attributes that only the caller can know (x509-authn-profile, oidc-*) are read from the request, and only when
+ * `assertionsBelieved` (the caller model let the caller ask as a trusted asserter).
+ */
+export function policyRequest(request: AuthzRequest, subject: VerifiedSubject, assertionsBelieved: boolean): PolicyRequest {
+  const attributes: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const put = (name: string, values: readonly string[]): void => {
+    const unique = [...new Set(values)];
+    if (unique.length > 0) attributes[name] = unique;
+  };
+  if (subject.issuerDn) {
+    put('x509-subject-issuer', [subject.issuerDn.toRfc2253()]);
+    put('emi-x509-subject-issuer', [subject.issuerDn.toRfc2253()]);
+  }
+  put('emi-subject-issuer', subject.issuerDns.map((dn) => dn.toRfc2253()));
+  put('emi-vo', subject.vos);
+  put('emi-group', subject.fqans.map((f) => f.group));
+  put('emi-role', subject.fqans.flatMap((f) => (f.role === null ? [] : [f.role])));
+  const primary = subject.primaryFqan ?? subject.fqans[0];
+  if (primary) {
+    put('emi-primary-group', [primary.group]);
+    if (primary.role !== null) put('emi-primary-role', [primary.role]);
+  }
+  // Argus reads resource-owner as x500Name under a string-equal match: a policy naming it is Indeterminate on
+  // such a request (policy-language §12.8); filled so that this happens here as it does there.
+  if (request.dialect === 'emi' && request.hostDn) put('emi-resource-owner', [request.hostDn.toRfc2253()]);
   const classifier = request.pilotJob?.classifier;
-  if (classifier !== undefined) attributes['pilot-classifier'] = [classifier];
+  if (classifier !== undefined) put('pilot-classifier', [classifier]);
+  if (assertionsBelieved) {
+    const sent = request.subject.attributes ?? {};
+    for (const name of CALLER_KNOWN_ATTRIBUTES) {
+      const definition = attributeDefinition(name);
+      const values = definition === undefined ? undefined : sent[definition.xacmlId];
+      if (values !== undefined) put(name, values);
+    }
+  }
   return {
     subject: {
       dn: subject.dn,
       issuerDns: subject.issuerDns,
       fqans: subject.fqans as Fqan[],
-      ...(subject.primaryFqan ? { primaryFqan: subject.primaryFqan } : {}),
+      ...(primary ? { primaryFqan: primary } : {}),
       vo: subject.vos,
     },
     ...(request.resource !== undefined ? { resource: request.resource } : {}),
@@ -270,6 +317,19 @@ function policyRequest(request: AuthzRequest, subject: VerifiedSubject): PolicyR
     attributes,
   };
 }
+
+/** SPL attributes no credential carries: the caller's PIPs computed them (Argus PEPd), so they are its assertions. */
+const CALLER_KNOWN_ATTRIBUTES = [
+  'x509-authn-profile',
+  'emi-x509-authn-profile',
+  'oidc-issuer',
+  'oidc-organisation',
+  'oidc-subject',
+  'oidc-group',
+  'oidc-scope',
+  'oidc-user-id',
+  'oidc-client-id',
+] as const;
 
 /** Environment attributes as sent, plus the pilot job and the message id, for the record. */
 function recordedEnvironment(request: AuthzRequest): Record<string, readonly string[]> {

@@ -15,6 +15,8 @@ export const ProtocolErrorCodes = {
   PROTO_SIGNATURE_ALGORITHM: ErrorCodes.PROTO_SIGNATURE_ALGORITHM,
   PROTO_SIGNATURE_WRAPPING: ErrorCodes.PROTO_SIGNATURE_WRAPPING,
   PROTO_SIGNING_FAILED: ErrorCodes.PROTO_SIGNING_FAILED,
+  PROTO_XML_CONTROL_CHAR: ErrorCodes.PROTO_XML_CONTROL_CHAR,
+  PROTO_QUERY_AMBIGUOUS: ErrorCodes.PROTO_QUERY_AMBIGUOUS,
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCodes)[keyof typeof ProtocolErrorCodes];

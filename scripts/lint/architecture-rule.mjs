@@ -13,7 +13,9 @@ export const ALLOWED = {
   domain: [],
   credentials: ['domain'],
   'dev-pki': ['domain', 'credentials'],
-  protocols: ['domain'],
+  // Codecs read certificates (splitting and ordering a PEM chain, naming its owner) with credentials' strict
+  // parser; they never make a trust decision.
+  protocols: ['domain', 'credentials'],
   policy: ['domain'],
   mapping: ['domain'],
   decision: ['domain', 'policy', 'mapping'],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { dnFromCertificate, Oid, parseCertificate, parsePemChain } from '@gridauthz/credentials';
+import { dnFromCertificate, Oid, parseCertificate, parsePemChain, unverifiedVomsAttributes } from '@gridauthz/credentials';
 import type { Certificate } from '@gridauthz/credentials';
 import { ErrorCodes } from '@gridauthz/domain';
 import type { Dn } from '@gridauthz/domain';
@@ -50,7 +50,7 @@ export function registerQuery(program: Command): void {
     .addOption(new Option('--dialect <dialect>', 'SAML2-XACML2 request dialect (default authz-interop)').choices([...XACML_CLIENT_DIALECTS]))
     .option('--resource <id>', 'resource-id (XACML; dialect default otherwise) or resource DN (PRIMA; default the server certificate subject)')
     .option('--action <id>', 'action-id (XACML; dialect default otherwise)')
-    .option('--host <name>', 'PEP host name sent as authz-interop dns-host-name (default this host)')
+    .option('--host <name>', 'PEP host name: authz-interop dns-host-name, and the A-REX endpoint host of the grid-ce and emi resource default (default this host)')
     .option('--xml', 'also print the raw request and response')
     .option('--json', 'print the answer as one JSON object')
     .option('--timeout <ms>', 'overall time limit in milliseconds', String(DEFAULT_TIMEOUT_MS))
@@ -91,7 +91,9 @@ async function runQuery(flags: QueryFlags): Promise<number> {
     if (flags.protocol === 'prima') {
       const resourceDn = flags.resource ?? dnFromCertificate(serverCert);
       if (resourceDn === undefined) throw new CliError('the server certificate has no usable subject DN: give --resource', EXIT.other);
-      const sent = encodePrimaRequest({ subjectDn: payload.eecDn, resourceDn, now, idGenerator });
+      // As the GUMS PRIMA client: the user's FQANs as Evidence, the first (primary) first, issued by the VOMS server.
+      const evidence = payload.fqans.length > 0 && payload.vomsIssuer !== undefined ? { fqans: payload.fqans, fqanIssuer: payload.vomsIssuer } : {};
+      const sent = encodePrimaRequest({ subjectDn: payload.eecDn, resourceDn, now, idGenerator, ...evidence });
       expectation = (body) => {
         const answer = decodePrimaResponse(body, sent.expect);
         if (!answer.ok) return describeFailure(answer.error.code, answer.error.detail);
@@ -115,8 +117,10 @@ async function runQuery(flags: QueryFlags): Promise<number> {
       ...(payload.eecIssuerDn === undefined ? {} : { subjectIssuerDn: payload.eecIssuerDn }),
       ...(flags.resource === undefined ? {} : { resource: flags.resource }),
       ...(flags.action === undefined ? {} : { action: flags.action }),
-      // What the C client puts in the resource attributes and Issuer: this host's name and certificate DN (§5.2, §4.2).
-      ...(dialect === 'authz-interop' ? { hostName: flags.host ?? hostname() } : {}),
+      ...(payload.fqans.length > 0 ? { voms: { vos: payload.vos, fqans: payload.fqans } } : {}),
+      // What the C client puts in the resource attributes and Issuer: this host's name and certificate DN (§5.2, §4.2);
+      // ARC (grid-ce, emi) names its own endpoint on this host as the resource.
+      hostName: flags.host ?? hostname(),
       ...(identity.hostDn === undefined ? {} : { hostDn: identity.hostDn }),
       ...(dialect === 'authz-interop' && identity.dn !== undefined ? { issuer: identity.dn.toSlash() } : {}),
       now,
@@ -257,7 +261,7 @@ function trustAnchors(dir: string): string[] {
 }
 
 /** The payload chain as sent (certificates only, file order) and the end-entity DN it identifies. */
-function payloadChain(file: string): { pem: string; eecDn: Dn; eecIssuerDn?: Dn } {
+function payloadChain(file: string): { pem: string; eecDn: Dn; eecIssuerDn?: Dn; vos: string[]; fqans: string[]; vomsIssuer?: Dn } {
   const chain = parsePemChain(readText(file, '--proxy file'));
   if (!chain.ok) throw new CliError(`--proxy file ${file}: ${chain.error.detail}`, EXIT.other);
   const certs = chain.value.map((der) => certificate(der));
@@ -268,7 +272,12 @@ function payloadChain(file: string): { pem: string; eecDn: Dn; eecIssuerDn?: Dn 
   if (eec === undefined || eecDn === undefined) throw new CliError(`--proxy file ${file} holds no end-entity certificate (only proxies)`, EXIT.other);
   const pem = chain.value.map((der) => `-----BEGIN CERTIFICATE-----\n${(der.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----`).join('\n');
   const issuer = eec.issuer.dn;
-  return { pem, eecDn, ...(issuer === undefined ? {} : { eecIssuerDn: issuer }) };
+  // The VOMS attributes as a PEP reads them from the proxy (not verified here: the server does that), primary first.
+  const acs = unverifiedVomsAttributes(certs.filter((c): c is Certificate => c !== undefined));
+  const vos = [...new Set(acs.flatMap((ac) => (ac.vo === undefined ? [] : [ac.vo])))];
+  const fqans = acs.flatMap((ac) => ac.fqans);
+  const vomsIssuer = acs[0]?.issuer;
+  return { pem, eecDn, ...(issuer === undefined ? {} : { eecIssuerDn: issuer }), vos, fqans, ...(vomsIssuer === undefined ? {} : { vomsIssuer }) };
 }
 
 function certificate(der: Buffer | undefined): Certificate | undefined {

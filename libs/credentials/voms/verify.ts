@@ -361,3 +361,36 @@ function decodeGenericAttributes(ext: Extension | undefined, vo: string): VomsAt
     throw new AcError('CRED_AC_MALFORMED', `generic attributes: ${(e as Error).message}`, vo);
   }
 }
+
+/** A VOMS AC as read by a client, without any verification: what a PEP puts in its query (ARC, the GUMS client). */
+export interface UnverifiedVomsAttributes {
+  readonly vo: string | undefined;
+  /** The AC issuer (the VOMS server), which PRIMA sends as the Evidence assertion Issuer. */
+  readonly issuer: Dn | undefined;
+  /** FQANs in AC order, the first the primary one. */
+  readonly fqans: readonly string[];
+}
+
+/**
+ * The VOMS ACs of a proxy chain, decoded but NOT verified: for a client (gridauthz query) that sends what it holds,
+ * as real PEPs do; the server verifies. Undecodable ACs are skipped.
+ */
+export function unverifiedVomsAttributes(chain: readonly Certificate[]): UnverifiedVomsAttributes[] {
+  const carrier = chain.find((c) => extension(c, Oid.vomsAcSeq) !== undefined);
+  if (carrier === undefined) return [];
+  const out: UnverifiedVomsAttributes[] = [];
+  try {
+    const [inner] = sequence(readDer((extension(carrier, Oid.vomsAcSeq) as Extension).value), 'ACSeq');
+    for (const node of sequence(inner, 'ACSeq.acs').slice(0, MAX_ACS)) {
+      try {
+        const d = decode(node);
+        out.push({ vo: /^([^:/]+):\/\//.exec(d.policyAuthority)?.[1], issuer: d.issuerName.dn, fqans: d.fqans });
+      } catch {
+        // skipped: the server will say why
+      }
+    }
+  } catch {
+    return [];
+  }
+  return out;
+}

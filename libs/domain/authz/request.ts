@@ -48,6 +48,8 @@ export interface RequestDefect {
   /** The attribute (protocol id) or part ("subject") concerned. */
   readonly attribute: string;
   readonly detail: string;
+  /** Specific reason code recorded for the decision (e.g. REQUEST_AMBIGUOUS_CHAIN); default from `kind`. */
+  readonly code?: string;
 }
 
 /** The identity of a pilot job that calls glexec on behalf of the subject (the payload owner). */
@@ -82,6 +84,13 @@ export interface AuthzQuery {
     readonly assertedPrimaryFqan?: Fqan;
     /** Who the caller says verified the FQANs (VOMS server DN); absent when it said "not verified". */
     readonly assertedFqanIssuer?: string;
+    /** Every CA DN the caller names for the subject's chain (gLite/EMI subject-issuer is multi-valued). */
+    readonly assertedIssuerDns?: readonly Dn[];
+    /**
+     * Access-subject attributes as sent, by protocol attribute id (trimmed, deduplicated): what policy may read
+     * beyond the identity (x509-authn-profile, oidc-*), believed only from callers trusted to assert them.
+     */
+    readonly attributes?: Readonly<Record<string, readonly string[]>>;
   };
   readonly resource?: string;
   readonly action?: string;

@@ -132,6 +132,14 @@ export const ErrorCodes = {
   MAPPING_STATIC_ON_LEASED_POOL: 'MAPPING_STATIC_ON_LEASED_POOL',
   /** An admin write (anything but GET/HEAD) authenticated with a limited proxy. */
   ADMIN_LIMITED_PROXY_READ_ONLY: 'ADMIN_LIMITED_PROXY_READ_ONLY',
+  // dialects lane (issue 15 finding 3): ambiguous or illegal input refused, never decided on its first value
+  PROTO_XML_CONTROL_CHAR: 'PROTO_XML_CONTROL_CHAR',
+  PROTO_QUERY_AMBIGUOUS: 'PROTO_QUERY_AMBIGUOUS',
+  REQUEST_AMBIGUOUS_CHAIN: 'REQUEST_AMBIGUOUS_CHAIN',
+  REQUEST_AMBIGUOUS_SUBJECT: 'REQUEST_AMBIGUOUS_SUBJECT',
+  REQUEST_AMBIGUOUS_RESOURCE: 'REQUEST_AMBIGUOUS_RESOURCE',
+  REQUEST_AMBIGUOUS_ACTION: 'REQUEST_AMBIGUOUS_ACTION',
+  REQUEST_SUBJECT_MISMATCH: 'REQUEST_SUBJECT_MISMATCH',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -284,7 +284,7 @@ describe('decodePrimaRequest: typed errors', () => {
     expect(errorCode(request({ query: '<p:Bogus/>' }))).toBe(ProtocolErrorCodes.PROTO_QUERY_INVALID);
     expect(errorCode(request({ query: '' }))).toBe(ProtocolErrorCodes.PROTO_QUERY_INVALID);
     const adq = `<p:AuthorizationDecisionQuery Resource="${GK01}"><s:Subject><s:NameIdentifier>${JANE}</s:NameIdentifier></s:Subject></p:AuthorizationDecisionQuery>`;
-    expect(errorCode(request({ query: adq + adq }))).toBe(ProtocolErrorCodes.PROTO_QUERY_INVALID);
+    expect(errorCode(request({ query: adq + adq }))).toBe(ProtocolErrorCodes.PROTO_QUERY_AMBIGUOUS);
     expect(errorCode(request({ query: adq.replace(` Resource="${GK01}"`, '') }))).toBe(ProtocolErrorCodes.PROTO_QUERY_INVALID);
     expect(errorCode(request({ query: `<p:AuthorizationDecisionQuery Resource="${GK01}"/>` }))).toBe(ProtocolErrorCodes.PROTO_QUERY_INVALID);
   });

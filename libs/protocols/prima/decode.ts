@@ -104,8 +104,11 @@ export function decodePrimaRequest(body: Buffer | string, limits: XmlLimits = {}
     return protocolError(ProtocolErrorCodes.PROTO_NOT_A_QUERY, 'SOAP Body does not contain a SAMLRequest');
   }
   // §2: the samlRequest wrapper is optional and its namespace varies, so take the first samlp:Request below.
-  const request = payload.value.getElementsByTagNameNS(SAML1.protocolNs, 'Request')[0];
+  const requests = payload.value.getElementsByTagNameNS(SAML1.protocolNs, 'Request');
+  const request = requests[0];
   if (request === undefined) return protocolError(ProtocolErrorCodes.PROTO_NOT_A_QUERY, 'SAMLRequest does not contain a samlp:Request');
+  // Two requests in one wrapper: which one the client meant is a guess (issue 15 finding 3), so neither is decided.
+  if (requests.length > 1) return protocolError(ProtocolErrorCodes.PROTO_QUERY_AMBIGUOUS, `SAMLRequest holds ${requests.length} samlp:Request elements; exactly one is accepted`);
 
   const requestId = attributeOf(request, 'RequestID')?.trim();
   if (requestId === undefined || requestId === '') return protocolError(ProtocolErrorCodes.PROTO_QUERY_INVALID, 'samlp:Request has no RequestID');
@@ -133,7 +136,7 @@ export function decodePrimaRequest(body: Buffer | string, limits: XmlLimits = {}
   }
   const decisionQuery = decisionQueries[0];
   if (decisionQueries.length > 1 || (decisionQuery !== undefined && otherQueries.length > 0)) {
-    return protocolError(ProtocolErrorCodes.PROTO_QUERY_INVALID, 'samlp:Request must contain exactly one query', requestId);
+    return protocolError(ProtocolErrorCodes.PROTO_QUERY_AMBIGUOUS, 'samlp:Request must contain exactly one query', requestId);
   }
   if (decisionQuery === undefined) {
     if (otherQueries.length === 0) return protocolError(ProtocolErrorCodes.PROTO_QUERY_INVALID, 'samlp:Request contains no query', requestId);
@@ -172,8 +175,9 @@ function readDecisionQuery(query: Element, requestId: string): ProtocolResult<Qu
   if (resource === undefined) return protocolError(ProtocolErrorCodes.PROTO_QUERY_INVALID, 'AuthorizationDecisionQuery has no Resource', requestId);
   const subjects = childrenNamed(query, [SAML1.assertionNs], 'Subject');
   const subjectElement = subjects[0];
-  if (subjectElement === undefined || subjects.length > 1) {
-    return protocolError(ProtocolErrorCodes.PROTO_QUERY_INVALID, 'AuthorizationDecisionQuery must have exactly one saml:Subject', requestId);
+  if (subjectElement === undefined) return protocolError(ProtocolErrorCodes.PROTO_QUERY_INVALID, 'AuthorizationDecisionQuery has no saml:Subject', requestId);
+  if (subjects.length > 1 || childrenNamed(subjectElement, [SAML1.assertionNs], 'NameIdentifier').length > 1) {
+    return protocolError(ProtocolErrorCodes.PROTO_QUERY_AMBIGUOUS, 'AuthorizationDecisionQuery must name exactly one subject (one saml:Subject, one NameIdentifier)', requestId);
   }
   const subject = readSubject(subjectElement);
   const actions = childrenNamed(query, [SAML1.assertionNs], 'Action').map((action): PrimaAction => {

@@ -250,7 +250,8 @@ describe('decodeXacmlQuery: leniency (§4, §10 item 3, §14)', () => {
     );
     expect(q.dialect).toBe('emi');
     expect(q.request.profileId).toBe('http://dci-sec.org/xacml/profile/common-ce/1.0');
-    expect(q.request.subject.assertedFqans?.map((f) => f.toShort())).toEqual(['/atlas', '/atlas/Role=production', '/atlas/prod']);
+    // The primary FQAN first (docs/dialects.md), then the groups in the order sent.
+    expect(q.request.subject.assertedFqans?.map((f) => f.toShort())).toEqual(['/atlas/Role=production', '/atlas', '/atlas/prod']);
     expect(q.request.subject.assertedPrimaryFqan?.toShort()).toBe('/atlas/Role=production');
     expect(q.request.hostDn?.toSlash()).toBe('/DC=org/DC=example/CN=host/ce.example.org');
   });

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { Dn, Fqan } from '@gridauthz/domain';
+import { type Certificate, Oid, parseCertificate } from '@gridauthz/credentials';
+import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
 import type { AuthzQuery, Dialect, PilotJob, RequestDefect } from '@gridauthz/domain';
 import type { Element } from '@xmldom/xmldom';
 import { ProtocolErrorCodes, protocolError } from '../errors';
@@ -204,8 +205,16 @@ function valuesOf(attributes: readonly XacmlAttribute[], ...ids: string[]): stri
 
 function extractRequest(context: XacmlContext, dialect: Dialect, requestId: string | undefined, messageIssuer: string | undefined): AuthzQuery {
   const defects: RequestDefect[] = [];
+  // Ambiguity (issue 15 finding 3): a request that could be read as two different questions is refused whole,
+  // never decided on its first value. Each refusal has its own reason code in the decision record.
+  const ambiguous = (code: string, attribute: string, detail: string): void => {
+    defects.push({ kind: 'syntax-error', code, attribute, detail });
+  };
+  const accessSubjects = context.subjects.filter((s) => (s.category?.trim() ?? XACML.accessSubject) === XACML.accessSubject);
+  if (accessSubjects.length > 1) {
+    ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, 'subject', `the request has ${accessSubjects.length} access-subject elements; exactly one is accepted`);
+  }
   const subject = accessSubjectAttributes(context);
-  const resource = context.resources[0]?.attributes ?? [];
   const allResources = context.resources.flatMap((r) => [...r.attributes]);
 
   const parseDn = (attributeId: string, value: string | undefined): Dn | undefined => {
@@ -217,6 +226,22 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
       return undefined;
     }
   };
+  /** At most one DN, given by any of `ids` (values that parse to the same name agree); otherwise ambiguous. */
+  const oneDn = (code: string, what: string, ids: readonly string[], attributes: readonly XacmlAttribute[]): { dn?: Dn; id?: string } => {
+    let found: { dn: Dn; id: string } | undefined;
+    for (const id of ids) {
+      for (const value of valuesOf(attributes, id)) {
+        const dn = parseDn(id, value);
+        if (dn === undefined) continue;
+        if (found === undefined) found = { dn, id };
+        else if (!found.dn.equals(dn)) {
+          ambiguous(code, id, `${what} is named twice, differently ("${found.dn.toRfc2253()}" by ${found.id}, "${dn.toRfc2253()}" by ${id})`);
+          return {};
+        }
+      }
+    }
+    return found ?? {};
+  };
   const parseFqans = (attributeId: string, values: readonly string[]): Fqan[] => {
     const out: Fqan[] = [];
     for (const value of values) {
@@ -227,46 +252,81 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     return out;
   };
 
-  // Subject DN: each dialect's own attribute first, the other as a fallback (ARC mixes them).
+  // Subject DN: subject-id (gLite, EMI, ARC) and authz-interop subject-x509-id (ARC mixes them); both may be
+  // sent, and must then name the same DN.
   const dnIds: readonly string[] = dialect === 'authz-interop' ? [AUTHZ_INTEROP.subject.x509Id, XACML.subjectId] : [XACML.subjectId, AUTHZ_INTEROP.subject.x509Id];
-  let assertedDn: Dn | undefined;
-  for (const dnId of dnIds) {
-    const value = valuesOf(subject, dnId)[0];
-    if (value === undefined) continue;
-    assertedDn = parseDn(dnId, value);
-    break;
-  }
-  const issuerId = [AUTHZ_INTEROP.subject.x509Issuer, GLITE.subject.x509SubjectIssuer, EMI.subject.x509SubjectIssuer].find(
-    (candidate) => valuesOf(subject, candidate).length > 0,
-  );
-  const assertedIssuerDn = issuerId === undefined ? undefined : parseDn(issuerId, valuesOf(subject, issuerId)[0]);
+  const defectsBeforeDn = defects.length;
+  const assertedDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, 'the subject DN', dnIds, subject).dn;
+  const dnDefect = defects.length > defectsBeforeDn;
 
-  const chainId = [XACML.keyInfo, AUTHZ_INTEROP.subject.certChain].find((candidate) => valuesOf(subject, candidate).length > 0);
+  // Issuer of the end-entity certificate: each profile's own id (docs/dialects.md). The subject-issuer ids
+  // (gLite, and dci-sec as ARC's emi conversion sends the CA) list every issuer on the chain; a single value
+  // there is the CA, several leave the end-entity's issuer unknown but still go to policy.
+  const eecIssuerIds = [AUTHZ_INTEROP.subject.x509Issuer, GLITE.subject.x509SubjectIssuer, EMI.subject.x509SubjectIssuer];
+  const chainIssuerIds = [EMI.subject.subjectIssuer, GLITE.subject.subjectIssuer];
+  let assertedIssuerDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, "the subject's CA", eecIssuerIds, subject).dn;
+  const assertedIssuerDns: Dn[] = [];
+  for (const id of [...eecIssuerIds, ...chainIssuerIds]) {
+    for (const value of valuesOf(subject, id)) {
+      const dn = parseDn(id, value);
+      if (dn !== undefined && !assertedIssuerDns.some((known) => known.equals(dn))) assertedIssuerDns.push(dn);
+    }
+  }
+  if (assertedIssuerDn === undefined) {
+    const chainIssuers = assertedIssuerDns.length === 1 ? assertedIssuerDns : [];
+    assertedIssuerDn = chainIssuers[0];
+  }
+
+  // One certificate chain at most: two chain attributes (key-info and cert-chain, or either twice) could name two
+  // people, and the first is not more likely the one meant.
+  const chainAttributes = subject.filter((a) => a.id === XACML.keyInfo || a.id === AUTHZ_INTEROP.subject.certChain);
   let chain: Buffer[] | undefined;
-  if (chainId !== undefined) {
+  const chainId = chainAttributes[0]?.id;
+  if (chainAttributes.length > 1) {
+    ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_CHAIN, chainId ?? XACML.keyInfo, `the subject carries ${chainAttributes.length} certificate-chain attributes; exactly one is accepted`);
+  } else if (chainId !== undefined && valuesOf(subject, chainId).length > 0) {
     const decoded = decodeCertificates(valuesOf(subject, chainId));
-    if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
+    if (decoded === NOT_ONE_CHAIN) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_CHAIN, chainId, decoded);
+    else if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
     else chain = decoded;
   }
-  if (assertedDn === undefined && chain === undefined && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId)) {
+  if (assertedDn === undefined && chain === undefined && !dnDefect && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId)) {
     defects.push({ kind: 'missing-attribute', attribute: 'subject', detail: 'the query identifies no subject (no subject DN, key-info or cert-chain)' });
   }
 
-  const fqans = [
+  // An EMI role that names no group among several cannot be placed; dropping it could slip past a deny on the role.
+  const groupCount = valuesOf(subject, EMI.subject.group).length;
+  for (const roleId of [EMI.subject.role, EMI.subject.rolePrimary]) {
+    const loose = subject.some((a) => a.id === roleId && !a.issuer?.trim() && a.values.some((v) => v.trim() !== ''));
+    const groups = roleId === EMI.subject.role ? groupCount : valuesOf(subject, EMI.subject.groupPrimary).length;
+    if (loose && groups !== 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, roleId, 'a role without an Issuer naming its group, among several groups');
+  }
+  // One pilot job at most: glexec's caller names one.
+  const pilotDns = valuesOf(context.environment, AUTHZ_INTEROP.environment.pilotJob.x509Id, AUTHZ_INTEROP.environment.pilotJob.x509IdMisspelt);
+  if (new Set(pilotDns).size > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, AUTHZ_INTEROP.environment.pilotJob.x509Id, `the request names ${pilotDns.length} pilot jobs`);
+
+  const fqanList = [
     ...parseFqans(AUTHZ_INTEROP.subject.vomsFqan, valuesOf(subject, AUTHZ_INTEROP.subject.vomsFqan)),
     ...parseFqans(GLITE.subject.fqan, valuesOf(subject, GLITE.subject.fqan)),
     ...parseFqans(EMI.subject.group, emiFqans(subject, EMI.subject.group, EMI.subject.role)),
   ].filter((fqan, index, list) => list.findIndex((other) => other.equals(fqan)) === index);
-  const primaryFqan = [
+  // The primary FQAN comes in its own attribute (ARC emi: group/primary + role/primary; gLite fqan/primary;
+  // authz-interop voms-primary-fqan). Two different primaries are two different questions.
+  const primaries = [
     ...parseFqans(AUTHZ_INTEROP.subject.vomsPrimaryFqan, valuesOf(subject, AUTHZ_INTEROP.subject.vomsPrimaryFqan)),
     ...parseFqans(GLITE.subject.fqanPrimary, valuesOf(subject, GLITE.subject.fqanPrimary)),
-    ...parseFqans(EMI.subject.groupPrimary, emiFqans(subject, EMI.subject.groupPrimary, EMI.subject.rolePrimary)),
-  ][0];
+    ...parseFqans(EMI.subject.groupPrimary, emiPrimaryFqans(subject)),
+  ].filter((fqan, index, list) => list.findIndex((other) => other.equals(fqan)) === index);
+  if (primaries.length > 1) {
+    ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, 'primary-fqan', `the request names ${primaries.length} different primary FQANs (${primaries.map((f) => f.toString()).join(', ')})`);
+  }
+  const primaryFqan = primaries[0];
+  // Primary first: mapping (like LCMAPS and Argus) maps on the first FQAN, whatever order the group list came in.
+  const fqans = primaryFqan === undefined ? fqanList : [primaryFqan, ...fqanList.filter((f) => !f.equals(primaryFqan))];
   const fqanIssuer = subject.find((a) => a.id === AUTHZ_INTEROP.subject.vomsPrimaryFqan)?.issuer?.trim();
   const vos = valuesOf(subject, AUTHZ_INTEROP.subject.vo, GLITE.subject.virtualOrganization, EMI.subject.virtualOrganization);
 
-  const hostDnId = [AUTHZ_INTEROP.resource.x509Id, EMI.resource.owner].find((candidate) => valuesOf(allResources, candidate).length > 0);
-  const hostDn = hostDnId === undefined ? undefined : parseDn(hostDnId, valuesOf(allResources, hostDnId)[0]);
+  const hostDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_RESOURCE, 'the resource host', [AUTHZ_INTEROP.resource.x509Id, EMI.resource.owner], allResources).dn;
 
   // Null prototype: attribute ids are attacker-chosen ("__proto__" must stay an ordinary key).
   const environment = Object.create(null) as Record<string, string[]>;
@@ -275,10 +335,16 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     for (const raw of attribute.values) if (raw.trim() !== '') merged.add(raw.trim());
     environment[attribute.id] = [...merged];
   }
+  const attributes = Object.create(null) as Record<string, string[]>;
+  for (const attribute of subject) attributes[attribute.id] ??= valuesOf(subject, attribute.id);
 
   const pilotJob = extractPilotJob(context, parseDn, parseFqans);
-  const resourceId = valuesOf(resource, XACML.resourceId)[0];
-  const actionId = valuesOf(context.action, XACML.actionId)[0];
+  const resourceIds = valuesOf(allResources, XACML.resourceId);
+  if (resourceIds.length > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_RESOURCE, XACML.resourceId, `the request names ${resourceIds.length} resources; exactly one is accepted`);
+  const actionIds = valuesOf(context.action, XACML.actionId);
+  if (actionIds.length > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_ACTION, XACML.actionId, `the request names ${actionIds.length} actions; exactly one is accepted`);
+  const resourceId = resourceIds[0];
+  const actionId = actionIds[0];
   const host = valuesOf(allResources, AUTHZ_INTEROP.resource.dnsHostName)[0];
   const profileId = valuesOf(context.environment, GLITE.profileIdAttribute, EMI.profileIdAttribute)[0];
 
@@ -291,10 +357,12 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
       ...(chain === undefined ? {} : { chain }),
       ...(assertedDn === undefined ? {} : { assertedDn }),
       ...(assertedIssuerDn === undefined ? {} : { assertedIssuerDn }),
+      ...(assertedIssuerDns.length === 0 ? {} : { assertedIssuerDns }),
       ...(vos.length === 0 ? {} : { assertedVos: vos }),
       ...(fqans.length === 0 ? {} : { assertedFqans: fqans }),
       ...(primaryFqan === undefined ? {} : { assertedPrimaryFqan: primaryFqan }),
       ...(fqanIssuer === undefined || fqanIssuer === '' || fqanIssuer === AUTHZ_INTEROP.issuerNone ? {} : { assertedFqanIssuer: fqanIssuer }),
+      attributes,
     },
     ...(resourceId === undefined ? {} : { resource: resourceId }),
     ...(actionId === undefined ? {} : { action: actionId }),
@@ -322,13 +390,6 @@ function emiFqans(subject: readonly XacmlAttribute[], groupId: string, roleId: s
     if (group === undefined) continue;
     for (const raw of attribute.values) if (raw.trim() !== '') roles.push({ group, role: raw.trim() });
   }
-  if (groupId === EMI.subject.groupPrimary) {
-    // Primary: the primary role qualifies the primary group; a lone group is the primary FQAN itself.
-    const group = groups[0];
-    if (group === undefined) return [];
-    const role = roles.find((r) => r.group === group);
-    return [role === undefined ? group : `${group}/Role=${role.role}`];
-  }
   const out: string[] = [];
   for (const group of groups) {
     out.push(group);
@@ -336,6 +397,26 @@ function emiFqans(subject: readonly XacmlAttribute[], groupId: string, roleId: s
   }
   for (const r of roles) if (!groups.includes(r.group)) out.push(`${r.group}/Role=${r.role}`);
   return out;
+}
+
+/**
+ * The primary FQAN of an EMI request: group/primary qualified by the role/primary whose Issuer names that group
+ * (ARC's emi conversion sends them so, docs/dialects.md). Every primary group is returned, so that two of them
+ * are seen as the ambiguity they are; a primary role of another group does not qualify this one.
+ */
+function emiPrimaryFqans(subject: readonly XacmlAttribute[]): string[] {
+  const groups = valuesOf(subject, EMI.subject.groupPrimary);
+  const roles: Array<{ group: string | undefined; role: string }> = [];
+  for (const attribute of subject) {
+    if (attribute.id !== EMI.subject.rolePrimary) continue;
+    const group = attribute.issuer?.trim() || undefined;
+    for (const raw of attribute.values) if (raw.trim() !== '') roles.push({ group, role: raw.trim() });
+  }
+  return groups.flatMap((group) => {
+    // A role without an Issuer qualifies the primary group only when there is no doubt which group that is.
+    const mine = roles.filter((r) => r.group === group || (r.group === undefined && groups.length === 1));
+    return mine.length === 0 ? [group] : mine.map((r) => `${group}/Role=${r.role}`);
+  });
 }
 
 function extractPilotJob(
@@ -361,6 +442,47 @@ function extractPilotJob(
     ...(classifier === undefined ? {} : { classifier }),
   };
   return Object.keys(pilot).length === 0 ? undefined : pilot;
+}
+
+/**
+ * One person's chain: the end-entity certificates (not CAs) sent together all belong to one identity, a proxy
+ * counting as its issuer's. Alice's proxy chain and Bob's in one attribute are two subjects, and refused.
+ * Structural (Dn.equals on parsed names); a certificate that does not parse is the verifier's to refuse.
+ */
+function isOneChain(ders: readonly Buffer[]): boolean {
+  if (ders.length <= 1) return true;
+  let certificates: Certificate[];
+  try {
+    certificates = ders.map((der) => parseCertificate(der));
+  } catch {
+    return true;
+  }
+  const identityOf = (cert: Certificate, depth: number): Dn | undefined => {
+    const issuerDn = cert.issuer.dn;
+    if (depth > MAX_CHAIN || issuerDn === undefined) return cert.subject.dn;
+    // Only proxies are issued by end entities: a certificate whose issuer is a non-CA sent alongside is its proxy.
+    const parent = certificates.find((c) => c !== cert && c.basicConstraints?.ca !== true && c.subject.dn !== undefined && c.subject.dn.equals(issuerDn));
+    if (parent !== undefined) return identityOf(parent, depth + 1);
+    const isProxy = cert.extensions.some((e) => e.oid === Oid.proxyCertInfo || e.oid === Oid.proxyCertInfoDraft) || isLegacyProxy(cert);
+    return isProxy ? issuerDn : cert.subject.dn;
+  };
+  const identities: Dn[] = [];
+  for (const cert of certificates) {
+    if (cert.basicConstraints?.ca === true) continue;
+    const identity = identityOf(cert, 0);
+    if (identity === undefined) continue;
+    if (!identities.some((known) => known.equals(identity))) identities.push(identity);
+  }
+  return identities.length <= 1;
+}
+
+/** Pre-RFC 3820 Globus proxies: named issuer + CN=proxy or CN=limited proxy. */
+function isLegacyProxy(cert: Certificate): boolean {
+  const subject = cert.subject.dn;
+  const issuer = cert.issuer.dn;
+  if (subject === undefined || issuer === undefined || !subject.isChildOf(issuer)) return false;
+  const last = subject.rdns[subject.rdns.length - 1]?.[0];
+  return last !== undefined && last.type === 'CN' && (last.value === 'proxy' || last.value === 'limited proxy');
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
@@ -421,8 +543,13 @@ function decodeCertificatesUncached(values: readonly string[]): Buffer[] | strin
       return 'a certificate does not parse as X.509';
     }
   }
+  // Checked here so that the memo above keeps the verdict: a repeated chain is not parsed again.
+  if (!isOneChain(ders)) return NOT_ONE_CHAIN;
   return leafFirst(parsed, ders);
 }
+
+/** The reason `decodeCertificates` gives for certificates of more than one person (an ambiguity, not a syntax error). */
+export const NOT_ONE_CHAIN = "the certificates sent are more than one person's chain";
 
 /**
  * Reorders into leaf → … → top when each certificate but one was issued by another in the set and exactly

@@ -6,9 +6,9 @@ import { childrenNamed, elementChildren, isElement } from '../xml/dom';
 import { escapeText, xmlSafe } from '../xml/escape';
 
 /**
- * The first element child of the SOAP 1.1 Body. Tolerant in what grid clients vary: any prefixes, Header
- * present or not (its entries are ignored, mustUnderstand included: no client sends any), trailing
- * elements after the payload ignored.
+ * The one element child of the SOAP 1.1 Body. Tolerant in what grid clients vary: any prefixes, Header
+ * present or not (its entries are ignored, mustUnderstand included: no client sends any). A second element
+ * in the Body is refused: deciding on the first of two queries answers a question the client may not have meant.
  */
 export function soapBodyPayload(doc: Document): ProtocolResult<Element> {
   const envelope = doc.documentElement;
@@ -20,8 +20,10 @@ export function soapBodyPayload(doc: Document): ProtocolResult<Element> {
   if (body === undefined || bodies.length > 1) {
     return protocolError(ProtocolErrorCodes.PROTO_SOAP_INVALID, 'SOAP Envelope must have exactly one Body');
   }
-  const payload = elementChildren(body)[0];
+  const children = elementChildren(body);
+  const payload = children[0];
   if (payload === undefined) return protocolError(ProtocolErrorCodes.PROTO_NOT_A_QUERY, 'SOAP Body is empty');
+  if (children.length > 1) return protocolError(ProtocolErrorCodes.PROTO_QUERY_AMBIGUOUS, `SOAP Body holds ${children.length} elements; exactly one query is accepted`);
   return { ok: true, value: payload };
 }
 

@@ -52,6 +52,8 @@ export function parseUntrustedXml(body: Buffer | string, limits: XmlLimits = {})
     return protocolError(ProtocolErrorCodes.PROTO_XML_DOCTYPE, 'document type declarations are not accepted');
   }
   if (!/^\s*</.test(text.value)) return protocolError(ProtocolErrorCodes.PROTO_XML_MALFORMED, 'body is not XML');
+  const control = controlCharacter(text.value);
+  if (control !== undefined) return protocolError(ProtocolErrorCodes.PROTO_XML_CONTROL_CHAR, `${control} is not allowed in XML 1.0`);
 
   // Well-formed input, the usual case, is parsed without xmldom's line/column tracking (~15 % of the parse);
   // only input that fails is parsed again with it, so that the error can say where.
@@ -66,6 +68,24 @@ export function parseUntrustedXml(body: Buffer | string, limits: XmlLimits = {})
   const depth = maxElementDepth(root, maxDepth);
   if (depth > maxDepth) return protocolError(ProtocolErrorCodes.PROTO_XML_TOO_DEEP, `elements nest deeper than ${maxDepth}`);
   return { ok: true, value: { document: doc, text: text.value } };
+}
+
+// NUL and the C0 controls other than tab, LF and CR are illegal in XML 1.0 (§2.2 Char), literally or as character
+// references; xmldom accepts both, and a NUL inside a DN or FQAN could make two values compare differently
+// here than in the C clients that cut at it. One regex pass over the text, before parsing.
+const C0_LITERAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+const CHAR_REFERENCE = /&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));/g;
+
+/** Describes the first forbidden control character (literal or referenced), or undefined when there is none. */
+export function controlCharacter(text: string): string | undefined {
+  const literal = C0_LITERAL.exec(text);
+  if (literal !== null) return `control character U+${literal[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (!text.includes('&#')) return undefined;
+  for (const match of text.matchAll(CHAR_REFERENCE)) {
+    const code = match[1] !== undefined ? Number.parseInt(match[1], 16) : Number.parseInt(match[2] ?? '', 10);
+    if (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return `character reference ${match[0]}`;
+  }
+  return undefined;
 }
 
 type ParseOutcome = { readonly ok: true; readonly document: Document } | { readonly ok: false; readonly problem: string };

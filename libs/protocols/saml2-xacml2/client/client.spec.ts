@@ -95,7 +95,8 @@ describe('encodeXacmlQuery: our server decodes what each dialect sends to the in
 
   it.each([
     ['grid-wn', 'http://glite.org/xacml/profile/grid-wn/1.0', 'http://authz-interop.org/xacml/resource/resource-type/wn', 'http://glite.org/xacml/action/execute'],
-    ['grid-ce', 'http://glite.org/xacml/profile/grid-ce/1.0', undefined, 'http://glite.org/xacml/action/ce/job/submit'],
+    // ARC's cream conversion names its service endpoint (A-REX on the PEP host) as the resource (docs/dialects.md).
+    ['grid-ce', 'http://glite.org/xacml/profile/grid-ce/1.0', 'https://wn042.example.org:443/arex', 'http://glite.org/xacml/action/ce/job/submit'],
   ] as const)('%s as Argus PEPd: RFC 2253 x500Name subject-id, key-info PEM, profile-id', (dialect, profile, resource, action) => {
     const sent = encodeXacmlQuery(request(dialect, { issuer: 'http://argus.example.org/pepd', pilotJob: { classifier: 'pilot' } }));
     const q = decoded(sent.body);
@@ -124,20 +125,36 @@ describe('encodeXacmlQuery: our server decodes what each dialect sends to the in
     expect(sent.body).toContain('<xacml-samlp:XACMLAuthzDecisionQuery xmlns:xacml-samlp="urn:oasis:names:tc:xacml:2.0:profile:saml2.0:v2:schema:protocol"');
   });
 
-  it('emi: common-authz/1.1 profile, key-info as base64Binary, resource-owner, caller-chosen resource and action', () => {
-    const sent = encodeXacmlQuery(request('emi', { resource: 'https://ce.example.org:8443/arex', action: 'http://www.eu-emi.eu/es/2010/12/creation' }));
+  it('emi as ARC sends it: common-ce/1.0 profile, dci-sec subject-issuer, groups and roles with the primary ones apart, key-info as base64Binary, resource-owner', () => {
+    const voms = { vos: ['atlas'], fqans: ['/atlas/Role=pilot', '/atlas', '/atlas/production/Role=prod'] };
+    const sent = encodeXacmlQuery(request('emi', { resource: 'https://ce.example.org:8443/arex', action: 'http://www.eu-emi.eu/es/2010/12/creation', voms }));
     const q = decoded(sent.body);
     expect(q.dialect).toBe('emi');
     expect(q.request.defects).toEqual([]);
-    expect(q.request.profileId).toBe('http://dci-sec.org/xacml/profile/common-authz/1.1');
+    expect(q.request.profileId).toBe('http://dci-sec.org/xacml/profile/common-ce/1.0');
     expect(q.request.resource).toBe('https://ce.example.org:8443/arex');
     expect(q.request.action).toBe('http://www.eu-emi.eu/es/2010/12/creation');
     expect(q.request.hostDn?.toSlash()).toBe(HOST.toSlash());
     expect(q.request.subject.assertedDn?.toSlash()).toBe(JANE.toSlash());
     expect(attributeValues(q, 'urn:oasis:names:tc:xacml:1.0:subject:key-info')[0]?.dataType).toBe('http://www.w3.org/2001/XMLSchema#base64Binary');
-    expect(attributeValues(q, 'http://dci-sec.org/xacml/attribute/x509-subject-issuer')[0]?.values).toEqual(['CN=Example Grid CA,DC=example,DC=org']);
+    expect(attributeValues(q, 'http://dci-sec.org/xacml/attribute/subject-issuer')[0]?.values).toEqual(['CN=Example Grid CA,DC=example,DC=org']);
+    expect(attributeValues(q, 'http://dci-sec.org/xacml/attribute/group')[0]?.values).toEqual(['/atlas', '/atlas/production']);
+    expect(attributeValues(q, 'http://dci-sec.org/xacml/attribute/group/primary')[0]?.values).toEqual(['/atlas']);
+    expect(q.context.subjects[0]?.attributes.filter((a) => a.id === 'http://dci-sec.org/xacml/attribute/role').map((a) => [a.issuer, a.values])).toEqual([
+      ['/atlas', ['pilot']],
+      ['/atlas/production', ['prod']],
+    ]);
+    expect(q.context.subjects[0]?.attributes.find((a) => a.id === 'http://dci-sec.org/xacml/attribute/role/primary')).toMatchObject({ issuer: '/atlas', values: ['pilot'] });
+    expect(q.request.subject.assertedPrimaryFqan?.toShort()).toBe('/atlas/Role=pilot');
+    expect(q.request.subject.assertedFqans?.map((f) => f.toShort())).toEqual(['/atlas/Role=pilot', '/atlas', '/atlas/production', '/atlas/production/Role=prod']);
     // No issuer given: no saml2:Issuer (it is optional, §4.2).
     expect(q.issuer).toBeUndefined();
+  });
+
+  it("emi defaults: ARC's A-REX endpoint on this host and the EMI wildcard action", () => {
+    const q = decoded(encodeXacmlQuery(request('emi')).body);
+    expect(q.request.resource).toBe('https://wn042.example.org:443/arex');
+    expect(q.request.action).toBe('http://dci-sec.org/xacml/action/ANY');
   });
 
   it.each(XACML_CLIENT_DIALECTS)('%s: the query element validates against the XACML-SAML v2 protocol schema', (dialect) => {

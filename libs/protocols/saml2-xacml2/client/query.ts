@@ -1,4 +1,4 @@
-import { Dn } from '@gridauthz/domain';
+import { Dn, Fqan } from '@gridauthz/domain';
 import { attr, ncName, text } from '../../xml/escape';
 import { soapEnvelope } from '../../soap/envelope';
 import { AUTHZ_INTEROP } from '../profiles/authz-interop';
@@ -32,6 +32,11 @@ export interface XacmlClientRequest {
   readonly hostName?: string;
   /** The PEP host's certificate DN: authz-interop resource-x509-id, EMI resource-owner. */
   readonly hostDn?: Dn | string;
+  /**
+   * The subject's VOMS attributes as the client read them from the proxy, the primary FQAN first: gLite fqan /
+   * fqan/primary / virtual-organization, EMI group / role / their /primary forms (ARC's emi conversion).
+   */
+  readonly voms?: { readonly vos: readonly string[]; readonly fqans: readonly string[] };
   /** authz-interop pep-oblig-supported; default uidgid, secondary-gids, username (what the C client registers, §8.1). */
   readonly obligationsSupported?: readonly string[];
   /** The pilot job calling glexec for the subject: authz-interop environment DN, gLite action classifier. */
@@ -50,11 +55,17 @@ export interface EncodedXacmlQuery {
   readonly expect: { readonly queryId: string };
 }
 
-/** glexec's values (§8.1, §8.5): the resource a site's policy most likely names when the caller gives none. */
-export function defaultResource(dialect: XacmlClientDialect): string | undefined {
-  return dialect === 'authz-interop' || dialect === 'grid-wn' ? AUTHZ_INTEROP.resourceType.wn : undefined;
+/**
+ * The resource-id each real client sends when the site configured nothing else (docs/dialects.md): glexec's
+ * worker-node resource type (LCMAPS scas plugin, lcmaps_c_pep); ARC's cream and emi conversions send the
+ * endpoint of the service being accessed, by default A-REX at https://<host>:443/arex.
+ */
+export function defaultResource(dialect: XacmlClientDialect, hostName?: string): string | undefined {
+  if (dialect === 'authz-interop' || dialect === 'grid-wn') return AUTHZ_INTEROP.resourceType.wn;
+  return hostName === undefined ? undefined : `https://${hostName}:443/arex`;
 }
 
+/** action-id per client: glexec's (scas: execute-now; c_pep: execute), ARC cream's job submission, ARC emi's ANY. */
 export function defaultAction(dialect: XacmlClientDialect): string | undefined {
   switch (dialect) {
     case 'authz-interop':
@@ -64,8 +75,8 @@ export function defaultAction(dialect: XacmlClientDialect): string | undefined {
     case 'grid-ce':
       return GLITE.action.ceJobSubmit;
     case 'emi':
-      // EMI defines no default action a policy could be expected to match.
-      return undefined;
+      // ARC's emi conversion when the A-REX operation names no action.
+      return EMI.action.any;
   }
 }
 
@@ -73,6 +84,8 @@ interface Attribute {
   readonly id: string;
   readonly dataType: string;
   readonly values: readonly string[];
+  /** XACML Attribute Issuer: EMI role attributes name their group here (§5.4). */
+  readonly issuer?: string;
 }
 
 /** Element prefixes per client family (§3): gSOAP declares all on the Envelope, OpenSAML declares locally. */
@@ -98,7 +111,7 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
   const subjectDn = asDn(request.subjectDn);
   const issuerDn = request.subjectIssuerDn === undefined ? undefined : asDn(request.subjectIssuerDn);
   const hostDn = request.hostDn === undefined ? undefined : asDn(request.hostDn);
-  const resource = request.resource ?? defaultResource(request.dialect);
+  const resource = request.resource ?? defaultResource(request.dialect, request.hostName);
   const action = request.action ?? defaultAction(request.dialect);
   const one = (id: string, dataType: string, value: string | undefined): Attribute[] => (value === undefined || value === '' ? [] : [{ id, dataType, values: [value] }]);
 
@@ -129,18 +142,39 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
       // One Attribute element per value, as the C library emits them (§4.3).
       ...supported.flatMap((id) => one(ai.environment.pepObligSupported, XS.string, id)),
     ];
-  } else {
-    const emi = request.dialect === 'emi';
+  } else if (request.dialect === 'emi') {
+    // ARC's emi conversion (ArgusPDPClient): subject-id, the CA as dci-sec subject-issuer, the VOs, every group,
+    // the primary group, each FQAN's roles with Issuer = its group, the primary role with Issuer = the primary
+    // group; plus the chain as key-info, an EMI profile attribute (§5.4), so a caller that is not a trusted
+    // asserter (a pilot) can be answered from the verified chain.
+    const voms = emiVoms(request.voms?.fqans ?? []);
     subject = [
-      // PEPd's key-info is xs:string, the EMI profile's base64Binary; both carry PEM text (§5.3, §5.4).
-      ...one(XACML.keyInfo, emi ? XS.base64Binary : XS.string, chain),
       ...one(XACML.subjectId, XACML.x500Name, subjectDn.toRfc2253()),
-      ...one(emi ? EMI.subject.x509SubjectIssuer : GLITE.subject.x509SubjectIssuer, XACML.x500Name, issuerDn?.toRfc2253()),
+      ...one(EMI.subject.subjectIssuer, XACML.x500Name, issuerDn?.toRfc2253()),
+      ...(request.voms?.vos.length ? [{ id: EMI.subject.virtualOrganization, dataType: XS.string, values: request.voms.vos }] : []),
+      ...(voms.groups.length > 0 ? [{ id: EMI.subject.group, dataType: XS.string, values: voms.groups }] : []),
+      ...one(EMI.subject.groupPrimary, XS.string, voms.primaryGroup),
+      ...voms.roles.map((r) => ({ id: EMI.subject.role, dataType: XS.string, values: r.roles, issuer: r.group })),
+      ...(voms.primaryRole === undefined || voms.primaryGroup === undefined ? [] : [{ id: EMI.subject.rolePrimary, dataType: XS.string, values: [voms.primaryRole], issuer: voms.primaryGroup }]),
+      ...one(XACML.keyInfo, XS.base64Binary, chain),
     ];
-    resourceAttributes = [...one(XACML.resourceId, XS.string, resource), ...(emi ? one(EMI.resource.owner, XACML.x500Name, hostDn?.toRfc2253()) : [])];
-    actionAttributes = [...one(XACML.actionId, XS.string, action), ...(emi ? [] : one(GLITE.action.pilotJobClassifier, XS.string, request.pilotJob?.classifier))];
-    const profile = emi ? EMI.profile.commonAuthz : request.dialect === 'grid-ce' ? GLITE.profile.gridCe : GLITE.profile.gridWn;
-    environment = one(emi ? EMI.profileIdAttribute : GLITE.profileIdAttribute, XS.anyURI, profile);
+    resourceAttributes = [...one(XACML.resourceId, XS.string, resource), ...one(EMI.resource.owner, XACML.x500Name, hostDn?.toRfc2253())];
+    actionAttributes = one(XACML.actionId, XS.string, action);
+    environment = one(EMI.profileIdAttribute, XS.anyURI, EMI.profile.commonCe);
+  } else {
+    // Argus PEPd after its PIPs (§5.3, §11b): key-info, subject-id, issuers, VO and FQANs (primary separately).
+    const fqans = request.voms?.fqans ?? [];
+    subject = [
+      ...one(XACML.keyInfo, XS.string, chain),
+      ...one(XACML.subjectId, XACML.x500Name, subjectDn.toRfc2253()),
+      ...one(GLITE.subject.x509SubjectIssuer, XACML.x500Name, issuerDn?.toRfc2253()),
+      ...(request.voms?.vos.length ? [{ id: GLITE.subject.virtualOrganization, dataType: XS.string, values: request.voms.vos }] : []),
+      ...one(GLITE.subject.fqanPrimary, GLITE.fqanDataType, fqans[0]),
+      ...(fqans.length > 0 ? [{ id: GLITE.subject.fqan, dataType: GLITE.fqanDataType, values: fqans }] : []),
+    ];
+    resourceAttributes = one(XACML.resourceId, XS.string, resource);
+    actionAttributes = [...one(XACML.actionId, XS.string, action), ...one(GLITE.action.pilotJobClassifier, XS.string, request.pilotJob?.classifier)];
+    environment = one(GLITE.profileIdAttribute, XS.anyURI, request.dialect === 'grid-ce' ? GLITE.profile.gridCe : GLITE.profile.gridWn);
   }
 
   const gsoap = request.dialect === 'authz-interop';
@@ -156,7 +190,7 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
     list
       .map(
         (x) =>
-          `<${px.ctx}:Attribute AttributeId="${attr(x.id)}" DataType="${attr(x.dataType)}">` +
+          `<${px.ctx}:Attribute AttributeId="${attr(x.id)}" DataType="${attr(x.dataType)}"${x.issuer === undefined ? '' : ` Issuer="${attr(x.issuer)}"`}>` +
           x.values.map((v) => `<${px.ctx}:AttributeValue>${text(v)}</${px.ctx}:AttributeValue>`).join('') +
           `</${px.ctx}:Attribute>`,
       )
@@ -181,6 +215,26 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
       `<${px.soap}:Body>${query}</${px.soap}:Body></${px.soap}:Envelope>`
     : soapEnvelope(query);
   return { body, soapAction: gsoap ? AUTHZ_INTEROP.soapAction : SAML.soapActionOpenSaml, expect: { queryId } };
+}
+
+/** FQANs (primary first) as ARC's emi conversion splits them: groups, roles per group, and the primary's parts. */
+function emiVoms(fqans: readonly string[]): { groups: string[]; roles: { group: string; roles: string[] }[]; primaryGroup?: string; primaryRole?: string } {
+  const parsed = fqans.map((f) => Fqan.tryParse(f)).filter((f): f is Fqan => f !== undefined);
+  const groups = [...new Set(parsed.map((f) => f.group))];
+  const roles: { group: string; roles: string[] }[] = [];
+  for (const f of parsed) {
+    if (f.role === null) continue;
+    const entry = roles.find((r) => r.group === f.group);
+    if (entry === undefined) roles.push({ group: f.group, roles: [f.role] });
+    else if (!entry.roles.includes(f.role)) entry.roles.push(f.role);
+  }
+  const primary = parsed[0];
+  return {
+    groups,
+    roles,
+    ...(primary === undefined ? {} : { primaryGroup: primary.group }),
+    ...(primary?.role == null ? {} : { primaryRole: primary.role }),
+  };
 }
 
 /** The CERTIFICATE blocks of `pem`, re-emitted in canonical 64-column PEM; nothing else from the text survives. */

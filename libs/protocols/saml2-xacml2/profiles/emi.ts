@@ -4,6 +4,12 @@ export const EMI = {
   /** The profile-id value of EMI Common XACML Authorization Profile v1.1 (§5.4). */
   profile: {
     commonAuthz: 'http://dci-sec.org/xacml/profile/common-authz/1.1',
+    /** What ARC's emi conversion sends (saml2-xacml2.md §5.4; not defined by the profile text). */
+    commonCe: 'http://dci-sec.org/xacml/profile/common-ce/1.0',
+  },
+  action: {
+    /** The EMI wildcard action; ARC sends it when the operation names no action. */
+    any: 'http://dci-sec.org/xacml/action/ANY',
   },
   subject: {
     virtualOrganization: 'http://dci-sec.org/xacml/attribute/virtual-organization',
@@ -13,6 +19,9 @@ export const EMI = {
     role: 'http://dci-sec.org/xacml/attribute/role',
     rolePrimary: 'http://dci-sec.org/xacml/attribute/role/primary',
     x509SubjectIssuer: 'http://dci-sec.org/xacml/attribute/x509-subject-issuer',
+    /** Every issuer on the chain; ARC's emi conversion sends the subject's CA here (docs/dialects.md). */
+    subjectIssuer: 'http://dci-sec.org/xacml/attribute/subject-issuer',
+    x509AuthnProfile: 'http://dci-sec.org/xacml/attribute/x509-authn-profile',
   },
   resource: {
     owner: 'http://dci-sec.org/xacml/attribute/resource-owner',

@@ -1,6 +1,7 @@
 /** gLite XACML grid-wn / grid-ce profile identifiers (saml2-xacml2.md §5.3, §6.2). */
 export const GLITE = {
   profileIdAttribute: 'http://glite.org/xacml/attribute/profile-id',
+  fqanDataType: 'http://glite.org/xacml/datatype/fqan',
   profile: {
     gridWn: 'http://glite.org/xacml/profile/grid-wn/1.0',
     gridCe: 'http://glite.org/xacml/profile/grid-ce/1.0',
@@ -10,6 +11,9 @@ export const GLITE = {
     fqan: 'http://glite.org/xacml/attribute/fqan',
     fqanPrimary: 'http://glite.org/xacml/attribute/fqan/primary',
     x509SubjectIssuer: 'http://glite.org/xacml/attribute/x509-subject-issuer',
+    /** Every issuer on the chain (PEPd: the EEC DN too when a proxy is present); ARC cream sends the CA. */
+    subjectIssuer: 'http://glite.org/xacml/attribute/subject-issuer',
+    x509AuthnProfile: 'http://glite.org/xacml/attribute/x509-authn-profile',
   },
   action: {
     /** grid-wn action-id (§5.3). */
