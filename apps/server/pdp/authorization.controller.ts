@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationService } from './authorization-service';
@@ -20,7 +21,8 @@ export class AuthorizationController {
     // The guard ran first: no route is reached without an authenticated caller.
     const caller = request.caller;
     if (!caller) throw new Error('authorization route reached without an authenticated caller');
-    const answer = await this.service.answer(body, caller, request.log);
+    // The deadline counts from the request's arrival (fastify's start time), body upload and queueing included.
+    const answer = await this.service.answer(body, caller, request.log, performance.now() - reply.elapsedTime);
     await reply
       .status(answer.status)
       .header('content-type', 'text/xml; charset=UTF-8')
