@@ -16,7 +16,13 @@ export class RequestDeadline implements DecisionDeadline {
 
   /** `atMs`: performance.now() time by which the answer must go. */
   constructor(readonly atMs: number, now: () => number) {
-    const remaining = Math.max(0, atMs - now());
+    const remaining = atMs - now();
+    if (remaining <= 0) {
+      // Already late (it waited in the event loop or a queue): no need for a timer.
+      this.passed = true;
+      this.controller.abort();
+      return;
+    }
     this.timer = setTimeout(() => this.expire(), remaining);
     this.timer.unref?.();
   }
