@@ -45,7 +45,7 @@ function post(port, pki, identity, agent, body, soapAction) {
         let b = '';
         res.on('data', (c) => (b += c));
         res.on('end', () => {
-          const decision = /<(?:\w+:)?Decision>(\w+)</.exec(b)?.[1] ?? (res.statusCode === 200 ? 'other' : `http ${res.statusCode}`);
+          const decision = /<(?:[\w-]+:)?Decision>(\w+)</.exec(b)?.[1] ?? (res.statusCode === 200 ? 'other' : `http ${res.statusCode}`);
           resolve({ ms: performance.now() - started, status: res.statusCode, decision });
         });
       },
