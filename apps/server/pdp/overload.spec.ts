@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Decider } from '@gridauthz/decision';
 import { Dn, silentLog, type AuthzResult } from '@gridauthz/domain';
-import { encodeXacmlQuery } from '@gridauthz/protocols';
+import { decodePrimaResponse, encodePrimaRequest, encodeXacmlQuery } from '@gridauthz/protocols';
 import { noMetrics, type OverloadEvent } from '../metrics/service-metrics';
 import { AuthorizationService } from './authorization-service';
 import { guardConnections, pdpListenerReadiness } from './connection-guard';
@@ -62,6 +62,15 @@ describe('AuthorizationService under load', () => {
     expect(answer.body).toContain('Indeterminate');
     expect(answer.body).toContain('urn:oasis:names:tc:xacml:1.0:status:processing-error');
     expect(events).toEqual(['deadline']);
+  });
+
+  it('answers a PRIMA query Indeterminate at the deadline too, in PRIMA', async () => {
+    const s = service(slowDecider(10_000), { requestDeadlineMs: 300 });
+    const prima = encodePrimaRequest({ subjectDn: '/DC=org/CN=Alice', resourceDn: '/DC=org/CN=Alice', now: new Date(), idGenerator: () => 'r1' });
+    const answer = await s.answer(Buffer.from(prima.body), caller('Alice'), silentLog);
+    expect(answer.status).toBe(200);
+    const decoded = decodePrimaResponse(answer.body, prima.expect);
+    expect(decoded.ok && decoded.value.decision).toBe('Indeterminate');
   });
 
   it('counts the deadline from arrival: a request that waited too long is shed with 503 before parsing', async () => {
