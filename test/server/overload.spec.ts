@@ -2,7 +2,10 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxyIdentity, userIdentity } from '../support/fixtures';
+import { randomUUID } from 'node:crypto';
+import { encodeXacmlQuery } from '@gridauthz/protocols';
+import { fixturePki, proxyIdentity, readFixture, userIdentity } from '../support/fixtures';
+import { httpsCall } from '../support/https-client';
 import { askPdp } from '../support/pdp-client';
 import { databaseLabel, usingPostgres } from '../support/test-database';
 import { startTestServer, TEST_LIMITS, type TestServer } from '../support/test-server';
@@ -48,6 +51,40 @@ describe(`PDP under connection floods (${databaseLabel()})`, () => {
     expect(metrics).toMatch(/gridauthz_open_files\{kind="limit"\} \d+/);
     const ready = await fetch(`${t.server.managementUrl}/readyz`);
     expect(ready.status).toBe(200);
+  });
+
+  it('four greedy clients sending maximal bodies do not push a legitimate client past 1 s', async () => {
+    const pki = fixturePki();
+    const greedy = [userIdentity('alice'), userIdentity('bob'), { cert: readFixture(pki.host.certFile), key: readFixture(pki.host.keyFile) }, proxyIdentity('bob-voms')];
+    const query = encodeXacmlQuery({ dialect: 'authz-interop', subjectChainPem: readFixture(pki.proxies['alice-voms']?.file ?? ''), subjectDn: pki.proxies['alice-voms']?.identity ?? '', now: new Date(), idGenerator: randomUUID });
+    // A valid query padded to just under pdp.bodyLimit, and a parser-heavy body of 60,000 sibling elements.
+    const big = `${query.body}<!--${'x'.repeat(250_000 - Buffer.byteLength(query.body))}-->`;
+    const siblings = `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><a>${'<b/>'.repeat(60_000)}</a></s:Body></s:Envelope>`;
+    const stopAt = Date.now() + 4000;
+    const loops = greedy.flatMap((identity) =>
+      [big, siblings].map(async (body) => {
+        let n = 0;
+        while (Date.now() < stopAt) {
+          await httpsCall({ url: `${t.server.pdpUrl}/`, method: 'POST', ca: t.ca, identity, body }).catch(() => undefined);
+          n += 1;
+        }
+        return n;
+      }),
+    );
+    await sleep(300);
+    const latencies: number[] = [];
+    while (Date.now() < stopAt) {
+      const started = performance.now();
+      const answer = await ask(t);
+      latencies.push(performance.now() - started);
+      expect(answer.answer?.decision).toBe('Permit');
+    }
+    const greedyAnswers = (await Promise.all(loops)).reduce((a, b) => a + b, 0);
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1] ?? Infinity;
+    expect(greedyAnswers).toBeGreaterThan(8);
+    expect(latencies.length).toBeGreaterThan(3);
+    expect(p99).toBeLessThan(1000);
   });
 
   it('a slow body times out even with a valid client certificate', async () => {
