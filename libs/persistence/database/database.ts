@@ -131,6 +131,21 @@ export class Database {
   }
 
   /**
+   * A transaction free of the serving connections' statement and lock timeouts (statementTimeoutMs), for work that
+   * may rightly take longer than a request: retention and expiry jobs, large imports. Same as `transaction` when no
+   * timeout was set or on the embedded database.
+   */
+  maintenanceTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      if (this.kind === 'postgres') {
+        await manager.query('SET LOCAL statement_timeout = 0');
+        await manager.query('SET LOCAL lock_timeout = 0');
+      }
+      return work(manager);
+    });
+  }
+
+  /**
    * Sends one statement on a pooled connection with no BEGIN/COMMIT around it: the statement runs in a transaction
    * of its own that commits, or rolls back whole, when it ends. One round trip where `transaction` needs three.
    */
