@@ -18,6 +18,8 @@ import { ManagementModule } from './management/management.module';
 import type { ReadinessCheck } from './management/readiness';
 import { PdpModule } from './pdp/pdp.module';
 import { mutualTlsOptions } from './tls/mutual-tls-options';
+import { ClientCertificateGuard } from './tls/client-certificate.guard';
+import { ProblemException } from './http/problem';
 import { guardConnections, pdpListenerReadiness, PROBE_PATH } from './pdp/connection-guard';
 import { openFilesLimit, pdpMaxConnections, watchOpenFiles } from './pdp/open-files';
 import type { SubjectVerifier } from '@gridauthz/decision';
@@ -153,9 +155,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const fastify = pdp.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.pdp.bodyLimit }, (_request, body, done) => done(null, body));
-  // The listener's own readiness probe (pdpListenerReadiness): answered before authentication, says nothing.
+  // Callers are authenticated as soon as the request head is in, before the body is read: a client without a
+  // valid certificate cannot make the PDP buffer and wait for a body (docs/operations.md, "Overload and limits").
+  // The listener's own readiness probe (pdpListenerReadiness) is answered before that, and says nothing.
+  const earlyGuard = new ClientCertificateGuard(trust.authenticator, clock, metrics);
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.url === PROBE_PATH) return reply.code(204).send();
+    try {
+      earlyGuard.check(request, () => void reply.header('connection', 'close'));
+    } catch (err) {
+      if (!(err instanceof ProblemException)) throw err;
+      const { code, title, detail } = err;
+      return reply
+        .code(err.getStatus())
+        .header('content-type', 'application/problem+json')
+        .send({ type: 'about:blank', status: err.getStatus(), code, title, detail, instance: request.url, requestId: request.id });
+    }
     return undefined;
   });
   fastify.addHook('onSend', async (request, reply) => {

@@ -119,6 +119,20 @@ describe(`PDP under connection floods (${databaseLabel()})`, () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 
+  it('refuses a caller without a certificate as soon as its request head is in, without waiting for the body', async () => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: port(), rejectUnauthorized: false });
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    const closed = new Promise<number>((r) => socket.on('close', () => r(Date.now())));
+    await new Promise((r) => socket.once('secureConnect', r));
+    const started = Date.now();
+    socket.write('POST / HTTP/1.1\r\nHost: pdp\r\nContent-Type: text/xml\r\nContent-Length: 200000\r\n\r\n<soap');
+    const end = await closed;
+    expect(end - started).toBeLessThan(1000);
+    expect(answer).toMatch(/^HTTP\/1\.1 403/);
+    expect(answer).toContain('CRED_NO_CERTIFICATE');
+  });
+
   it('closes the connection of a refused caller after the answer instead of keeping it alive', async () => {
     const socket = tlsConnect({ host: '127.0.0.1', port: port(), rejectUnauthorized: false });
     let answer = '';

@@ -32,9 +32,18 @@ export class ClientCertificateGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // Already authenticated by the listener's onRequest hook (bootstrap.ts), before the body was read.
+    if (request.caller) return true;
     // Should the caller be refused, its connection is closed after the answer: a refused connection must not hold a
     // file descriptor for the keep-alive timeout (docs/operations.md, "Overload and limits").
-    const closeIfRefused = (): void => void context.switchToHttp().getResponse<FastifyReply>().header('connection', 'close');
+    return this.check(request, () => void context.switchToHttp().getResponse<FastifyReply>().header('connection', 'close'));
+  }
+
+  /**
+   * Authenticates the request's TLS caller and attaches it; throws a 403 ProblemException naming the reason.
+   * `closeIfRefused` marks the response so that the connection closes after it.
+   */
+  check(request: FastifyRequest, closeIfRefused: () => void): true {
     const socket = request.raw.socket as TLSSocket;
     if (typeof socket.getPeerCertificate !== 'function') return this.refuse(request, closeIfRefused, ErrorCodes.CRED_NO_CERTIFICATE, 'connection is not TLS');
     let chain = this.chains.get(socket);
