@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server as HttpsServer } from 'node:https';
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -203,6 +204,13 @@ describe('connection guard and listener readiness', () => {
 });
 
 describe('open-files limit', () => {
+  it('is raised by Node itself from a low soft limit to the hard limit, which gridauthz relies on', () => {
+    // docs/operations.md, "Overload and limits": only the hard limit needs setting (LimitNOFILE=).
+    const script = `const m=/^Max open files\\s+(\\d+)\\s+(\\d+)/m.exec(require('fs').readFileSync('/proc/self/limits','utf8'));console.log(m[1]+' '+m[2])`;
+    const out = execFileSync('bash', ['-c', `ulimit -Sn 512 && ulimit -Hn 2048 && exec "${process.execPath}" -e "${script}"`]).toString().trim();
+    expect(out).toBe('2048 2048');
+  });
+
   it('reads the soft and hard limits and sizes the connection cap below the soft one', () => {
     const limits = 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 4096                 files     \n';
     expect(openFilesLimit(() => limits)).toEqual({ soft: 1024, hard: 4096 });
