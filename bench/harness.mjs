@@ -93,9 +93,12 @@ export function childPids(pid) {
  * `serve --dev` in `cwd` (reuses its var/pki if present). workers: undefined → single process (--workers 1).
  * Returns pids = primary plus cluster workers, all of which are charged for CPU.
  */
-export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], env = {} }) {
+export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], env = {}, nofile }) {
   const [pdpPort, managementPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'gridauthz.js'), 'serve', '--dev', '--workers', String(workers)], {
+  const serveArgs = [...nodeArgs, join(root, 'bin', 'gridauthz.js'), 'serve', '--dev', '--workers', String(workers)];
+  // nofile: run under that open-files limit, soft and hard (prlimit execs the server, so the pid stays the server's).
+  const [command, args] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, ...serveArgs]] : [process.execPath, serveArgs];
+  const child = spawn(command, args, {
     cwd,
     env: {
       ...process.env,

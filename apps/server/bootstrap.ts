@@ -18,6 +18,10 @@ import { ManagementModule } from './management/management.module';
 import type { ReadinessCheck } from './management/readiness';
 import { PdpModule } from './pdp/pdp.module';
 import { mutualTlsOptions } from './tls/mutual-tls-options';
+import { ClientCertificateGuard } from './tls/client-certificate.guard';
+import { ProblemException } from './http/problem';
+import { guardConnections, pdpListenerReadiness, PROBE_PATH } from './pdp/connection-guard';
+import { openFilesLimit, pdpMaxConnections, watchOpenFiles } from './pdp/open-files';
 import type { SubjectVerifier } from '@gridauthz/decision';
 import type { MappingConfig } from '@gridauthz/mapping';
 import cluster from 'node:cluster';
@@ -92,6 +96,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
 
   const tlsOptions = () => mutualTlsOptions(config, trust.caPems());
+  const limits = config.limits;
+  const nofile = openFilesLimit();
+  const openFiles = watchOpenFiles(log, nofile);
+  let authorization: AuthorizationService | undefined;
 
   const siteCheck = (name: 'policy' | 'mapping'): ReadinessCheck => ({
     name,
@@ -111,12 +119,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
     newestCrlAgeSeconds: () => trust.newestCrlAgeSeconds(),
     databasePool: () => database?.poolStats(),
+    decisionsInFlight: () => authorization?.decisionsInFlight ?? 0,
+    openFiles: () => openFiles.sample(),
   });
-  const authorization = new AuthorizationService({
+  authorization = new AuthorizationService({
     metrics,
     decider: () => site?.decider,
     issuer: config.pdp.issuer,
-    limits: { maxBytes: config.pdp.bodyLimit },
+    limits: { maxBytes: config.pdp.bodyLimit, maxElements: limits.maxXmlElements },
+    requestLimits: limits,
     primaCallers: primaCallerPolicy(config),
     primaResource: config.prima.resource,
     newId: () => `_${randomUUID()}`,
@@ -129,7 +140,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const pdp = await NestFactory.create<NestFastifyApplication>(
     PdpModule.register({ authenticator: trust.authenticator, clock, authorization, metrics }),
     new FastifyAdapter({
-      https: tlsOptions(),
+      // Slow or silent connections (slowloris): the handshake and the request head must arrive within
+      // limits.handshakeTimeoutMs, the whole request within limits.requestTimeoutMs; Node checks every second.
+      https: { ...tlsOptions(), handshakeTimeout: limits.handshakeTimeoutMs, connectionsCheckingInterval: 1000 },
+      requestTimeout: limits.requestTimeoutMs,
       loggerInstance: log.child({ listener: 'pdp' }),
       logController: new LogController({ disableRequestLogging: true }),
       genReqId: () => randomUUID(),
@@ -143,14 +157,41 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const fastify = pdp.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.pdp.bodyLimit }, (_request, body, done) => done(null, body));
+  // Callers are authenticated as soon as the request head is in, before the body is read: a client without a
+  // valid certificate cannot make the PDP buffer and wait for a body (docs/operations.md, "Overload and limits").
+  // The listener's own readiness probe (pdpListenerReadiness) is answered before that, and says nothing.
+  const earlyGuard = new ClientCertificateGuard(trust.authenticator, clock, metrics);
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.url === PROBE_PATH) return reply.code(204).send();
+    try {
+      earlyGuard.check(request, () => void reply.header('connection', 'close'));
+    } catch (err) {
+      if (!(err instanceof ProblemException)) throw err;
+      const { code, title, detail } = err;
+      return reply
+        .code(err.getStatus())
+        .header('content-type', 'application/problem+json')
+        .send({ type: 'about:blank', status: err.getStatus(), code, title, detail, instance: request.url, requestId: request.id });
+    }
+    return undefined;
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
   });
-  await pdp.listen(config.pdp.port, config.pdp.host);
   const httpsServer = pdp.getHttpServer() as HttpsServer;
+  httpsServer.headersTimeout = Math.min(limits.handshakeTimeoutMs, limits.requestTimeoutMs);
+  httpsServer.maxConnections = pdpMaxConnections(limits.maxConnections, nofile);
+  const connectionGuard = guardConnections(httpsServer, {
+    maxUnauthenticated: limits.maxUnauthenticatedConnections,
+    unauthenticatedTimeoutMs: limits.handshakeTimeoutMs,
+    metrics,
+    log: log.child({ listener: 'pdp' }),
+  });
+  await pdp.listen(config.pdp.port, config.pdp.host);
+  log.info({ maxConnections: httpsServer.maxConnections, maxUnauthenticated: limits.maxUnauthenticatedConnections, deadlineMs: limits.requestDeadlineMs }, 'PDP connection limits');
   trust.onChange(() => {
     try {
       httpsServer.setSecureContext(tlsOptions());
@@ -161,7 +202,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const management = await NestFactory.create<NestFastifyApplication>(
-    ManagementModule.register([databaseCheck, trust.readiness, siteCheck('policy'), siteCheck('mapping')], metricsText(metrics)),
+    ManagementModule.register(
+      [
+        databaseCheck,
+        trust.readiness,
+        siteCheck('policy'),
+        siteCheck('mapping'),
+        pdpListenerReadiness({ host: config.pdp.host, port: () => (httpsServer.address() as AddressInfo).port, guard: connectionGuard }),
+      ],
+      metricsText(metrics),
+    ),
     new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), logController: new LogController({ disableRequestLogging: true }) }),
     { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
   );
@@ -189,6 +239,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           poolSize: config.database.poolSize,
           migrations: MIGRATIONS,
           log,
+          // A lock or a full pool must not hold a request past its deadline (the decision then answers Indeterminate).
+          statementTimeoutMs: limits.requestDeadlineMs,
+          acquireTimeoutMs: limits.requestDeadlineMs,
         });
         break;
       } catch (err) {
@@ -201,8 +254,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     if (closed) return;
     if (options.migrate) {
-      const applied = await database.migrate();
-      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+      // Migrations may run longer than a request's statement timeout: on PostgreSQL they get a connection without it.
+      const migrator =
+        database.kind === 'postgres' ? await Database.open({ url: config.database.url, dataDir: config.database.dataDir, poolSize: 1, migrations: MIGRATIONS, log }) : database;
+      try {
+        const applied = await migrator.migrate();
+        if (applied.length > 0) log.info({ applied }, 'migrations applied');
+      } finally {
+        if (migrator !== database) await migrator.close();
+      }
     }
     schemaCurrent = !(await database.pendingMigrations());
     if (!schemaCurrent) {
@@ -245,6 +305,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     site: () => site,
     async close() {
       closed = true;
+      connectionGuard.close();
+      openFiles.stop();
       await Promise.allSettled([pdp.close(), management.close(), admin?.close()]);
       await ready.catch(() => undefined);
       await leaseExpiry?.stop();

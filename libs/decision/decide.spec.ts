@@ -129,3 +129,46 @@ describe('Decider: warm and cold Permit paths', () => {
     expect(warm.result.account).toBeUndefined();
   });
 });
+
+describe('Decider: request deadline (docs/operations.md, "Overload and limits")', () => {
+  const deadline = (expired: boolean) => {
+    const d = { expired, ids: [] as string[], commits: 0, started: (id: string) => void d.ids.push(id), enterCommit: () => (d.commits += 1) > 0 && !d.expired };
+    return d;
+  };
+
+  it('past the deadline rolls the lease transaction back and records the Indeterminate that was answered', async () => {
+    const { decider, storage } = site();
+    const d = deadline(false);
+    // The deadline passes while the lease is being looked up, i.e. before the commit.
+    const acquire = storage.leases.acquire.bind(storage.leases);
+    vi.spyOn(storage.leases, 'acquire').mockImplementation(async (...args) => {
+      d.expired = true;
+      return acquire(...args);
+    });
+    const late = await decider.decide(request('/DC=org/CN=Alice', '/dteam'), at(0), { deadline: d });
+    expect(late.result).toMatchObject({ decision: 'Indeterminate', status: 'processing-error' });
+    expect(late.result.account).toBeUndefined();
+    expect(late.result.reasons).toContain('OVERLOAD_DEADLINE_EXCEEDED');
+    expect(d.ids).toEqual([late.result.decisionId]);
+    expect(d.commits).toBe(1);
+    expect(storage.records.map((r) => [r.id, r.decision, r.username])).toEqual([[late.result.decisionId, 'Indeterminate', undefined]]);
+  });
+
+  it('already past the deadline: takes no lease at all', async () => {
+    const { decider, storage } = site();
+    const transaction = vi.spyOn(storage, 'transaction');
+    const late = await decider.decide(request('/DC=org/CN=Alice', '/dteam'), at(0), { deadline: deadline(true) });
+    expect(late.result).toMatchObject({ decision: 'Indeterminate' });
+    expect(transaction).not.toHaveBeenCalled();
+    expect(await storage.leases.list()).toEqual([]);
+  });
+
+  it('a decision within its deadline commits as usual', async () => {
+    const { decider, storage } = site();
+    const d = deadline(false);
+    const ok = await decider.decide(request('/DC=org/CN=Alice', '/dteam'), at(0), { deadline: d });
+    expect(ok.result).toMatchObject({ decision: 'Permit', account: { username: 'dteam001' } });
+    expect(d.commits).toBe(1);
+    expect(storage.records).toHaveLength(1);
+  });
+});

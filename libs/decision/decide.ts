@@ -22,7 +22,37 @@ interface Outcome {
 export interface DecideOptions {
   /** The protocol refused this caller for this resource (PRIMA's Resource rule); Deny with this reason, recorded. */
   readonly refuseCaller?: string;
+  /** The request's deadline: once it has passed no lease is taken and the decision is recorded Indeterminate. */
+  readonly deadline?: DecisionDeadline;
 }
+
+/**
+ * The transport's deadline for one request (docs/operations.md, "Overload and limits"). When it passes, the transport
+ * answers Indeterminate at once; the pipeline, still running, must then take no lease and record what was answered.
+ */
+export interface DecisionDeadline {
+  /** True once the answer has gone without this decision. */
+  readonly expired: boolean;
+  /** Tells the transport which decision id it answers for, should the deadline pass. */
+  started(decisionId: string): void;
+  /**
+   * Called right before a lease and its record are committed: false when the deadline has passed (roll back);
+   * true makes the transport wait for this commit, which the database's statement timeout bounds, instead of
+   * answering Indeterminate for a lease that is being taken.
+   */
+  enterCommit(): boolean;
+}
+
+/** Thrown inside the lease transaction to roll it back when the deadline passed before the commit. */
+class DeadlineExceeded extends Error {
+  constructor() {
+    super('the request deadline passed before the lease was committed');
+  }
+}
+
+/** Reason recorded for a decision cut off by the request deadline. */
+export const DEADLINE_REASON = 'OVERLOAD_DEADLINE_EXCEEDED';
+export const DEADLINE_MESSAGE = 'the request deadline passed before a decision was reached; try again';
 
 export interface Decided {
   readonly result: AuthzResult;
@@ -59,6 +89,9 @@ export class Decider {
     const reasons: string[] = [];
     let subject: VerifiedSubject | undefined;
     const provenance = provenanceOf(request);
+    const deadline = options.deadline;
+    deadline?.started(id);
+    const expired = (): boolean => deadline?.expired === true;
 
     const record = (outcome: Outcome): DecisionRecord => ({
       id,
@@ -92,8 +125,13 @@ export class Decider {
       ...(outcome.account ? { account: outcome.account } : {}),
       reasons: [...reasons],
     });
-    /** Records a decision that took no lease, then answers it. */
-    const conclude = async (outcome: Outcome): Promise<Decided> => {
+    /** Records a decision that took no lease, then answers it; past the deadline, the Indeterminate that was answered. */
+    const conclude = async (reached: Outcome): Promise<Decided> => {
+      let outcome = reached;
+      if (expired()) {
+        reasons.push(DEADLINE_REASON);
+        outcome = { decision: 'Indeterminate', status: 'processing-error', statusMessage: DEADLINE_MESSAGE };
+      }
       const row = record(outcome);
       await this.deps.storage.record(row);
       return { result: result(outcome), record: row };
@@ -210,7 +248,7 @@ export class Decider {
       }
       const { poolId, subjectKey } = target;
       const seen = this.recentLeases.fresh(poolId, subjectKey, nowMs, this.leaseTouchIntervalMs);
-      if (seen) {
+      if (seen && !expired()) {
         const outcome: Outcome = { decision: 'Permit', status: 'ok', account: accountFor(mapping, plan, seen) };
         reasons.push(`mapping:${plan.ruleId}`);
         const row = record(outcome);
@@ -222,8 +260,11 @@ export class Decider {
       }
 
       // Cold path: the lease is taken or touched, and the record written, in one transaction.
+      if (expired()) return await conclude({ decision: 'Indeterminate', status: 'processing-error' });
       const cold = await this.deps.storage.transaction(async (tx: DecisionTransaction) => {
         const mapped = await leasePrepared(tx.leases, mapping, prepared.value, now);
+        // Past the deadline the caller was told Indeterminate: roll the lease back rather than hold it unexplained.
+        if (deadline && !deadline.enterCommit()) throw new DeadlineExceeded();
         let outcome: Outcome;
         if (mapped.ok) {
           reasons.push(`mapping:${mapped.value.plan.ruleId}`);
@@ -240,10 +281,15 @@ export class Decider {
       if (cold.poolAccount) this.recentLeases.remember(poolId, subjectKey, cold.poolAccount, nowMs);
       return cold.decided;
     } catch (err) {
-      // Storage down, a bug: fail closed, and record the failure if storage lets us.
-      this.deps.log.error({ decisionId: id, err: { message: (err as Error).message } }, 'decision failed');
-      reasons.push('INTERNAL_ERROR');
-      const outcome: Outcome = { decision: 'Indeterminate', status: 'processing-error', statusMessage: 'internal error; see the service log' };
+      // Storage down, a bug: fail closed, and record the failure if storage lets us. Past the deadline (a lock wait
+      // the database's statement timeout ended, or the rollback above) the failure is the deadline's.
+      const late = err instanceof DeadlineExceeded || expired();
+      if (late) this.deps.log.warn({ decisionId: id, err: { message: (err as Error).message } }, 'decision cut off by the request deadline');
+      else this.deps.log.error({ decisionId: id, err: { message: (err as Error).message } }, 'decision failed');
+      reasons.push(late ? DEADLINE_REASON : 'INTERNAL_ERROR');
+      const outcome: Outcome = late
+        ? { decision: 'Indeterminate', status: 'processing-error', statusMessage: DEADLINE_MESSAGE }
+        : { decision: 'Indeterminate', status: 'processing-error', statusMessage: 'internal error; see the service log' };
       const row = record(outcome);
       try {
         await this.deps.storage.record(row);

@@ -1,4 +1,4 @@
-export { decodeXacmlQuery, decodeCertificates } from './saml2-xacml2/decode';
+export { decodeXacmlQuery, decodeParsedXacmlQuery, decodeCertificates } from './saml2-xacml2/decode';
 export type { DecodedQuery, DecodeOptions, XacmlAttribute, XacmlContext } from './saml2-xacml2/decode';
 export { encodeXacmlResponse, encodeSignedXacmlResponse, encodeProtocolError } from './saml2-xacml2/encode';
 export type { EncodeOptions } from './saml2-xacml2/encode';
@@ -9,7 +9,7 @@ export { parseUntrustedXml, DEFAULT_XML_LIMITS } from './xml/safe-parse';
 export type { ParsedXml, XmlLimits } from './xml/safe-parse';
 export { ProtocolErrorCodes, faultCodeFor } from './errors';
 export type { ProtocolError, ProtocolErrorCode, ProtocolResult } from './errors';
-export { decodePrimaRequest, isPrimaRequest } from './prima/decode';
+export { decodePrimaRequest, isPrimaRequest, decodeParsedPrimaRequest, isParsedPrimaRequest } from './prima/decode';
 export type { DecodedPrimaRequest, PrimaQuery, PrimaRequestDenied, PrimaSubject, PrimaNameIdentifier, PrimaAction, PrimaRespondWith, PrimaFqanEvidence } from './prima/decode';
 export { encodePrimaResponse, encodePrimaError, primaPermitUnreadable } from './prima/encode';
 export type { PrimaEncodeOptions } from './prima/encode';

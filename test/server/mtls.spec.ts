@@ -110,6 +110,7 @@ describe('management listener', () => {
       ['trust store', true],
       ['policy', true],
       ['mapping', true],
+      ['pdp listener', true],
     ]);
   });
 });

@@ -8,6 +8,19 @@ import { captureLog, type CapturedLog } from './log-capture';
 import { fixturePath, fixturePki } from './fixtures';
 import { createTestStorage, type TestStorage } from './test-database';
 
+/** The built-in defaults of the limits.* keys (apps/server/config/settings.ts). */
+export const TEST_LIMITS: Config['limits'] = {
+  requestDeadlineMs: 5000,
+  maxConcurrentDecisions: 256,
+  expensiveBodyBytes: 32768,
+  maxExpensivePerClient: 1,
+  maxXmlElements: 2000,
+  handshakeTimeoutMs: 5000,
+  requestTimeoutMs: 10000,
+  maxUnauthenticatedConnections: 256,
+  maxConnections: 'auto',
+};
+
 export interface TestServer {
   readonly server: RunningServer;
   readonly log: CapturedLog;
@@ -40,6 +53,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     log: { level: 'debug', format: 'json' },
     bans: { clientMessage: 'access denied by site policy', exposeReason: false },
     decisions: { retentionDays: 0, retentionBatchSize: 1000, retentionIdleFactor: 3, retentionIntervalSeconds: 3600 },
+    limits: TEST_LIMITS,
     ...overrides.config,
   };
   const log = captureLog();

@@ -36,6 +36,13 @@ export function runSupervisor(options: SupervisorOptions): Promise<number> {
     return worker;
   };
 
+  // Workers accept on the shared listening socket themselves (SCHED_NONE) instead of the supervisor accepting every
+  // connection and passing it on (round-robin, Node's default on Linux). Under round-robin the supervisor holds each
+  // accepted socket until a worker takes it; with workers out of file descriptors it held hundreds that no worker
+  // ever took, and the PDP went silent for good while /readyz said ready (issue 15). Here a worker that cannot
+  // accept just leaves the connection to the other workers or the backlog, and the supervisor holds no client
+  // socket. The cost: the kernel spreads connections less evenly than round-robin (docs/operations.md).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   return new Promise((resolve) => {
     for (let i = 0; i < options.workers; i += 1) fork();
     log.info({ workers: options.workers }, 'supervisor started workers');

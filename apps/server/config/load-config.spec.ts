@@ -113,4 +113,23 @@ describe('configuration', () => {
     expect(messageOf(() => load({ GRIDAUTHZ_LEASE_EXPIRY_IDLE: '10 days' }))).toMatch(/mapping\.leaseExpiry\.idle/);
     expect(messageOf(() => load({ GRIDAUTHZ_LEASE_EXPIRY_INTERVAL: '0s' }))).toMatch(/mapping\.leaseExpiry\.interval/);
   });
+
+  it('has overload limits with safe defaults and refuses nonsense values, naming the key', () => {
+    const { config } = load({});
+    expect(config.limits).toEqual({
+      requestDeadlineMs: 5000,
+      maxConcurrentDecisions: 256,
+      expensiveBodyBytes: 32768,
+      maxExpensivePerClient: 1,
+      maxXmlElements: 2000,
+      handshakeTimeoutMs: 5000,
+      requestTimeoutMs: 10000,
+      maxUnauthenticatedConnections: 256,
+      maxConnections: 'auto',
+    });
+    expect(load({ GRIDAUTHZ_MAX_CONNECTIONS: '900' }).config.limits.maxConnections).toBe(900);
+    expect(messageOf(() => load({ GRIDAUTHZ_REQUEST_DEADLINE_MS: '10' }))).toMatch(/limits\.requestDeadlineMs \(from GRIDAUTHZ_REQUEST_DEADLINE_MS\): expected at least 100 ms/);
+    expect(messageOf(() => load({ GRIDAUTHZ_MAX_CONCURRENT_DECISIONS: '0' }))).toMatch(/limits\.maxConcurrentDecisions/);
+    expect(messageOf(() => load({ GRIDAUTHZ_MAX_CONNECTIONS: 'lots' }))).toMatch(/limits\.maxConnections/);
+  });
 });

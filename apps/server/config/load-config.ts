@@ -133,6 +133,17 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       poolSize: values['database.poolSize'] as number,
     },
     policy: { dir: pathOf('policy.dir') },
+    limits: {
+      requestDeadlineMs: values['limits.requestDeadlineMs'] as number,
+      maxConcurrentDecisions: values['limits.maxConcurrentDecisions'] as number,
+      expensiveBodyBytes: values['limits.expensiveBodyBytes'] as number,
+      maxExpensivePerClient: values['limits.maxExpensivePerClient'] as number,
+      maxXmlElements: values['limits.maxXmlElements'] as number,
+      handshakeTimeoutMs: values['limits.handshakeTimeoutMs'] as number,
+      requestTimeoutMs: values['limits.requestTimeoutMs'] as number,
+      maxUnauthenticatedConnections: values['limits.maxUnauthenticatedConnections'] as number,
+      maxConnections: values['limits.maxConnections'] as 'auto' | number,
+    },
     log: { level: values['log.level'] as Config['log']['level'], format: values['log.format'] as Config['log']['format'] },
     bans: { clientMessage: values['bans.clientMessage'] as string, exposeReason: values['bans.exposeReason'] as boolean },
     decisions: {

@@ -14,6 +14,7 @@ const port = z.coerce
 const host = z.string().trim().min(1, 'expected a host name or IP address');
 const path = z.string().trim().min(1, 'expected a file system path');
 const positiveInt = z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
+const millis = z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(100, 'expected at least 100 ms').max(600_000, 'expected at most 600000 ms');
 const bytes = z.coerce.number({ error: 'expected a number of bytes' }).int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes');
 
 /** A list: a YAML sequence in the file, or `;`-separated in the environment (DNs contain commas and slashes). */
@@ -131,6 +132,16 @@ export const SETTINGS = [
   { key: 'database.dataDir', env: ['GRIDAUTHZ_DATA_DIR'], schema: path, default: './var/db', description: 'Directory of the embedded PGlite database, used when database.url is unset.' },
   { key: 'database.poolSize', env: ['GRIDAUTHZ_DATABASE_POOL_SIZE'], schema: positiveInt, default: 10, description: 'Connections per process to PostgreSQL (the embedded database always uses one).' },
   { key: 'policy.dir', env: ['GRIDAUTHZ_POLICY_DIR'], schema: path, default: '/etc/gridauthz/policies', description: 'Directory of the site policy files (SPL) loaded when the database holds no active policy.' },
+  // --- overload limits (docs/operations.md "Overload and limits"); defaults from BENCHMARKS.md "Overload" ---
+  { key: 'limits.requestDeadlineMs', env: ['GRIDAUTHZ_REQUEST_DEADLINE_MS'], schema: millis, default: 5000, description: 'Longest a PDP request may take from arrival to answer, database waits included; past it the answer is Indeterminate (PRIMA, SAML2-XACML2) and the decision takes no lease. Also the PostgreSQL statement_timeout and lock_timeout of the serving connections.' },
+  { key: 'limits.maxConcurrentDecisions', env: ['GRIDAUTHZ_MAX_CONCURRENT_DECISIONS'], schema: positiveInt, default: 256, description: 'Requests one process decides at once; one more is refused at once with HTTP 503 and a SOAP Server fault, so that clients fail over instead of queueing.' },
+  { key: 'limits.expensiveBodyBytes', env: ['GRIDAUTHZ_EXPENSIVE_BODY_BYTES'], schema: bytes, default: 32768, description: 'Bodies larger than this (long certificate chains) are decoded one client certificate at a time (limits.maxExpensivePerClient) and take turns with other clients, so a few greedy clients cannot starve the rest.' },
+  { key: 'limits.maxExpensivePerClient', env: ['GRIDAUTHZ_MAX_EXPENSIVE_PER_CLIENT'], schema: positiveInt, default: 1, description: 'Large requests (over limits.expensiveBodyBytes) of one client certificate decoded at once per process; the others wait their turn within the deadline.' },
+  { key: 'limits.maxXmlElements', env: ['GRIDAUTHZ_MAX_XML_ELEMENTS'], schema: positiveInt, default: 2000, description: 'Most XML elements (counted before parsing) a request may contain; real queries have fewer than 100.' },
+  { key: 'limits.handshakeTimeoutMs', env: ['GRIDAUTHZ_HANDSHAKE_TIMEOUT_MS'], schema: millis, default: 5000, description: 'A connection that has not completed its TLS handshake and sent a complete request head within this time is closed.' },
+  { key: 'limits.requestTimeoutMs', env: ['GRIDAUTHZ_REQUEST_TIMEOUT_MS'], schema: millis, default: 10000, description: 'A request (head and body) that has not fully arrived within this time is answered 408 and its connection closed (slow bodies).' },
+  { key: 'limits.maxUnauthenticatedConnections', env: ['GRIDAUTHZ_MAX_UNAUTHENTICATED_CONNECTIONS'], schema: positiveInt, default: 256, description: 'Connections per process that have not yet sent a request (handshake pending or idle after it); one more closes the oldest of them.' },
+  { key: 'limits.maxConnections', env: ['GRIDAUTHZ_MAX_CONNECTIONS'], schema: z.union([z.literal('auto'), positiveInt], { error: 'expected auto or a whole number' }), default: 'auto', description: 'PDP connections per process; more are closed on accept. auto: the open-files limit minus 256 (database, files, admin and management listeners).' },
   { key: 'log.level', env: ['GRIDAUTHZ_LOG_LEVEL'], schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'Log level.' },
   { key: 'log.format', env: ['GRIDAUTHZ_LOG_FORMAT'], schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise).' },
   // identities (docs/identities.md)
@@ -184,6 +195,17 @@ export interface Config {
   readonly trust: { readonly caDir: string; readonly vomsDir: string; readonly allowAmbiguousDns: boolean };
   readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number };
   readonly policy: { readonly dir: string };
+  readonly limits: {
+    readonly requestDeadlineMs: number;
+    readonly maxConcurrentDecisions: number;
+    readonly expensiveBodyBytes: number;
+    readonly maxExpensivePerClient: number;
+    readonly maxXmlElements: number;
+    readonly handshakeTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly maxUnauthenticatedConnections: number;
+    readonly maxConnections: 'auto' | number;
+  };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; readonly format: 'auto' | 'json' | 'pretty' };
   readonly bans: { readonly clientMessage: string; readonly exposeReason: boolean };
   readonly decisions: { readonly retentionDays: number; readonly retentionBatchSize: number; readonly retentionIdleFactor: number; readonly retentionIntervalSeconds: number };

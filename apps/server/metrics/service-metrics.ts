@@ -5,7 +5,17 @@ import type { AuthzResult, Dialect } from '@gridauthz/domain';
 export interface MetricsSink {
   decision(dialect: Dialect, result: AuthzResult, seconds: number): void;
   credentialFailure(where: 'tls' | 'subject', code: string): void;
+  /** A request or connection refused, cut off or closed to protect the service (docs/operations.md, "Overload"). */
+  overload(event: OverloadEvent): void;
 }
+
+export type OverloadEvent =
+  | 'deadline'
+  | 'busy'
+  | 'unauthenticated-evicted'
+  | 'unauthenticated-timeout'
+  | 'connection-limit'
+  | 'accept-error';
 
 export interface MetricsSources {
   /** Leased and free accounts per pool, read at scrape time. */
@@ -14,6 +24,10 @@ export interface MetricsSources {
   newestCrlAgeSeconds(): number | undefined;
   /** Database connection pool of this process. */
   databasePool(): { total: number; idle: number; waiting: number } | undefined;
+  /** Requests being decided by this process. */
+  decisionsInFlight?(): number;
+  /** Open file descriptors of this process and its soft limit (Linux /proc). */
+  openFiles?(): { open: number; limit: number } | undefined;
 }
 
 /**
@@ -74,7 +88,34 @@ export class ServiceMetrics implements MetricsSink {
     this.recordsDeleted.inc(rows);
   }
 
+  private readonly overloads = new Counter({
+    name: 'gridauthz_overload_events_total',
+    help: 'Requests and connections refused, cut off or closed under load, by event (deadline, busy, unauthenticated-evicted, ...)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources) {
+    new Gauge({
+      name: 'gridauthz_decisions_in_flight',
+      help: 'Requests being decided (limits.maxConcurrentDecisions bounds it per process)',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.decisionsInFlight?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'gridauthz_open_files',
+      help: 'Open file descriptors of the process, and its open-files (nofile) soft limit',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      collect() {
+        const files = sources.openFiles?.();
+        if (!files) return;
+        this.set({ kind: 'open' }, files.open);
+        this.set({ kind: 'limit' }, files.limit);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'gridauthz_' });
     new Gauge({
       name: 'gridauthz_pool_accounts',
@@ -131,8 +172,12 @@ export class ServiceMetrics implements MetricsSink {
     this.leaseExpiryRuns.inc({ outcome });
     if (expired > 0) this.leasesExpired.inc(expired);
   }
+
+  overload(event: OverloadEvent): void {
+    this.overloads.inc({ event });
+  }
 }
 
 export const METRICS = Symbol('Metrics');
 
-export const noMetrics: MetricsSink = { decision: () => undefined, credentialFailure: () => undefined };
+export const noMetrics: MetricsSink = { decision: () => undefined, credentialFailure: () => undefined, overload: () => undefined };

@@ -1,10 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import type { Decider } from '@gridauthz/decision';
+import { DEADLINE_MESSAGE, DEADLINE_REASON, type Decider } from '@gridauthz/decision';
 import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
 import {
   authorizePrimaCaller,
-  decodePrimaRequest,
-  decodeXacmlQuery,
+  decodeParsedPrimaRequest,
+  decodeParsedXacmlQuery,
+  isParsedPrimaRequest,
+  type ParsedXml,
+  parseUntrustedXml,
   encodePrimaError,
   encodePrimaResponse,
   encodeProtocolError,
@@ -12,14 +15,25 @@ import {
   encodeSignedXacmlResponse,
   encodeXacmlResponse,
   type ResponseSigningKey,
-  isPrimaRequest,
   PRIMA_DEFAULT_ISSUER,
   type PrimaCallerPolicy,
   primaPermitUnreadable,
+  type ProtocolError,
   type XmlLimits,
 } from '@gridauthz/protocols';
 import type { MetricsSink } from '../metrics/service-metrics';
 import type { AuthenticatedCaller } from '../tls/caller-authenticator';
+import { ClientTurns, RequestDeadline } from './overload';
+
+/** The limits.* settings the PDP's request path enforces (docs/operations.md, "Overload and limits"). */
+export interface RequestLimits {
+  readonly requestDeadlineMs: number;
+  readonly maxConcurrentDecisions: number;
+  readonly expensiveBodyBytes: number;
+  readonly maxExpensivePerClient: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { requestDeadlineMs: 5000, maxConcurrentDecisions: 256, expensiveBodyBytes: 32768, maxExpensivePerClient: 1 };
 
 export interface AuthorizationServiceOptions {
   /** The decision pipeline, once storage and site configuration are up; undefined until then. */
@@ -35,6 +49,8 @@ export interface AuthorizationServiceOptions {
   readonly metrics: MetricsSink;
   /** When set, SAML2-XACML2 answers carry an enveloped signature made with this key. */
   readonly signingKey?: ResponseSigningKey;
+  /** Deadline, concurrency bound and per-client turns; DEFAULT_REQUEST_LIMITS when absent. */
+  readonly requestLimits?: RequestLimits;
 }
 
 export interface SoapAnswer {
@@ -48,27 +64,89 @@ export interface SoapAnswer {
  * SOAP fault (HTTP 500); every decision, whatever it is, is HTTP 200.
  */
 export class AuthorizationService {
-  constructor(private readonly options: AuthorizationServiceOptions) {}
+  private inFlight = 0;
+  private readonly requestLimits: RequestLimits;
+  private readonly turns: ClientTurns;
 
-  async answer(body: Buffer, caller: AuthenticatedCaller, log: LogSink): Promise<SoapAnswer> {
+  constructor(private readonly options: AuthorizationServiceOptions) {
+    this.requestLimits = options.requestLimits ?? DEFAULT_REQUEST_LIMITS;
+    this.turns = new ClientTurns(this.requestLimits.maxExpensivePerClient);
+  }
+
+  /** Requests being decided now by this process (metrics). */
+  get decisionsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * `arrivedMs`: performance.now() when the request arrived; the deadline counts from there, so time spent queued
+   * behind other work counts too and a request that waited too long is shed before it is parsed.
+   */
+  async answer(body: Buffer, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now()): Promise<SoapAnswer> {
     const decider = this.options.decider();
     // Not ready (database still opening): a Server fault makes clients try their next endpoint.
     if (!decider) return { status: 503, body: encodeSoapFault('Server', 'the service is starting and cannot decide yet') };
+    const limits = this.requestLimits;
+    // Beyond the bound a request is refused at once rather than queued: clients fail over to their next endpoint,
+    // and the ones already admitted keep their latency.
+    if (this.inFlight >= limits.maxConcurrentDecisions) {
+      this.options.metrics.overload('busy');
+      return { status: 503, body: encodeSoapFault('Server', 'OVERLOAD_TOO_MANY_DECISIONS: too many requests in progress; try again or another endpoint') };
+    }
+    this.inFlight += 1;
+    const deadline = new RequestDeadline(arrivedMs + limits.requestDeadlineMs, () => performance.now());
+    let release: (() => void) | undefined;
     try {
-      // SAML2-XACML2 is nearly all the traffic: decode it first and look for PRIMA only in what is not a query,
-      // so the common request is parsed once.
-      const decoded = decodeXacmlQuery(body, this.options.limits);
-      if (!decoded.ok && decoded.error.code === 'PROTO_NOT_A_QUERY' && isPrimaRequest(body, this.options.limits)) {
-        return await this.prima(body, caller, decider, log);
+      if (body.length > limits.expensiveBodyBytes) {
+        try {
+          release = await this.turns.acquire(caller.dn.canonicalKey(), deadline.signal);
+        } catch {
+          return this.tooLate(log, 'waiting for its turn');
+        }
       }
-      return await this.xacml(decoded, caller, decider, log);
+      if (deadline.expired) return this.tooLate(log, 'before it was read');
+      // Parsed once here, then routed by content: SAML2-XACML2 or PRIMA (any path works).
+      const parsed = parseUntrustedXml(body, this.options.limits);
+      if (!parsed.ok) return this.xacml(parsed, caller, decider, log, deadline);
+      if (isParsedPrimaRequest(parsed.value)) return await this.prima(parsed.value, caller, decider, log, deadline);
+      return await this.xacml(decodeParsedXacmlQuery(parsed.value, this.options.limits), caller, decider, log, deadline);
     } catch (err) {
       log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
       return { status: 500, body: encodeSoapFault('Server', 'internal error; see the service log') };
+    } finally {
+      release?.();
+      deadline.dispose();
+      this.inFlight -= 1;
     }
   }
 
-  private async xacml(decoded: ReturnType<typeof decodeXacmlQuery>, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {
+  /** The deadline passed before the request's dialect was known: a Server fault, which clients fail over on. */
+  private tooLate(log: LogSink, when: string): SoapAnswer {
+    this.options.metrics.overload('deadline');
+    log.warn({ code: DEADLINE_REASON }, `request deadline passed ${when}`);
+    return { status: 503, body: encodeSoapFault('Server', `${DEADLINE_REASON}: ${DEADLINE_MESSAGE}`) };
+  }
+
+  /** The answer given when the deadline passes during the decision: Indeterminate, under the decision's id. */
+  private lateResult(deadline: RequestDeadline, log: LogSink): AuthzResult {
+    this.options.metrics.overload('deadline');
+    log.warn({ code: DEADLINE_REASON, decisionId: deadline.decisionId }, 'request deadline passed during the decision; answered Indeterminate');
+    return {
+      decisionId: deadline.decisionId ?? this.options.newId(),
+      decision: 'Indeterminate',
+      status: 'processing-error',
+      statusMessage: DEADLINE_MESSAGE,
+      reasons: [DEADLINE_REASON],
+    };
+  }
+
+  private async xacml(
+    decoded: { ok: false; error: ProtocolError } | ReturnType<typeof decodeParsedXacmlQuery>,
+    caller: AuthenticatedCaller,
+    decider: Decider,
+    log: LogSink,
+    deadline: RequestDeadline,
+  ): Promise<SoapAnswer> {
     const now = this.options.clock();
     const encodeOptions = { issuer: this.options.issuer, now, idGenerator: this.options.newId };
     if (!decoded.ok) {
@@ -78,7 +156,7 @@ export class AuthorizationService {
     }
     const started = performance.now();
     const request: AuthzRequest = { ...decoded.value.request, caller };
-    const { result } = await decider.decide(request, now);
+    const { result } = await deadline.race(decider.decide(request, now, { deadline }), () => ({ result: this.lateResult(deadline, log) }));
     this.audit(log, request, result, started);
     if (!this.options.signingKey) return { status: 200, body: encodeXacmlResponse(decoded.value, result, encodeOptions) };
     const signed = encodeSignedXacmlResponse(decoded.value, result, { ...encodeOptions, signingKey: this.options.signingKey });
@@ -90,9 +168,9 @@ export class AuthorizationService {
     return { status: 200, body: signed.value };
   }
 
-  private async prima(body: Buffer, caller: AuthenticatedCaller, decider: Decider, log: LogSink): Promise<SoapAnswer> {
+  private async prima(parsed: ParsedXml, caller: AuthenticatedCaller, decider: Decider, log: LogSink, deadline: RequestDeadline): Promise<SoapAnswer> {
     const now = this.options.clock();
-    const decoded = decodePrimaRequest(body, this.options.limits);
+    const decoded = decodeParsedPrimaRequest(parsed);
     if (!decoded.ok) {
       log.warn({ code: decoded.error.code, detail: decoded.error.detail }, 'undecodable PRIMA request');
       const answer = encodePrimaError(decoded.error);
@@ -114,7 +192,10 @@ export class AuthorizationService {
       caller,
       ...(unreadable !== undefined ? { defects: [...query.request.defects, { kind: 'missing-attribute', attribute: 'RespondWith/Action', detail: unreadable }] } : {}),
     };
-    const { result } = await decider.decide(request, now, verdict.allowed ? {} : { refuseCaller: verdict.reason });
+    const { result } = await deadline.race(
+      decider.decide(request, now, { ...(verdict.allowed ? {} : { refuseCaller: verdict.reason }), deadline }),
+      () => ({ result: this.lateResult(deadline, log) }),
+    );
     const answer = encodePrimaResponse(query, result, encodeOptions);
     this.audit(log, request, result, started);
     return { status: 200, body: answer };

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationService } from './authorization-service';
@@ -28,7 +29,8 @@ export class AuthorizationController {
       ...(address !== undefined ? { sourceAddress: address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address } : {}),
       ...(socket.remotePort !== undefined ? { sourcePort: socket.remotePort } : {}),
     };
-    const answer = await this.service.answer(body, caller, request.log);
+    // The deadline counts from the request's arrival (fastify's start time), body upload and queueing included.
+    const answer = await this.service.answer(body, caller, request.log, performance.now() - reply.elapsedTime);
     await reply
       .status(answer.status)
       .header('content-type', 'text/xml; charset=UTF-8')

@@ -15,6 +15,12 @@ export interface DatabaseOptions {
   readonly log: LogSink;
   /** How long a caller may wait for a pooled connection before the query fails (ms). */
   readonly acquireTimeoutMs?: number;
+  /**
+   * PostgreSQL statement_timeout and lock_timeout of every pooled connection (ms), for a serving process: a stuck
+   * lock then fails the statement instead of holding the request and its connection (docs/operations.md,
+   * "Overload and limits"). Unset for migrations and the CLI. Not applied to the embedded database.
+   */
+  readonly statementTimeoutMs?: number;
 }
 
 /**
@@ -42,7 +48,11 @@ export class Database {
         migrations: options.migrations,
         entities: [],
         logging: false,
-        extra: { connectionTimeoutMillis: acquireTimeoutMs, application_name: 'gridauthz' },
+        extra: {
+          connectionTimeoutMillis: acquireTimeoutMs,
+          application_name: 'gridauthz',
+          ...(options.statementTimeoutMs !== undefined && !embedded ? { statement_timeout: options.statementTimeoutMs, lock_timeout: options.statementTimeoutMs } : {}),
+        },
       });
       await dataSource.initialize();
       options.log.info({ database: embedded ? `embedded PGlite in ${options.dataDir}` : 'postgresql' }, 'database connected');
@@ -118,6 +128,21 @@ export class Database {
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  /**
+   * A transaction free of the serving connections' statement and lock timeouts (statementTimeoutMs), for work that
+   * may rightly take longer than a request: retention and expiry jobs, large imports. Same as `transaction` when no
+   * timeout was set or on the embedded database.
+   */
+  maintenanceTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      if (this.kind === 'postgres') {
+        await manager.query('SET LOCAL statement_timeout = 0');
+        await manager.query('SET LOCAL lock_timeout = 0');
+      }
+      return work(manager);
+    });
   }
 
   /**

@@ -6,7 +6,7 @@ import type { ProtocolResult } from '../errors';
 import { soapBodyPayload } from '../soap/envelope';
 import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom';
 import { parseUntrustedXml } from '../xml/safe-parse';
-import type { XmlLimits } from '../xml/safe-parse';
+import type { ParsedXml, XmlLimits } from '../xml/safe-parse';
 import { OGSA_AUTHZ, OSG, SAML1 } from './profile';
 import { resolveQName } from './qname';
 import { resourceDn, resourceForPolicy } from './resource';
@@ -98,7 +98,18 @@ export function isPrimaRequest(body: Buffer | string, limits: XmlLimits = {}): b
 export function decodePrimaRequest(body: Buffer | string, limits: XmlLimits = {}): ProtocolResult<DecodedPrimaRequest> {
   const parsed = parseUntrustedXml(body, limits);
   if (!parsed.ok) return parsed;
-  const payload = soapBodyPayload(parsed.value.document);
+  return decodeParsedPrimaRequest(parsed.value);
+}
+
+/** True when the parsed document's SOAP Body carries a PRIMA SAMLRequest wrapper (see isPrimaRequest). */
+export function isParsedPrimaRequest(xml: ParsedXml): boolean {
+  const payload = soapBodyPayload(xml.document);
+  return payload.ok && payload.value.localName === OGSA_AUTHZ.requestWrapper;
+}
+
+/** `decodePrimaRequest` on a document already parsed by parseUntrustedXml (a server parses each body once). */
+export function decodeParsedPrimaRequest(xml: ParsedXml): ProtocolResult<DecodedPrimaRequest> {
+  const payload = soapBodyPayload(xml.document);
   if (!payload.ok) return payload;
   if (payload.value.localName !== OGSA_AUTHZ.requestWrapper) {
     return protocolError(ProtocolErrorCodes.PROTO_NOT_A_QUERY, 'SOAP Body does not contain a SAMLRequest');

@@ -8,7 +8,7 @@ import type { ProtocolResult } from '../errors';
 import { soapBodyPayload } from '../soap/envelope';
 import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom';
 import { parseUntrustedXml } from '../xml/safe-parse';
-import type { XmlLimits } from '../xml/safe-parse';
+import type { ParsedXml, XmlLimits } from '../xml/safe-parse';
 import { AUTHZ_INTEROP } from './profiles/authz-interop';
 import { EMI } from './profiles/emi';
 import { GLITE } from './profiles/glite';
@@ -74,7 +74,12 @@ const PROTOCOL_NS: ReadonlyMap<string, NamespaceFamily> = new Map([
 export function decodeXacmlQuery(body: Buffer | string, limits: XmlLimits = {}, options: DecodeOptions = {}): ProtocolResult<DecodedQuery> {
   const parsed = parseUntrustedXml(body, limits);
   if (!parsed.ok) return parsed;
-  const payload = soapBodyPayload(parsed.value.document);
+  return decodeParsedXacmlQuery(parsed.value, limits, options);
+}
+
+/** `decodeXacmlQuery` on a document already parsed by parseUntrustedXml (a server parses each body once). */
+export function decodeParsedXacmlQuery(xml: ParsedXml, limits: XmlLimits = {}, options: DecodeOptions = {}): ProtocolResult<DecodedQuery> {
+  const payload = soapBodyPayload(xml.document);
   if (!payload.ok) return payload;
   let query = payload.value;
   const family = query.namespaceURI === null ? undefined : PROTOCOL_NS.get(query.namespaceURI);
@@ -94,7 +99,7 @@ export function decodeXacmlQuery(body: Buffer | string, limits: XmlLimits = {}, 
     if (signatures.length === 0) {
       if (options.signature.required) return protocolError(ProtocolErrorCodes.PROTO_SIGNATURE_MISSING, 'query is not signed', id);
     } else {
-      const verified = verifyQuerySignature(parsed.value.text, parsed.value.document, query, options.signature, limits);
+      const verified = verifyQuerySignature(xml.text, xml.document, query, options.signature, limits);
       if (!verified.ok) return verified;
       // Decode what the signature covers, not the original tree: nothing unsigned can slip in.
       query = verified.value.query;
