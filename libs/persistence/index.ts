@@ -1,4 +1,5 @@
 export { Database } from './database/database';
+export { EmbeddedDatabaseBusy } from './database/embedded-postgres';
 export type { DatabaseOptions } from './database/database';
 export { GenerationWatcher } from './change/generation-watcher';
 export type { ConfigTopic } from './change/generation-watcher';

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { SERVICE_VERSION } from '../../server/version';
+import { setVerbose } from '../cli-verbose';
 import { registerAdmin } from './admin.command';
 import { registerAudit } from './audit.command';
 import { registerBan } from './ban.command';
@@ -16,6 +18,10 @@ import { registerServe } from './serve.command';
 
 /** Every command module registers itself on the root program; add one line per module. */
 export function registerCommands(program: Command): void {
+  program
+    .version(SERVICE_VERSION, '--version', 'print the gridauthz version and exit')
+    .option('--verbose', 'say on stderr how the command reached its database (embedded in-process, via the running server, PostgreSQL)')
+    .hook('preAction', (root) => setVerbose(Boolean(root.opts<{ verbose?: boolean }>().verbose)));
   registerAdmin(program);
   registerAudit(program);
   registerBan(program);

@@ -1,7 +1,7 @@
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource, type EntityManager, type MixedList } from 'typeorm';
 import type { LogSink } from '@gridauthz/domain';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedDatabaseBusy, EmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseOptions {
   /** postgres:// URL; absent means the embedded database in dataDir. */
@@ -15,6 +15,11 @@ export interface DatabaseOptions {
   readonly log: LogSink;
   /** How long a caller may wait for a pooled connection before the query fails (ms). */
   readonly acquireTimeoutMs?: number;
+  /**
+   * Embedded database only: when a running server holds it, connect to the socket that server serves instead of
+   * failing (CLI commands). A server never joins another server's database.
+   */
+  readonly joinRunning?: boolean;
 }
 
 /**
@@ -26,16 +31,32 @@ export class Database {
     readonly dataSource: DataSource,
     readonly kind: 'postgres' | 'embedded',
     private readonly embedded: EmbeddedPostgres | undefined,
+    /** How this process reaches the database, in words (`--verbose`, logs). */
+    readonly via: string,
   ) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
-    const embedded = options.url ? undefined : await EmbeddedPostgres.start(options.dataDir);
+    let embedded: EmbeddedPostgres | undefined;
+    let served: ReturnType<typeof EmbeddedPostgres.servedBy>;
+    if (!options.url) {
+      try {
+        embedded = await EmbeddedPostgres.start(options.dataDir);
+      } catch (err) {
+        served = err instanceof EmbeddedDatabaseBusy && options.joinRunning ? EmbeddedPostgres.servedBy(options.dataDir) : undefined;
+        if (!served) throw err;
+      }
+    }
+    const via = options.url
+      ? 'postgresql'
+      : served
+        ? `embedded PGlite in ${options.dataDir}, served by the running server (pid ${served.pid}) on ${served.socketPath}`
+        : `embedded PGlite in ${options.dataDir}, opened by this process`;
     const acquireTimeoutMs = options.acquireTimeoutMs ?? 15_000;
     try {
       const dataSource = new DataSource({
         type: 'postgres',
-        ...(embedded ? embedded.connectionOptions() : { url: options.url }),
-        poolSize: embedded ? 1 : (options.poolSize ?? 10),
+        ...(embedded ? embedded.connectionOptions() : served ? served.options : { url: options.url }),
+        poolSize: options.url ? (options.poolSize ?? 10) : 1,
         synchronize: false,
         migrationsRun: false,
         migrationsTransactionMode: 'each',
@@ -45,8 +66,8 @@ export class Database {
         extra: { connectionTimeoutMillis: acquireTimeoutMs, application_name: 'gridauthz' },
       });
       await dataSource.initialize();
-      options.log.info({ database: embedded ? `embedded PGlite in ${options.dataDir}` : 'postgresql' }, 'database connected');
-      return new Database(dataSource, embedded ? 'embedded' : 'postgres', embedded);
+      options.log.info({ database: via }, 'database connected');
+      return new Database(dataSource, options.url ? 'postgres' : 'embedded', embedded, via);
     } catch (err) {
       await embedded?.stop().catch(() => undefined);
       throw err;
