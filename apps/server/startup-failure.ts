@@ -40,3 +40,18 @@ export function listenFailure(listener: string, key: string, host: string, port:
           : `cannot listen on ${where}: ${(err as Error).message}`;
   return new StartupFailure(`${listener} listener: ${why}`, EXIT.listen);
 }
+
+/**
+ * Binds and releases each listener's address: the supervisor runs this before it forks, so a port in use ends
+ * `serve --workers N` at once instead of after N workers have loaded (the workers still report a later clash).
+ */
+export async function probeListeners(listeners: readonly { listener: string; key: string; host: string; port: number }[]): Promise<void> {
+  const { createServer } = await import('node:net');
+  for (const l of listeners) {
+    await new Promise<void>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', (err) => reject(listenFailure(l.listener, l.key, l.host, l.port, err)));
+      server.listen({ host: l.host, port: l.port, exclusive: true }, () => server.close(() => resolve()));
+    });
+  }
+}

@@ -4,7 +4,7 @@ import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../../migrations';
 import { cpuBudget } from '../../server/cluster/cpu-budget';
 import { runSupervisor, WORKER_STARTED } from '../../server/cluster/supervisor';
-import { EXIT, StartupFailure } from '../../server/startup-failure';
+import { EXIT, probeListeners, StartupFailure } from '../../server/startup-failure';
 import { AdminAuditRepository, AdminPrincipalRepository } from '@gridauthz/persistence';
 import { Dn } from '@gridauthz/domain';
 import { limitHeapGrowth } from '../../server/memory/heap-growth';
@@ -65,6 +65,15 @@ export function registerServe(program: Command): void {
       throw err;
     }
     if (workers > 1 && cluster.isPrimary) {
+      try {
+        await probeListeners([
+          { listener: 'PDP', key: 'pdp.port', host: config.pdp.host, port: config.pdp.port },
+          { listener: 'management', key: 'management.port', host: config.management.host, port: config.management.port },
+          ...(config.admin.enabled ? [{ listener: 'admin API', key: 'admin.port', host: config.admin.host, port: config.admin.port }] : []),
+        ]);
+      } catch (err) {
+        throw startupError(err, log);
+      }
       // Migrate once, here, before any worker opens the database.
       if (flags.dev || flags.migrate) {
         let db: Database;
