@@ -10,6 +10,8 @@ export { DecisionRecordWriter } from './decision/decision-record-writer';
 export type { DecisionRecordWriterOptions } from './decision/decision-record-writer';
 export type { DecisionRecordRow } from './decision/decision-record-repository';
 export { PostgresLeaseStore } from './mapping/postgres-lease-store';
+export { previewLease } from './mapping/lease-preview';
+export type { LeasePreview, PreviewAccount } from './mapping/lease-preview';
 export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
 export * from './admin';
 export * from './audit';

@@ -10,6 +10,7 @@ import { registerLease } from './lease.command';
 import { registerExport } from './export.command';
 import { registerImport } from './import.command';
 import { registerMigrate } from './migrate.command';
+import { registerMap } from './map.command';
 import { registerPolicy } from './policy.command';
 import { registerPool } from './pool.command';
 import { registerQuery } from './query.command';
@@ -31,6 +32,7 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerImport(program);
   registerMigrate(program);
+  registerMap(program);
   registerPolicy(program);
   registerPool(program);
   registerQuery(program);
