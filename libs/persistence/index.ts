@@ -11,6 +11,8 @@ export type { DecisionRecordWriterOptions } from './decision/decision-record-wri
 export type { DecisionRecordRow } from './decision/decision-record-repository';
 export { PostgresLeaseStore } from './mapping/postgres-lease-store';
 export { previewLease } from './mapping/lease-preview';
+export { deleteGroup, deletePilotRole, deletePool } from './mapping/mapping-delete';
+export type { DeleteOutcome } from './mapping/mapping-delete';
 export type { LeasePreview, PreviewAccount } from './mapping/lease-preview';
 export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
 export * from './admin';

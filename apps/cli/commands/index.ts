@@ -11,6 +11,7 @@ import { registerExport } from './export.command';
 import { registerImport } from './import.command';
 import { registerMigrate } from './migrate.command';
 import { registerMap } from './map.command';
+import { registerEveryday } from './everyday.command';
 import { registerPolicy } from './policy.command';
 import { registerPool } from './pool.command';
 import { registerQuery } from './query.command';
@@ -38,4 +39,5 @@ export function registerCommands(program: Command): void {
   registerQuery(program);
   registerRule(program);
   registerServe(program);
+  registerEveryday(program); // after pool and rule: it adds verbs under them
 }

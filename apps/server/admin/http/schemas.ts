@@ -93,3 +93,13 @@ export const TokenIssue = z.strictObject({
   ttlSeconds: z.number().int().min(60).max(365 * 86_400).default(30 * 86_400),
 });
 export const Empty = z.strictObject({});
+
+// --- opsrt: everyday verbs (issue 17.8) ---------------------------------------------------------------------
+export const DeleteQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
+export const WhatIfBody = z.strictObject({
+  dn: z.string().min(1).max(4096),
+  fqans: z.array(z.string().min(1).max(1024)).max(64).optional(),
+  purpose: z.enum(['pilot-or-user', 'payload']).optional(),
+});
+export const PrincipalPut = z.strictObject({ dn: z.string().min(1).max(4096), role: z.enum(['security-officer', 'operator', 'auditor']) });
+export const PrincipalRemove = z.strictObject({ dn: z.string().min(1).max(4096) });
