@@ -130,8 +130,8 @@ export class Database {
    */
   async preparedQuery<T extends QueryResultRow>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
     const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
-    // The embedded server drops the connection when a named statement fails (seen with pglite-socket 0.2): there
-    // it runs unnamed, as every other query does.
+    // On the embedded database every client shares one backend session, so a named statement of this process would
+    // be visible to (and could collide with) a CLI command's: there it runs unnamed, as every other query does.
     if (!pool || this.kind === 'embedded') return this.dataSource.query<T[]>(sql, [...params]);
     const result = await pool.query<T>({ name, text: sql, values: [...params] });
     return result.rows;
