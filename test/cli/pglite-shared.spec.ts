@@ -118,6 +118,13 @@ describe('CLI commands beside a running serve --dev on PGlite', () => {
     const imported = await cli(['import', 'gridmapdir', gridmapdir, '--passwd', join(cwd, 'passwd'), '--group', join(cwd, 'group')]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toMatch(/pools/);
+    const importedAt = Date.now();
+    let mapping = '';
+    while (Date.now() - importedAt < 1_000 && !mapping.startsWith('5 pools')) {
+      mapping = (await readyz()).checks.find((c) => c.name === 'mapping')?.detail ?? '';
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(mapping).toMatch(/^5 pools/); // the four dev pools and cms: the server took the import from the change feed
     const out = join(cwd, 'exported');
     const exported = await cli(['export', 'gridmapdir', out, '--pool', 'cms']); // the dev site's pilot pool has names LCMAPS would not read
     expect(exported.code, exported.stderr).toBe(0);
