@@ -22,6 +22,7 @@ import { ClientCertificateGuard } from './tls/client-certificate.guard';
 import { ProblemException } from './http/problem';
 import { guardConnections, pdpListenerReadiness, PROBE_PATH } from './pdp/connection-guard';
 import { openFilesLimit, pdpMaxConnections, watchOpenFiles } from './pdp/open-files';
+import { EXIT, listenFailure, StartupFailure } from './startup-failure';
 import type { SubjectVerifier } from '@gridauthz/decision';
 import type { MappingConfig } from '@gridauthz/mapping';
 import cluster from 'node:cluster';
@@ -99,6 +100,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const limits = config.limits;
   const nofile = openFilesLimit();
   const openFiles = watchOpenFiles(log, nofile);
+  // eslint-disable-next-line prefer-const -- declared before the metrics closure that reads it, assigned once below
   let authorization: AuthorizationService | undefined;
 
   const siteCheck = (name: 'policy' | 'mapping'): ReadinessCheck => ({
@@ -181,6 +183,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   fastify.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
   });
+  // A listener that cannot bind ends the start-up with one line naming it (exit 71), not a stack trace.
+  const opened: { close(): Promise<unknown> }[] = [];
+  const listen = async (listener: string, key: string, host: string, port: number, start: () => Promise<unknown>): Promise<void> => {
+    try {
+      await start();
+    } catch (err) {
+      await Promise.allSettled(opened.map((o) => o.close()));
+      throw listenFailure(listener, key, host, port, err);
+    }
+  };
   const httpsServer = pdp.getHttpServer() as HttpsServer;
   httpsServer.headersTimeout = Math.min(limits.handshakeTimeoutMs, limits.requestTimeoutMs);
   httpsServer.maxConnections = pdpMaxConnections(limits.maxConnections, nofile);
@@ -190,7 +202,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     metrics,
     log: log.child({ listener: 'pdp' }),
   });
-  await pdp.listen(config.pdp.port, config.pdp.host);
+  await listen('PDP', 'pdp.port', config.pdp.host, config.pdp.port, () => pdp.listen(config.pdp.port, config.pdp.host));
+  opened.push(pdp);
   log.info({ maxConnections: httpsServer.maxConnections, maxUnauthenticated: limits.maxUnauthenticatedConnections, deadlineMs: limits.requestDeadlineMs }, 'PDP connection limits');
   trust.onChange(() => {
     try {
@@ -201,24 +214,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
   });
 
+  // The same checks /readyz runs, so the log never says "ready" while /readyz does not.
+  const readinessChecks = [
+    databaseCheck,
+    trust.readiness,
+    siteCheck('policy'),
+    siteCheck('mapping'),
+    pdpListenerReadiness({ host: config.pdp.host, port: () => (httpsServer.address() as AddressInfo).port, guard: connectionGuard }),
+  ];
+
   const management = await NestFactory.create<NestFastifyApplication>(
     ManagementModule.register(
-      [
-        databaseCheck,
-        trust.readiness,
-        siteCheck('policy'),
-        siteCheck('mapping'),
-        pdpListenerReadiness({ host: config.pdp.host, port: () => (httpsServer.address() as AddressInfo).port, guard: connectionGuard }),
-      ],
+      readinessChecks,
       metricsText(metrics),
     ),
     new FastifyAdapter({ loggerInstance: log.child({ listener: 'management' }), logController: new LogController({ disableRequestLogging: true }) }),
     { logger: new PinoNestLogger(log.child({ listener: 'management' })), abortOnError: false },
   );
-  await management.listen(config.management.port, config.management.host);
-  const admin: AdminListener | undefined = config.admin.enabled
-    ? await startAdminListener({ config, log, trust, clock, database: () => database, site: () => site })
-    : undefined;
+  await listen('management', 'management.port', config.management.host, config.management.port, () => management.listen(config.management.port, config.management.host));
+  opened.push(management);
+  let admin: AdminListener | undefined;
+  if (config.admin.enabled) {
+    await listen('admin API', 'admin.port', config.admin.host, config.admin.port, async () => {
+      admin = await startAdminListener({ config, log, trust, clock, database: () => database, site: () => site });
+    });
+  }
 
   const urlOf = (scheme: string, server: { address(): AddressInfo | string | null }): string => {
     const address = server.address() as AddressInfo;
@@ -229,8 +249,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const managementUrl = urlOf('http', management.getHttpServer());
   log.info({ pdp: pdpUrl, management: managementUrl }, 'listening');
 
+  let readinessTimer: NodeJS.Timeout | undefined;
   const ready = (async () => {
     let delayMs = 500;
+    const retryUntil = Date.now() + (config.database.connectRetrySeconds ?? 120) * 1000;
     for (;;) {
       try {
         database = await Database.open({
@@ -246,7 +268,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         break;
       } catch (err) {
         // The embedded database fails for reasons a retry does not cure (another process holds it).
-        if (!config.database.url || closed) throw err;
+        if (!config.database.url) throw new StartupFailure(`embedded database: ${(err as Error).message}`, EXIT.database);
+        if (closed) throw err;
+        if (Date.now() + delayMs > retryUntil) {
+          throw new StartupFailure(
+            `database unreachable after ${config.database.connectRetrySeconds ?? 120} s (database.connectRetrySeconds): ${(err as Error).message}`,
+            EXIT.database,
+          );
+        }
         log.warn({ err: { message: (err as Error).message }, retryInMs: delayMs }, 'database not reachable; retrying');
         await new Promise((r) => setTimeout(r, delayMs));
         delayMs = Math.min(delayMs * 2, 30_000);
@@ -266,8 +295,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     schemaCurrent = !(await database.pendingMigrations());
     if (!schemaCurrent) {
-      log.warn('database schema has pending migrations; not ready until `gridauthz migrate` runs');
-      return;
+      throw new StartupFailure('database schema is older than this release (pending migrations); run `gridauthz migrate`, or serve --migrate', EXIT.schema);
     }
     site = await startSite({
       db: database,
@@ -292,22 +320,50 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       });
       leaseExpiry.start();
     }
-    log.info('ready');
+    await reportReadiness();
   })();
+  ready.catch(() => undefined); // observed by the caller; avoid an unhandled rejection if it is not
+
+  /**
+   * Logs "ready" only when /readyz would say so; otherwise the same reasons /readyz gives, and "ready" once they
+   * clear (a `policy apply` from the CLI, a trust directory that appears), so the log never contradicts /readyz.
+   */
+  async function reportReadiness(): Promise<void> {
+    const results = await Promise.all(readinessChecks.map(async (c) => ({ name: c.name, ...(await c.check().catch((err: unknown) => ({ ok: false, detail: (err as Error).message }))) })));
+    const failing = results.filter((r) => !r.ok);
+    if (failing.length === 0) {
+      log.info('ready');
+      return;
+    }
+    log.warn({ notReady: Object.fromEntries(failing.map((f) => [f.name, f.detail])) }, `not ready: ${failing.map((f) => `${f.name}: ${f.detail}`).join('; ')}`);
+    const watch = async (): Promise<void> => {
+      if (closed) return;
+      const now = await Promise.all(readinessChecks.map((c) => c.check().catch(() => ({ ok: false, detail: '' }))));
+      if (closed) return;
+      if (now.every((r) => r.ok)) log.info('ready');
+      else {
+        readinessTimer = setTimeout(() => void watch(), 500);
+        readinessTimer.unref();
+      }
+    };
+    readinessTimer = setTimeout(() => void watch(), 500);
+    readinessTimer.unref();
+  }
   ready.catch(() => undefined); // observed by the caller; avoid an unhandled rejection if it is not
 
   return {
     pdpUrl,
     managementUrl,
-    adminUrl: admin?.url,
+    adminUrl: (admin as AdminListener | undefined)?.url,
     ready,
     database: () => database,
     site: () => site,
     async close() {
       closed = true;
+      clearTimeout(readinessTimer);
       connectionGuard.close();
       openFiles.stop();
-      await Promise.allSettled([pdp.close(), management.close(), admin?.close()]);
+      await Promise.allSettled([pdp.close(), management.close(), (admin as AdminListener | undefined)?.close()]);
       await ready.catch(() => undefined);
       await leaseExpiry?.stop();
       await site?.close();

@@ -338,7 +338,7 @@ export function policyRequest(request: AuthzRequest, subject: VerifiedSubject, a
     if (primary.role !== null) put('emi-primary-role', [primary.role]);
   }
   // Argus reads resource-owner as x500Name under a string-equal match: a policy naming it is Indeterminate on
-  // such a request (policy-language §12.8); filled so that this happens here as it does there.
+  // such a request (policy-language.md §12.8); filled so that this happens here as it does there.
   if (request.dialect === 'emi' && request.hostDn) put('emi-resource-owner', [request.hostDn.toRfc2253()]);
   const classifier = request.pilotJob?.classifier;
   if (classifier !== undefined) put('pilot-classifier', [classifier]);

@@ -155,6 +155,9 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
     { name: 'alice', cn: 'Alice Atlas', keys: aliceKeys, serial: 0x1004n, window: normal, issuer: ca, note: 'regular atlas user' },
     { name: 'bob', cn: 'Bob Dteam', keys: spareKeys, serial: 0x1005n, window: normal, issuer: ca, note: 'regular dteam user' },
     { name: 'pilot', cn: 'Pilot Atlas', keys: pilotKeys, serial: 0x1006n, window: normal, issuer: ca, note: "a pilot job's owner (/atlas/Role=pilot)" },
+    // The development site's first security officer (serve --dev seeds it as an admin principal). Shares the spare
+    // key: a throw-away PKI, and one more RSA key would slow every regeneration.
+    { name: 'officer', cn: 'Olivia Officer', keys: spareKeys, serial: 0x100an, window: normal, issuer: ca, note: 'security officer of the development site (admin API)' },
     { name: 'revoked', cn: 'Rex Revoked', keys: spareKeys, serial: 0x1007n, window: normal, issuer: ca, note: 'listed in the CA CRL' },
     { name: 'expired', cn: 'Ed Expired', keys: spareKeys, serial: 0x1008n, window: [at(-60 * DAY), at(-30 * DAY)], issuer: ca, note: 'certificate expired 30 days before now' },
     {
@@ -559,6 +562,8 @@ export async function ensureDevPki(opts: DevPkiOptions & { minRemainingMs?: numb
   if (
     existing &&
     Date.parse(existing.proxies['alice']?.notAfter ?? '') - now.getTime() >= (opts.minRemainingMs ?? HOUR) &&
+    existing.users['officer'] !== undefined && // added later: an older ./var/pki lacks it
+
     Date.parse(existing.now) <= now.getTime() &&
     existing.host.dnsNames.join(',') === wantedHosts.join(',')
   )

@@ -1,4 +1,5 @@
 export { Database } from './database/database';
+export { EmbeddedDatabaseBusy } from './database/embedded-postgres';
 export type { DatabaseOptions } from './database/database';
 export { GenerationWatcher } from './change/generation-watcher';
 export type { ConfigTopic } from './change/generation-watcher';
@@ -9,6 +10,10 @@ export { DecisionRecordWriter } from './decision/decision-record-writer';
 export type { DecisionRecordWriterOptions } from './decision/decision-record-writer';
 export type { DecisionRecordRow } from './decision/decision-record-repository';
 export { PostgresLeaseStore } from './mapping/postgres-lease-store';
+export { previewLease } from './mapping/lease-preview';
+export { deleteGroup, deletePilotRole, deletePool } from './mapping/mapping-delete';
+export type { DeleteOutcome } from './mapping/mapping-delete';
+export type { LeasePreview, PreviewAccount } from './mapping/lease-preview';
 export type { PostgresLeaseStoreOptions } from './mapping/postgres-lease-store';
 export * from './admin';
 export * from './audit';

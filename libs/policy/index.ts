@@ -16,3 +16,4 @@ export { withoutPositions } from './ast';
 export type { PolicyDiagnostic, DiagnosticCode, PolicyDocument, ResourceNode, ActionNode, RuleNode, ObligationNode, DescriptionNode, Assignment, TextValue, Position } from './ast';
 export { withPoliciesFromFile } from './add-policies';
 export type { AddPoliciesResult } from './add-policies';
+export { unifiedLineDiff } from './line-diff';

@@ -1,6 +1,6 @@
 /**
  * Requests as real clients send them (captures of ARC's emi and cream conversions, the OSG Java clients, Argus
- * PEPd's query from saml2-xacml2 §11b), decoded and decided in-process. Expected values come from the clients'
+ * PEPd's query from saml2-xacml2.md §11b), decoded and decided in-process. Expected values come from the clients'
  * documented behaviour (docs/dialects.md), not from our encoder.
  */
 import { describe, expect, it } from 'vitest';

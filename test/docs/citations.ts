@@ -13,6 +13,7 @@ export const REFERENCE_DEFAULTS: Readonly<Record<string, string>> = {
   'test/server/prima': 'prima-saml1',
   'libs/protocols/': 'saml2-xacml2',
   'test/server/': 'saml2-xacml2',
+  'test/dialects/': 'saml2-xacml2',
   'apps/server/pdp/': 'saml2-xacml2',
   'apps/cli/commands/query': 'saml2-xacml2',
   'test/cli/query': 'saml2-xacml2',

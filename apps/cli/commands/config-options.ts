@@ -14,7 +14,8 @@ export function configFor(flags: ConfigFlags, extra: Omit<LoadConfigOptions, 'fi
   try {
     return loadConfig({ ...extra, file: flags.config }).config;
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, 78);
+    // One line, every problem named: a service manager's status shows the last line only.
+    if (err instanceof ConfigError) throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 78);
     throw err;
   }
 }

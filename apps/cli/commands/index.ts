@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { SERVICE_VERSION } from '../../server/version';
+import { setVerbose } from '../cli-verbose';
 import { registerAdmin } from './admin.command';
 import { registerAudit } from './audit.command';
 import { registerBan } from './ban.command';
@@ -9,6 +11,8 @@ import { registerLease } from './lease.command';
 import { registerExport } from './export.command';
 import { registerImport } from './import.command';
 import { registerMigrate } from './migrate.command';
+import { registerMap } from './map.command';
+import { registerEveryday } from './everyday.command';
 import { registerPolicy } from './policy.command';
 import { registerPool } from './pool.command';
 import { registerQuery } from './query.command';
@@ -17,6 +21,10 @@ import { registerServe } from './serve.command';
 
 /** Every command module registers itself on the root program; add one line per module. */
 export function registerCommands(program: Command): void {
+  program
+    .version(SERVICE_VERSION, '--version', 'print the gridauthz version and exit')
+    .option('--verbose', 'say on stderr how the command reached its database (embedded in-process, via the running server, PostgreSQL)')
+    .hook('preAction', (root) => setVerbose(Boolean(root.opts<{ verbose?: boolean }>().verbose)));
   registerAdmin(program);
   registerAudit(program);
   registerBan(program);
@@ -27,9 +35,11 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerImport(program);
   registerMigrate(program);
+  registerMap(program);
   registerPolicy(program);
   registerPool(program);
   registerQuery(program);
   registerRule(program);
   registerServe(program);
+  registerEveryday(program); // after pool and rule: it adds verbs under them
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { lintPolicy, parsePolicy, renderDiagnostics, renderPolicyTestReport, runPolicyTests } from '@gridauthz/policy';
+import { lintPolicy, parsePolicy, renderDiagnostics, renderPolicyTestReport, runPolicyTests, unifiedLineDiff } from '@gridauthz/policy';
 import { audited, localActor, PolicyVersionRepository } from '@gridauthz/persistence';
 import { CliError } from '../cli-error';
 import { addConfigOption, configFor, type ConfigFlags } from './config-options';
@@ -17,7 +17,7 @@ function readText(path: string): string {
 }
 
 export function registerPolicy(program: Command): void {
-  const policy = program.command('policy').description('site policy (Argus SPL): lint, test, apply, list, activate');
+  const policy = program.command('policy').description('site policy (Argus SPL): lint, test, apply, list, show, diff, activate');
 
   policy
     .command('lint')
@@ -82,6 +82,49 @@ export function registerPolicy(program: Command): void {
       for (const v of await new PolicyVersionRepository(db).list()) {
         process.stdout.write(`${v.active ? '*' : ' '} ${v.id.padStart(4)}  ${v.createdAt.toISOString()}  ${v.sha256.slice(0, 12)}  ${v.author}  ${v.comment}\n`);
       }
+    } finally {
+      await db.close();
+    }
+  });
+
+  addConfigOption(
+    policy
+      .command('show')
+      .description('print a stored policy version (default: the active one) as applied')
+      .argument('[version]', 'version id'),
+  ).action(async (id: string | undefined, flags: ConfigFlags) => {
+    const { db } = await openDatabase(configFor(flags));
+    try {
+      const versions = await new PolicyVersionRepository(db).list();
+      const version = id === undefined ? versions.find((v) => v.active) : versions.find((v) => v.id === id);
+      if (!version) throw new CliError(id === undefined ? 'no policy version is active' : `no policy version ${id}`, 1);
+      process.stderr.write(`# policy version ${version.id}${version.active ? ' (active)' : ''}, sha256 ${version.sha256}, by ${version.author} at ${version.createdAt.toISOString()}${version.comment ? `: ${version.comment}` : ''}\n`);
+      process.stdout.write(version.text.endsWith('\n') ? version.text : `${version.text}\n`);
+    } finally {
+      await db.close();
+    }
+  });
+
+  addConfigOption(
+    policy
+      .command('diff')
+      .description('unified diff between two stored policy versions ("active" names the active one); exit 1 if they differ')
+      .argument('<a>', 'version id, or active')
+      .argument('<b>', 'version id, or active'),
+  ).action(async (a: string, b: string, flags: ConfigFlags) => {
+    const { db } = await openDatabase(configFor(flags));
+    try {
+      const versions = await new PolicyVersionRepository(db).list();
+      const find = (id: string) => {
+        const v = id === 'active' ? versions.find((x) => x.active) : versions.find((x) => x.id === id);
+        if (!v) throw new CliError(id === 'active' ? 'no policy version is active' : `no policy version ${id}`, 2);
+        return v;
+      };
+      const va = find(a);
+      const vb = find(b);
+      const diff = unifiedLineDiff(va.text, vb.text, { a: `policy version ${va.id}`, b: `policy version ${vb.id}` });
+      process.stdout.write(diff);
+      if (diff !== '') process.exitCode = 1; // as diff(1): 0 same, 1 different
     } finally {
       await db.close();
     }

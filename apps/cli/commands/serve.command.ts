@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path';
 import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../../migrations';
 import { cpuBudget } from '../../server/cluster/cpu-budget';
-import { runSupervisor } from '../../server/cluster/supervisor';
+import { runSupervisor, WORKER_STARTED } from '../../server/cluster/supervisor';
+import { EXIT, probeListeners, StartupFailure } from '../../server/startup-failure';
+import { AdminAuditRepository, AdminPrincipalRepository } from '@gridauthz/persistence';
+import { Dn } from '@gridauthz/domain';
 import { limitHeapGrowth } from '../../server/memory/heap-growth';
 import type { Command } from 'commander';
 import { ensureDevPki, loadDevPkiManifest } from '@gridauthz/dev-pki';
@@ -58,13 +61,27 @@ export function registerServe(program: Command): void {
     try {
       checkServeFiles(config);
     } catch (err) {
-      if (err instanceof ConfigError) throw new CliError(err.message, 78);
+      if (err instanceof ConfigError) throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, EXIT.config, true);
       throw err;
     }
     if (workers > 1 && cluster.isPrimary) {
+      try {
+        await probeListeners([
+          { listener: 'PDP', key: 'pdp.port', host: config.pdp.host, port: config.pdp.port },
+          { listener: 'management', key: 'management.port', host: config.management.host, port: config.management.port },
+          ...(config.admin.enabled ? [{ listener: 'admin API', key: 'admin.port', host: config.admin.host, port: config.admin.port }] : []),
+        ]);
+      } catch (err) {
+        throw startupError(err, log);
+      }
       // Migrate once, here, before any worker opens the database.
       if (flags.dev || flags.migrate) {
-        const db = await Database.open({ url: config.database.url, dataDir: config.database.dataDir, migrations: MIGRATIONS, log });
+        let db: Database;
+        try {
+          db = await Database.open({ url: config.database.url, dataDir: config.database.dataDir, migrations: MIGRATIONS, log });
+        } catch (err) {
+          throw new CliError(`cannot open the database to migrate it: ${(err as Error).message}`, EXIT.database, true);
+        }
         try {
           const applied = await db.migrate();
           if (applied.length > 0) log.info({ applied }, 'migrations applied');
@@ -72,18 +89,25 @@ export function registerServe(program: Command): void {
           await db.close();
         }
       }
-      process.exitCode = await runSupervisor({ workers, log });
+      const code = await runSupervisor({ workers, log });
+      if (code !== 0) process.exit(code);
+      process.exitCode = code;
       return;
     }
 
-    const trust = await openTrust(config, log);
-    const server = await startServer({
-      config,
-      log,
-      trust,
-      migrate: Boolean(flags.dev || flags.migrate) && !cluster.isWorker,
-      ...(pki ? { seedMapping: devMappingConfig({ hostDn: pki.host.subject, pilotDn: pki.users['pilot']?.subject ?? pki.host.subject }) } : {}),
-    });
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      const trust = await openTrust(config, log);
+      server = await startServer({
+        config,
+        log,
+        trust,
+        migrate: Boolean(flags.dev || flags.migrate) && !cluster.isWorker,
+        ...(pki ? { seedMapping: devMappingConfig({ hostDn: pki.host.subject, pilotDn: pki.users['pilot']?.subject ?? pki.host.subject }) } : {}),
+      });
+    } catch (err) {
+      throw startupError(err, log);
+    }
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
@@ -103,12 +127,45 @@ export function registerServe(program: Command): void {
     try {
       await server.ready;
     } catch (err) {
-      log.fatal({ err: { message: (err as Error).message } }, 'storage failed; stopping');
+      log.fatal({ err: { message: (err as Error).message } }, 'start-up failed; stopping');
       await server.close().catch(() => undefined);
-      throw new CliError(`cannot open the database: ${(err as Error).message}`, 69);
+      throw startupError(err, log);
     }
-    if (flags.dev && !cluster.isWorker) process.stdout.write(devBanner(config, server.pdpUrl, server.managementUrl, pkiDir));
+    if (cluster.isWorker) process.send?.({ type: WORKER_STARTED });
+    const officer = pki?.users['officer'];
+    if (flags.dev && officer && !cluster.isWorker) await seedDevAdmin(server, officer.subject, log);
+    if (flags.dev && !cluster.isWorker) process.stdout.write(devBanner(config, server.pdpUrl, server.managementUrl, server.adminUrl, pkiDir));
   });
+}
+
+/** One line and a documented exit code for anything that stops the start-up (README "Exit codes"). */
+function startupError(err: unknown, log: import('pino').Logger): CliError {
+  if (err instanceof StartupFailure) return new CliError(err.message, err.exitCode, true);
+  if (err instanceof ConfigError) return new CliError(`invalid configuration: ${err.problems.join('; ')}`, EXIT.config, true);
+  if (err instanceof CliError) return new CliError(err.message, err.exitCode, true);
+  log.fatal({ err }, 'unexpected start-up failure');
+  return new CliError(`unexpected start-up failure: ${(err as Error).message ?? String(err)} (stack trace in the log)`, EXIT.internal, true);
+}
+
+/**
+ * The development site's first security officer: the dev PKI's officer certificate, added when the site has no
+ * admin principal yet (so a later `admin principal remove` is not undone by a restart of a used site... unless it
+ * leaves none). Recorded in admin_audit like any principal change.
+ */
+async function seedDevAdmin(server: Awaited<ReturnType<typeof startServer>>, subject: string, log: import('pino').Logger): Promise<void> {
+  const db = server.database();
+  if (!db) return;
+  const principals = new AdminPrincipalRepository(db);
+  if ((await principals.list()).length > 0) return;
+  const dn = Dn.parse(subject).toSlash();
+  await principals.put(dn, 'security-officer', 'serve --dev');
+  await new AdminAuditRepository(db).record({
+    actor: { dn: 'serve --dev', role: 'system', credential: 'direct' },
+    action: 'principal.add',
+    target: dn,
+    after: { dn, role: 'security-officer' },
+  });
+  log.info({ dn, role: 'security-officer' }, 'seeded the development admin principal');
 }
 
 /**
@@ -132,14 +189,24 @@ function workerCount(flag: string | undefined, config: Config): number {
   return n;
 }
 
-function devBanner(config: Config, pdpUrl: string, managementUrl: string, pkiDir: string): string {
+function devBanner(config: Config, pdpUrl: string, managementUrl: string, adminUrl: string | undefined, pkiDir: string): string {
   const rel = (p: string): string => (p.startsWith(`${process.cwd()}/`) ? p.slice(process.cwd().length + 1) : p);
   const user = join(pkiDir, 'users', 'alice');
+  const officer = join(pkiDir, 'users', 'officer');
+  const adminLines = adminUrl
+    ? [
+        `  admin API   ${adminUrl}   (mutual TLS; the dev officer ${rel(officer)}/usercert.pem is a security-officer)`,
+        '',
+        'Act as the development security officer, e.g. list the pools:',
+        `  gridauthz pool list --url ${adminUrl} --capath ${rel(config.trust.caDir)} --cert ${rel(join(officer, 'usercert.pem'))} --key ${rel(join(officer, 'userkey.pem'))}`,
+      ]
+    : [];
   return [
     '',
     `gridauthz (development mode) is serving:`,
     `  PDP         ${pdpUrl}   (mutual TLS; CA directory ${rel(config.trust.caDir)})`,
     `  management  ${managementUrl}/healthz  ${managementUrl}/readyz`,
+    ...adminLines,
     '',
     'Reach the PDP as the development user alice:',
     `  curl --capath ${rel(config.trust.caDir)} --cert ${rel(join(user, 'usercert.pem'))} --key ${rel(join(user, 'userkey.pem'))} ${pdpUrl}/status`,

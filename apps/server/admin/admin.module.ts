@@ -10,6 +10,7 @@ import { ForensicsController } from './resources/forensics.controller';
 import { LeasesController } from './resources/leases.controller';
 import { MappingController } from './resources/mapping.controller';
 import { OpenApiController } from './resources/openapi.controller';
+import { OperationsController } from './resources/operations.controller';
 import { PoliciesController } from './resources/policies.controller';
 
 /** The admin REST API: every route behind the passport guard (certificate or bearer token) and role checks. */
@@ -18,7 +19,7 @@ export class AdminModule {
   static register(options: { authenticator: CallerAuthenticator; context: AdminContext }): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [OpenApiController, BansController, CallersController, MappingController, LeasesController, PoliciesController, ForensicsController],
+      controllers: [OpenApiController, BansController, CallersController, MappingController, LeasesController, PoliciesController, ForensicsController, OperationsController],
       providers: [
         { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
         { provide: ADMIN_CONTEXT, useValue: options.context },

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { accessSync, constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Dn } from '@gridauthz/domain';
@@ -131,6 +132,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       url: values['database.url'] as string | undefined,
       dataDir: pathOf('database.dataDir'),
       poolSize: values['database.poolSize'] as number,
+      connectRetrySeconds: values['database.connectRetrySeconds'] as number,
     },
     policy: { dir: pathOf('policy.dir') },
     limits: {
@@ -174,6 +176,7 @@ export function checkServeFiles(config: Config): void {
     try {
       const stat = statSync(path);
       if (kind === 'directory' ? !stat.isDirectory() : !stat.isFile()) problems.push(`${key}: ${path} is not a ${kind}`);
+      else accessSync(path, kind === 'directory' ? fsConstants.R_OK | fsConstants.X_OK : fsConstants.R_OK);
     } catch {
       problems.push(`${key}: ${kind} ${path} does not exist or cannot be read`);
     }
@@ -182,6 +185,14 @@ export function checkServeFiles(config: Config): void {
   need('tls.keyFile', config.tls.keyFile, 'file');
   need('trust.caDir', config.trust.caDir, 'directory');
   need('trust.vomsDir', config.trust.vomsDir, 'directory');
+  if (!problems.some((p) => p.startsWith('tls.keyFile'))) {
+    try {
+      createPrivateKey(readFileSync(config.tls.keyFile));
+    } catch (err) {
+      // An encrypted key counts too: the service has nobody to ask for a passphrase.
+      problems.push(`tls.keyFile: ${config.tls.keyFile} is not a readable unencrypted private key (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

@@ -128,7 +128,7 @@ export const SETTINGS = [
   { key: 'tls.keyFile', env: ['GRIDAUTHZ_HOST_KEY', 'X509_USER_KEY'], schema: path, default: '/etc/grid-security/hostkey.pem', description: 'Private key of the host certificate (PEM, unencrypted).' },
   { key: 'trust.caDir', env: ['GRIDAUTHZ_CA_DIR', 'X509_CERT_DIR'], schema: path, default: '/etc/grid-security/certificates', description: 'IGTF-style CA directory: <hash>.0 certificates, <hash>.r0 CRLs, .signing_policy and .namespaces files.' },
   { key: 'trust.vomsDir', env: ['GRIDAUTHZ_VOMS_DIR', 'X509_VOMS_DIR'], schema: path, default: '/etc/grid-security/vomsdir', description: 'vomsdir: <vo>/<host>.lsc files naming trusted VOMS servers.' },
-  { key: 'database.url', env: ['DATABASE_URL', 'GRIDAUTHZ_DATABASE_URL'], schema: z.string().trim().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(), default: undefined, description: 'PostgreSQL URL. Unset: an embedded PGlite database in database.dataDir (one process only).' },
+  { key: 'database.url', env: ['DATABASE_URL', 'GRIDAUTHZ_DATABASE_URL'], schema: z.string().trim().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(), default: undefined, description: 'PostgreSQL URL. Unset: an embedded PGlite database in database.dataDir, opened by one server process that also serves it to CLI commands run beside it.' },
   { key: 'database.dataDir', env: ['GRIDAUTHZ_DATA_DIR'], schema: path, default: './var/db', description: 'Directory of the embedded PGlite database, used when database.url is unset.' },
   { key: 'database.poolSize', env: ['GRIDAUTHZ_DATABASE_POOL_SIZE'], schema: positiveInt, default: 10, description: 'Connections per process to PostgreSQL (the embedded database always uses one).' },
   { key: 'policy.dir', env: ['GRIDAUTHZ_POLICY_DIR'], schema: path, default: '/etc/gridauthz/policies', description: 'Directory of the site policy files (SPL) loaded when the database holds no active policy.' },
@@ -142,6 +142,9 @@ export const SETTINGS = [
   { key: 'limits.requestTimeoutMs', env: ['GRIDAUTHZ_REQUEST_TIMEOUT_MS'], schema: millis, default: 10000, description: 'A request (head and body) that has not fully arrived within this time is answered 408 and its connection closed (slow bodies).' },
   { key: 'limits.maxUnauthenticatedConnections', env: ['GRIDAUTHZ_MAX_UNAUTHENTICATED_CONNECTIONS'], schema: positiveInt, default: 256, description: 'Connections per process that have not yet sent a request (handshake pending or idle after it); one more closes the oldest of them.' },
   { key: 'limits.maxConnections', env: ['GRIDAUTHZ_MAX_CONNECTIONS'], schema: z.union([z.literal('auto'), positiveInt], { error: 'expected auto or a whole number' }), default: 'auto', description: 'PDP connections per process; more are closed on accept. auto: the open-files limit minus 256 (database, files, admin and management listeners).' },
+  // --- opsrt: start-up failures -------------------------------------------------------------------------------
+  { key: 'database.connectRetrySeconds', env: ['GRIDAUTHZ_DATABASE_CONNECT_RETRY_SECONDS'], schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number of seconds').min(0, 'expected 0 or more seconds'), default: 120, description: 'How long `serve` keeps retrying an unreachable PostgreSQL at start-up before it exits with code 69 (0: one attempt).' },
+  // --- end opsrt ----------------------------------------------------------------------------------------------
   { key: 'log.level', env: ['GRIDAUTHZ_LOG_LEVEL'], schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'Log level.' },
   { key: 'log.format', env: ['GRIDAUTHZ_LOG_FORMAT'], schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise).' },
   // identities (docs/identities.md)
@@ -193,7 +196,7 @@ export interface Config {
   };
   readonly tls: { readonly certFile: string; readonly keyFile: string };
   readonly trust: { readonly caDir: string; readonly vomsDir: string; readonly allowAmbiguousDns: boolean };
-  readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number };
+  readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number; readonly connectRetrySeconds?: number };
   readonly policy: { readonly dir: string };
   readonly limits: {
     readonly requestDeadlineMs: number;

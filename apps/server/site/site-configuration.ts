@@ -35,6 +35,8 @@ export interface SiteStores {
 export class SiteConfiguration implements DecisionConfiguration {
   private policySet: PolicySet | undefined;
   private policyLabel = 'none';
+  /** Why no policy is loaded, in words the log and /readyz share. */
+  private noPolicyReason = 'no site policy loaded (`gridauthz policy apply <file>`)';
   private compiledMapping: CompiledMappingConfig | undefined;
   private activeBans: readonly Ban[] = [];
   private storedCallers: readonly CallerEntry[] = [];
@@ -77,14 +79,19 @@ export class SiteConfiguration implements DecisionConfiguration {
     try {
       files = readdirSync(policyDir).filter((f) => f.endsWith('.spl')).sort();
     } catch {
+      this.noPolicyReason = `no site policy: no policy directory ${policyDir} and none applied (\`gridauthz policy apply <file>\`)`;
       this.log.warn({ policyDir }, 'no policy directory; decisions are Indeterminate until a policy is applied');
       return;
     }
-    if (files.length === 0) return;
+    if (files.length === 0) {
+      this.noPolicyReason = `no site policy: no .spl file in ${policyDir} and none applied (\`gridauthz policy apply <file>\`)`;
+      return;
+    }
     const text = files.map((f) => `# --- ${f}\n${readFileSync(join(policyDir, f), 'utf8')}`).join('\n');
     const parsed = parsePolicy(text, policyDir);
     if (!parsed.ok) {
       this.log.error({ policyDir, diagnostics: parsed.error.diagnostics.slice(0, 10) }, 'the shipped policy does not compile; not loaded');
+      this.noPolicyReason = `no site policy: the files in ${policyDir} do not compile (\`gridauthz policy lint\`); apply a good one with \`gridauthz policy apply <file>\``;
       return;
     }
     const version = await this.stores.policies.storeAndActivateIfNone(text, 'gridauthz', `initial policy from ${policyDir}`);
@@ -105,7 +112,7 @@ export class SiteConfiguration implements DecisionConfiguration {
     return [
       {
         name: 'policy',
-        check: async () => (this.policySet ? { ok: true, detail: `policy ${this.policyLabel}` } : { ok: false, detail: 'no site policy loaded' }),
+        check: async () => (this.policySet ? { ok: true, detail: `policy ${this.policyLabel}` } : { ok: false, detail: this.noPolicyReason }),
       },
       {
         name: 'mapping',

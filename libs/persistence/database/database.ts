@@ -1,7 +1,7 @@
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource, type EntityManager, type MixedList } from 'typeorm';
 import type { LogSink } from '@gridauthz/domain';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedDatabaseBusy, EmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseOptions {
   /** postgres:// URL; absent means the embedded database in dataDir. */
@@ -21,6 +21,11 @@ export interface DatabaseOptions {
    * "Overload and limits"). Unset for migrations and the CLI. Not applied to the embedded database.
    */
   readonly statementTimeoutMs?: number;
+  /**
+   * Embedded database only: when a running server holds it, connect to the socket that server serves instead of
+   * failing (CLI commands). A server never joins another server's database.
+   */
+  readonly joinRunning?: boolean;
 }
 
 /**
@@ -32,16 +37,32 @@ export class Database {
     readonly dataSource: DataSource,
     readonly kind: 'postgres' | 'embedded',
     private readonly embedded: EmbeddedPostgres | undefined,
+    /** How this process reaches the database, in words (`--verbose`, logs). */
+    readonly via: string,
   ) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
-    const embedded = options.url ? undefined : await EmbeddedPostgres.start(options.dataDir);
+    let embedded: EmbeddedPostgres | undefined;
+    let served: ReturnType<typeof EmbeddedPostgres.servedBy>;
+    if (!options.url) {
+      try {
+        embedded = await EmbeddedPostgres.start(options.dataDir);
+      } catch (err) {
+        served = err instanceof EmbeddedDatabaseBusy && options.joinRunning ? EmbeddedPostgres.servedBy(options.dataDir) : undefined;
+        if (!served) throw err;
+      }
+    }
+    const via = options.url
+      ? 'postgresql'
+      : served
+        ? `embedded PGlite in ${options.dataDir}, served by the running server (pid ${served.pid}) on ${served.socketPath}`
+        : `embedded PGlite in ${options.dataDir}, opened by this process`;
     const acquireTimeoutMs = options.acquireTimeoutMs ?? 15_000;
     try {
       const dataSource = new DataSource({
         type: 'postgres',
-        ...(embedded ? embedded.connectionOptions() : { url: options.url }),
-        poolSize: embedded ? 1 : (options.poolSize ?? 10),
+        ...(embedded ? embedded.connectionOptions() : served ? served.options : { url: options.url }),
+        poolSize: options.url ? (options.poolSize ?? 10) : 1,
         synchronize: false,
         migrationsRun: false,
         migrationsTransactionMode: 'each',
@@ -55,8 +76,8 @@ export class Database {
         },
       });
       await dataSource.initialize();
-      options.log.info({ database: embedded ? `embedded PGlite in ${options.dataDir}` : 'postgresql' }, 'database connected');
-      return new Database(dataSource, embedded ? 'embedded' : 'postgres', embedded);
+      options.log.info({ database: via }, 'database connected');
+      return new Database(dataSource, options.url ? 'postgres' : 'embedded', embedded, via);
     } catch (err) {
       await embedded?.stop().catch(() => undefined);
       throw err;
@@ -119,8 +140,8 @@ export class Database {
    */
   async preparedQuery<T extends QueryResultRow>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
     const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
-    // The embedded server drops the connection when a named statement fails (seen with pglite-socket 0.2): there
-    // it runs unnamed, as every other query does.
+    // On the embedded database every client shares one backend session, so a named statement of this process would
+    // be visible to (and could collide with) a CLI command's: there it runs unnamed, as every other query does.
     if (!pool || this.kind === 'embedded') return this.dataSource.query<T[]>(sql, [...params]);
     const result = await pool.query<T>({ name, text: sql, values: [...params] });
     return result.rows;

@@ -131,3 +131,12 @@ export const CallerAdd = z.strictObject({ dn: text, role: callerRole, comment: z
 export const CallerRemove = z.strictObject({ dn: text, role: callerRole.optional() });
 /** `?force=true`: make a mapping change that would otherwise be refused for a warning (a static mapping onto a leased pool). */
 export const ForceQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
+// --- opsrt: everyday verbs (issue 17.8) ---------------------------------------------------------------------
+export const DeleteQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
+export const WhatIfBody = z.strictObject({
+  dn: z.string().min(1).max(4096),
+  fqans: z.array(z.string().min(1).max(1024)).max(64).optional(),
+  purpose: z.enum(['pilot-or-user', 'payload']).optional(),
+});
+export const PrincipalPut = z.strictObject({ dn: z.string().min(1).max(4096), role: z.enum(['security-officer', 'operator', 'auditor']) });
+export const PrincipalRemove = z.strictObject({ dn: z.string().min(1).max(4096) });
