@@ -128,7 +128,7 @@ export class TokenValidator {
     if (token.length > this.limits.maxTokenLength) {
       return refuse('CRED_TOKEN_TOO_LARGE', `token of ${token.length} characters (limit ${this.limits.maxTokenLength})`);
     }
-    // §3.1: a compact JWS, three base64url parts; JWE (five parts) and JSON serialisations are not tokens here.
+    // tokens.md §3.1: a compact JWS, three base64url parts; JWE (five parts) and JSON serialisations are not tokens here.
     const parts = token.split('.');
     if (parts.length !== 3) return refuse('CRED_TOKEN_MALFORMED', `a token has 3 dot-separated parts, this has ${parts.length}`);
     const [h, p, s] = parts as [string, string, string];
@@ -140,7 +140,7 @@ export class TokenValidator {
     const payload = decodeJsonPart(p);
     if (payload === undefined) return refuse('CRED_TOKEN_MALFORMED', 'the payload is not a base64url JSON object');
 
-    // §3.2: the algorithm first, so "none" and HMAC never reach a key.
+    // tokens.md §3.2: the algorithm first, so "none" and HMAC never reach a key.
     const alg = header.alg;
     if (typeof alg !== 'string') return refuse('CRED_TOKEN_MALFORMED', 'the header has no "alg"');
     if (!this.algorithms.has(alg as TokenAlgorithm)) {
@@ -149,7 +149,7 @@ export class TokenValidator {
     if (header.crit !== undefined) return refuse('CRED_TOKEN_MALFORMED', 'the header has "crit" extensions, none of which is understood');
     if (s.length === 0) return refuse('CRED_TOKEN_SIGNATURE_INVALID', 'the signature is empty');
 
-    // §3.3: the issuer and the key. `iss` is read before verification only to choose the keys.
+    // tokens.md §3.3: the issuer and the key. `iss` is read before verification only to choose the keys.
     const iss = payload.iss;
     if (typeof iss !== 'string' || iss.length === 0) return refuse('CRED_TOKEN_MALFORMED', 'the payload has no "iss"');
     const issuer = this.issuers.get(iss);
@@ -164,7 +164,7 @@ export class TokenValidator {
       return refuse('CRED_TOKEN_ALG_NOT_ALLOWED', `key ${kid} is an ${found.key.alg} key, the token says ${alg}`, iss, kid);
     }
 
-    // §3.4: the signature, by jose, for exactly this key's algorithm.
+    // tokens.md §3.4: the signature, by jose, for exactly this key's algorithm.
     try {
       await compactVerify(token, found.key.key, { algorithms: [found.key.alg] });
     } catch (err) {
@@ -174,7 +174,7 @@ export class TokenValidator {
     return this.checkClaims(payload, iss, kid, alg as TokenAlgorithm);
   }
 
-  /** §3.5 and §3.6, on a payload whose signature has been verified. */
+  /** tokens.md §3.5 and §3.6, on a payload whose signature has been verified. */
   private checkClaims(c: Record<string, unknown>, iss: string, kid: string, algorithm: TokenAlgorithm): TokenResult {
     const bad = (code: TokenErrorCode, detail: string): Fail => refuse(code, detail, iss, kid);
     const wlcgVer = c['wlcg.ver'];
