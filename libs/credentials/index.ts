@@ -30,7 +30,7 @@ export type { DnForms, InspectedCertificate, InspectReport } from './inspect';
 // Bearer tokens: WLCG Common JWT profile and SciTokens (docs/tokens.md)
 export { TokenValidator, TokenConfigError } from './token/validator';
 export type { TokenValidatorOptions } from './token/validator';
-export { DEFAULT_JWKS_POLICY, IssuerKeys, maxAgeOf, parseJwks } from './token/jwks';
+export { DEFAULT_JWKS_POLICY, IssuerKeys, jwksEventLogger, maxAgeOf, parseJwks } from './token/jwks';
 export type { IssuerConfig, IssuerKeyStatus, JwksCachePolicy, JwksEvent, JwksLoadReason, JwksLocation } from './token/jwks';
 export { httpsJwksFetcher } from './token/fetch';
 export type { HttpsJwksFetcherOptions, JwksFetcher, JwksFetchOptions, JwksHttpAnswer } from './token/fetch';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDevPki } from '@gridauthz/dev-pki';
-import { TokenValidator, httpsJwksFetcher, maxAgeOf, parseJwks } from '@gridauthz/credentials';
+import { TokenValidator, httpsJwksFetcher, jwksEventLogger, maxAgeOf, parseJwks } from '@gridauthz/credentials';
 import type { JwksEvent, TokenResult } from '@gridauthz/credentials';
 import { SCITOKENS_CREATE_AVAILABLE, SCITOKENS_SKIP_NOTE, decodePart, jwksOf, opensslRs256, scitokensCreate, wlcgClaims, writeTestKey } from './token.testkit';
 import type { TestKey } from './token.testkit';
@@ -193,6 +193,40 @@ describe('JWKS cache rules', () => {
     } finally {
       await stop(issuer);
     }
+  });
+
+  it('shares one fetch among concurrent first requests', async () => {
+    const issuer = await startIssuer(jwksOf(r1));
+    try {
+      const v = new TokenValidator({ issuers: [{ issuer: ISSUER, jwks: { url: issuer.url } }], audiences: [AUDIENCE], fetcher: httpsJwksFetcher({ ca: caPem }) });
+      const token = opensslRs256(r1, wlcgClaims(ISSUER, Math.floor(Date.now() / 1000)));
+      const results = await Promise.all([v.validate(token), v.validate(token), v.validate(token)]);
+      expect(results.map(code)).toEqual(['ok', 'ok', 'ok']);
+      expect(issuer.requests).toHaveLength(1);
+    } finally {
+      await stop(issuer);
+    }
+  });
+
+  it('logs key-cache events at the level an operator needs, without key material', () => {
+    const lines: [string, string, object][] = [];
+    const sink = {
+      debug: (f: object, m: string) => lines.push(['debug', m, f]),
+      info: (f: object, m: string) => lines.push(['info', m, f]),
+      warn: (f: object, m: string) => lines.push(['warn', m, f]),
+      error: (f: object, m: string) => lines.push(['error', m, f]),
+    };
+    const log = jwksEventLogger(sink);
+    const at = { issuer: ISSUER, source: 'https://atlas-auth.example.org/certs' };
+    log({ type: 'loaded', ...at, reason: 'unknown-kid', keyIds: ['k1', 'k2'], added: ['k2'], removed: [], skipped: [] });
+    log({ type: 'loaded', ...at, reason: 'scheduled', keyIds: ['k1', 'k2'], added: [], removed: [], skipped: [] });
+    log({ type: 'not-modified', ...at, reason: 'scheduled' });
+    log({ type: 'fetch-failed', ...at, reason: 'scheduled', detail: 'connect ECONNREFUSED', lastGoodKeysUsed: true, lastGoodAgeMs: 1000 });
+    log({ type: 'fetch-failed', ...at, reason: 'initial', detail: 'connect ECONNREFUSED', lastGoodKeysUsed: false });
+    log({ type: 'expired', ...at, ageMs: 172_800_001 });
+    expect(lines.map(([level]) => level)).toEqual(['info', 'debug', 'debug', 'warn', 'error', 'error']);
+    expect(lines[3]![1]).toMatch(/last good keys/);
+    expect(lines[3]![2]).toMatchObject({ issuer: ISSUER, lastGoodKeysUsed: true });
   });
 
   it('reads Cache-Control max-age', () => {

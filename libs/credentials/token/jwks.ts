@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { importJWK } from 'jose';
 import type { JWK } from 'jose';
+import type { LogSink } from '@gridauthz/domain';
 import type { JwksFetcher } from './fetch';
 import type { TokenAlgorithm } from './types';
 
@@ -311,4 +312,34 @@ function algorithmFor(jwk: Record<string, unknown>): TokenAlgorithm | undefined 
   // A key that says which algorithm it is for is used for that one only.
   if (jwk.alg !== undefined && jwk.alg !== wanted) return undefined;
   return wanted;
+}
+
+/**
+ * The key-cache events as log lines (pino's signature via LogSink): a changed key set at info, an unchanged
+ * revalidation at debug, a failed fetch at warn while the last good keys are still used and at error when there
+ * are none, dropped keys at error. Key ids and sources only; never key material.
+ */
+export function jwksEventLogger(log: LogSink): (event: JwksEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'loaded': {
+        const fields = { issuer: event.issuer, source: event.source, reason: event.reason, keyIds: event.keyIds, added: event.added, removed: event.removed, skipped: event.skipped };
+        if (event.added.length > 0 || event.removed.length > 0) log.info(fields, 'token issuer keys loaded');
+        else log.debug(fields, 'token issuer keys reloaded, unchanged');
+        return;
+      }
+      case 'not-modified':
+        log.debug({ issuer: event.issuer, source: event.source, reason: event.reason }, 'token issuer keys revalidated (not modified)');
+        return;
+      case 'fetch-failed': {
+        const fields = { issuer: event.issuer, source: event.source, reason: event.reason, detail: event.detail, lastGoodKeysUsed: event.lastGoodKeysUsed, lastGoodAgeMs: event.lastGoodAgeMs };
+        if (event.lastGoodKeysUsed) log.warn(fields, 'token issuer keys could not be fetched; using the last good keys');
+        else log.error(fields, 'token issuer keys could not be fetched; tokens of this issuer are refused');
+        return;
+      }
+      case 'expired':
+        log.error({ issuer: event.issuer, source: event.source, ageMs: event.ageMs }, 'token issuer keys expired while the issuer was unreachable; tokens of this issuer are refused');
+        return;
+    }
+  };
 }
