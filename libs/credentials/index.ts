@@ -28,3 +28,12 @@ export * as Der from './asn1/der';
 // Human-facing report (gridauthz cred inspect)
 export { inspectCredential, renderInspectReport } from './inspect';
 export type { DnForms, InspectedCertificate, InspectReport } from './inspect';
+// Bearer tokens: WLCG Common JWT profile and SciTokens (docs/tokens.md)
+export { TokenValidator, TokenConfigError } from './token/validator';
+export type { TokenValidatorOptions } from './token/validator';
+export { DEFAULT_JWKS_POLICY, IssuerKeys, jwksEventLogger, maxAgeOf, parseJwks } from './token/jwks';
+export type { IssuerConfig, IssuerKeyStatus, JwksCachePolicy, JwksEvent, JwksLoadReason, JwksLocation } from './token/jwks';
+export { httpsJwksFetcher } from './token/fetch';
+export type { HttpsJwksFetcherOptions, JwksFetcher, JwksFetchOptions, JwksHttpAnswer } from './token/fetch';
+export { ANY_AUDIENCES, DEFAULT_TOKEN_LIMITS, TOKEN_ALGORITHMS } from './token/types';
+export type { TokenAlgorithm, TokenErrorCode, TokenFailure, TokenIdentity, TokenLimits, TokenProfile, TokenResult } from './token/types';
