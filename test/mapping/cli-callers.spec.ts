@@ -78,9 +78,9 @@ describe(`gridauthz caller on ${databaseLabel()}`, () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no role/);
 
-    const audit = await query<{ action: string; actor_dn: string; actor_role: string; actor_credential: string; channel: string; target: string }[]>(`SELECT action, actor_dn, actor_role, actor_credential, channel, target FROM admin_audit WHERE action LIKE 'caller.%' ORDER BY id`);
+    const audit = await query<{ action: string; actor_dn: string; actor_role: string; credential: string; channel: string; target: string }[]>(`SELECT action, actor_dn, actor_role, credential, channel, target FROM admin_audit WHERE action LIKE 'caller.%' ORDER BY id`);
     expect(audit.map((a) => a.action)).toEqual(['caller.add', 'caller.add', 'caller.add', 'caller.remove']);
-    expect(audit.every((a) => a.channel === 'direct' && a.actor_credential.startsWith('os-user:'))).toBe(true);
+    expect(audit.every((a) => a.channel === 'direct' && a.credential.startsWith('os-user:'))).toBe(true);
   }, 120_000);
 
   it('refuses a bad role and a bad DN with a usage error and changes nothing', async () => {
