@@ -7,7 +7,7 @@ import type { HessianLimits } from './decode';
 import type { HessianValue } from './value';
 
 // Byte vectors written from the Hessian 1.0 wire grammar (docs/pepd.md §2), not from our encoder.
-const bytes = (...parts: (string | number[])[]): Uint8Array =>
+const bytes = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 const u16 = (n: number): number[] => [(n >> 8) & 0xff, n & 0xff];
 const i32 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
@@ -24,7 +24,7 @@ const code = (b: Uint8Array, limits?: HessianLimits): string => {
 };
 
 const fixtureBytes = (name: string): Buffer =>
-  Buffer.from(readFileSync(join(import.meta.dirname, '../pepd/fixtures', name), 'latin1').replace(/\r\n/g, ''), 'base64');
+  Buffer.from(readFileSync(join(__dirname, '../pepd/fixtures', name), 'latin1').replace(/\r\n/g, ''), 'base64');
 
 describe('Hessian 1.0 scalars', () => {
   it('reads null, booleans, int, long, double, date', () => {

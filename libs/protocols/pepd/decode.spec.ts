@@ -10,7 +10,7 @@ import { decodePepdBase64, decodePepdRequest, pepdDecisionInput } from './decode
 import { encodePepdRequest, pepdBase64 } from './encode';
 import type { PepAttribute, PepRequest } from './model';
 
-const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'latin1');
+const fixture = (name: string): string => readFileSync(join(__dirname, 'fixtures', name), 'latin1');
 const KEYINFO = fixture('request-keyinfo-bob-voms.b64');
 const SUBJECTID = fixture('request-subjectid-fqans.b64');
 

@@ -7,7 +7,7 @@ import { PepIds, posixAccountObligation } from './model';
 import type { PepResponse } from './model';
 import { readJavaResponse } from './test-support/java-model-reader';
 
-const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'latin1');
+const fixture = (name: string): string => readFileSync(join(__dirname, 'fixtures', name), 'latin1');
 
 describe('encodePepdResponse, read the way the Java model and the C client read it', () => {
   it('answers the captured subject-id request with Permit and the posix account obligation', () => {
