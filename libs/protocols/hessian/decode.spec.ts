@@ -175,6 +175,13 @@ describe('limits', () => {
     expect(code(bytes('S', u16(0xffff), 'abc'))).toBe(ErrorCodes.PROTO_HESSIAN_TRUNCATED);
   });
 
+  it('bounds the size the references expand to (re-encoding a decoded value cannot amplify it)', () => {
+    const big = bytes('V', 'M', S('k'), S('x'.repeat(60_000)), 'z');
+    const withRefs = (n: number): Uint8Array => bytes(big.subarray(0, big.length), 'R\x00\x00\x00\x01'.repeat(n), 'z');
+    expect(code(withRefs(15))).toBe('ok');
+    expect(code(withRefs(18))).toBe(ErrorCodes.PROTO_HESSIAN_LIMIT);
+  });
+
   it('bounds the number of values and references, charging a reference with what it points to', () => {
     const list = (n: number): Uint8Array => bytes('V', ...Array.from({ length: n }, () => 'N'), 'z');
     expect(code(list(9), tight({ maxElements: 10 }))).toBe('ok');

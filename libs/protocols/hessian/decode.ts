@@ -45,7 +45,10 @@ interface RefSlot {
   readonly value: HessianList | HessianMap;
   /** Still being read: a reference to it would make a cycle. */
   open: boolean;
+  /** Values inside, references counted at their targets' weight. */
   weight: number;
+  /** Bytes it took on the wire, references counted at their targets' size. */
+  bytes: number;
 }
 
 const tagName = (tag: number): string =>
@@ -55,6 +58,8 @@ class Reader {
   private pos = 0;
   private elements = 0;
   private refCount = 0;
+  /** The message size were every reference written out in full, which is what re-encoding it would produce. */
+  private expandedBytes: number;
   private readonly refs: RefSlot[] = [];
   private readonly view: DataView;
 
@@ -63,6 +68,7 @@ class Reader {
     private readonly limits: HessianLimits,
   ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.expandedBytes = buf.length;
   }
 
   atEnd(): boolean {
@@ -220,6 +226,7 @@ class Reader {
   }
 
   private list(depth: number): HessianList {
+    const start = this.pos - 1;
     this.enter(depth);
     const type = this.optionalType();
     let declared: number | undefined;
@@ -233,6 +240,7 @@ class Reader {
     const value: HessianList = { kind: 'list', type, items };
     const slot = this.open(value);
     const before = this.elements;
+    const expandedBefore = this.expandedBytes;
     this.count(1);
     for (;;) {
       this.need(1, 'a list');
@@ -245,17 +253,19 @@ class Reader {
     if (declared !== undefined && declared !== items.length) {
       this.stop(ErrorCodes.PROTO_HESSIAN_MALFORMED, `list declares ${declared} items but holds ${items.length}`);
     }
-    this.close(slot, before);
+    this.close(slot, before, start, expandedBefore);
     return value;
   }
 
   private map(depth: number): HessianMap {
+    const start = this.pos - 1;
     this.enter(depth);
     const type = this.optionalType();
     const entries: (readonly [HessianValue, HessianValue])[] = [];
     const value: HessianMap = { kind: 'map', type, entries };
     const slot = this.open(value);
     const before = this.elements;
+    const expandedBefore = this.expandedBytes;
     this.count(1);
     for (;;) {
       this.need(1, 'a map');
@@ -268,20 +278,23 @@ class Reader {
       if (this.buf[this.pos] === 0x7a) this.stop(ErrorCodes.PROTO_HESSIAN_MALFORMED, 'map key without a value');
       entries.push([key, this.value(depth + 1)] as const);
     }
-    this.close(slot, before);
+    this.close(slot, before, start, expandedBefore);
     return value;
   }
 
   /** Hessian 1.0 numbers lists and maps in the order they start; 'R' n points at the n-th. */
   private open(value: HessianList | HessianMap): RefSlot {
-    const slot: RefSlot = { value, open: true, weight: 0 };
+    const slot: RefSlot = { value, open: true, weight: 0, bytes: 0 };
     this.refs.push(slot);
     return slot;
   }
 
-  private close(slot: RefSlot, before: number): void {
+  /** `start` is the offset of the container's tag; `expandedBefore` the expanded size before its body. */
+  private close(slot: RefSlot, before: number, start: number, expandedBefore: number): void {
     slot.open = false;
     slot.weight = this.elements - before;
+    // wire bytes of the container plus what references inside it expanded to
+    slot.bytes = this.pos - start + (this.expandedBytes - expandedBefore);
   }
 
   private ref(): HessianValue {
@@ -292,6 +305,11 @@ class Reader {
     // A reference into a list or map still being read would make the value cyclic; no PEP message needs that.
     if (slot.open) this.stop(ErrorCodes.PROTO_HESSIAN_MALFORMED, `reference ${index} to an enclosing list or map (a loop)`);
     this.count(slot.weight);
+    // A reference re-encodes as a full copy: bound that too, so echoing a decoded request cannot amplify it.
+    this.expandedBytes += slot.bytes - 5;
+    if (this.expandedBytes > this.limits.maxBytes) {
+      this.stop(ErrorCodes.PROTO_HESSIAN_LIMIT, `references expand the message past ${this.limits.maxBytes} bytes`);
+    }
     return slot.value;
   }
 
