@@ -27,6 +27,16 @@ describe('encodePepdResponse, read the way the Java model and the C client read 
     const java = readJavaResponse(body);
     expect(java.hasRequest).toBe(true);
     expect(java.requestFields).toEqual(['subjects', 'resources', 'action', 'environment']);
+    expect(java.request!.subjects).toEqual([
+      {
+        category: null,
+        attributes: [
+          { id: 'urn:oasis:names:tc:xacml:1.0:subject:subject-id', dataType: 'urn:oasis:names:tc:xacml:1.0:data-type:x500Name', issuer: null, values: ['CN=Alice Atlas,OU=People,DC=example,DC=org'] },
+          { id: 'http://glite.org/xacml/attribute/fqan/primary', dataType: 'http://glite.org/xacml/datatype/fqan', issuer: null, values: ['/atlas/Role=pilot'] },
+          { id: 'http://glite.org/xacml/attribute/fqan', dataType: 'http://glite.org/xacml/datatype/fqan', issuer: null, values: ['/atlas/Role=pilot', '/atlas'] },
+        ],
+      },
+    ]);
     expect(java.results).toEqual([
       {
         decision: 1, // Result.DECISION_PERMIT
@@ -46,6 +56,44 @@ describe('encodePepdResponse, read the way the Java model and the C client read 
         ],
       },
     ]);
+  });
+
+  it('answers the captured key-info request, echoing the request field for field', () => {
+    const body = readFileSync(join(__dirname, 'fixtures', 'request-keyinfo-bob-voms.b64'), 'latin1');
+    const req = decodePepdRequest(body);
+    if (!req.ok) throw new Error(req.error.detail);
+    const java = readJavaResponse(
+      encodePepdResponse({
+        request: req.value,
+        results: [{ decision: 'Permit', obligations: [posixAccountObligation({ userId: 'atlas007', primaryGroup: 'atlas', groups: [] })] }],
+      }),
+    );
+    // Expected from fixtures/README.md (pepcli -k ... -r .../wn -a .../execute, default grid-wn profile).
+    const keyInfo = java.request!.subjects[0]!.attributes[0]!;
+    expect(keyInfo.id).toBe('urn:oasis:names:tc:xacml:1.0:subject:key-info');
+    expect(keyInfo.values).toHaveLength(1);
+    expect(keyInfo.values[0]!.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+    expect(java.request!.resources).toEqual([
+      {
+        resourceContent: null,
+        attributes: [
+          { id: 'urn:oasis:names:tc:xacml:1.0:resource:resource-id', dataType: null, issuer: null, values: ['http://authz-interop.org/xacml/resource/resource-type/wn'] },
+        ],
+      },
+    ]);
+    expect(java.request!.action).toEqual([
+      { id: 'urn:oasis:names:tc:xacml:1.0:action:action-id', dataType: null, issuer: null, values: ['http://glite.org/xacml/action/execute'] },
+    ]);
+    expect(java.request!.environment).toEqual([
+      {
+        id: 'http://glite.org/xacml/attribute/profile-id',
+        dataType: 'http://www.w3.org/2001/XMLSchema#anyURI',
+        issuer: null,
+        values: ['http://glite.org/xacml/profile/grid-wn/1.0'],
+      },
+    ]);
+    expect(java.results[0]!.decision).toBe(1);
+    expect(java.results[0]!.obligations[0]!.attributeAssignments.map((a) => a.value)).toEqual(['atlas007', 'atlas', 'atlas']);
   });
 
   it('numbers the four decisions as Result.DECISION_* and nests status sub-codes', () => {

@@ -131,6 +131,35 @@ function statusCode(v: Plain | undefined): JavaStatusCode | null {
   return { code: str(f['code'], 'StatusCode.code'), subCode: statusCode(f['subCode']) };
 }
 
+function attributes(v: Plain | undefined, where: string) {
+  return list(v, `${where}.attributes`).map((a) => {
+    const f = obj(a, 'Attribute');
+    return {
+      id: str(f['id'], 'Attribute.id'),
+      dataType: str(f['dataType'], 'Attribute.dataType'),
+      issuer: str(f['issuer'], 'Attribute.issuer'),
+      values: list(f['values'], 'Attribute.values').map((x) => str(x, 'Attribute value')),
+    };
+  });
+}
+
+function request_(v: Plain) {
+  const f = obj(v, 'Request');
+  const bag = (b: Plain | undefined, cls: string) => (b === undefined || b === null ? null : attributes(obj(b, cls)['attributes'], cls));
+  return {
+    subjects: list(f['subjects'], 'Request.subjects').map((s) => {
+      const sf = obj(s, 'Subject');
+      return { category: str(sf['category'], 'Subject.category'), attributes: attributes(sf['attributes'], 'Subject') };
+    }),
+    resources: list(f['resources'], 'Request.resources').map((r) => {
+      const rf = obj(r, 'Resource');
+      return { resourceContent: str(rf['resourceContent'], 'Resource.resourceContent'), attributes: attributes(rf['attributes'], 'Resource') };
+    }),
+    action: bag(f['action'], 'Action'),
+    environment: bag(f['environment'], 'Environment'),
+  };
+}
+
 /** Reads the base64 body of a PEPd answer into the Java model's shape. */
 export function readJavaResponse(body: string) {
   if (!/^([A-Za-z0-9+/=]{1,64}\r\n)+$/.test(body)) throw new Error('body is not 64-column CRLF base64');
@@ -141,6 +170,7 @@ export function readJavaResponse(body: string) {
   return {
     hasRequest: request !== null && request !== undefined,
     requestFields: request ? Object.keys(obj(request, 'Request')) : [],
+    request: request === null || request === undefined ? null : request_(request),
     results: list(top['results'], 'Response.results').map((res) => {
       const f = obj(res, 'Result');
       const st = f['status'];
