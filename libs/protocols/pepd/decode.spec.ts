@@ -220,6 +220,45 @@ describe('the request model is read strictly', () => {
     ['values', hList([hString('r')])],
   ]);
 
+  it('reads the Java serializer’s layout too: typed lists, every field with nulls as N, a shared object as a reference', () => {
+    // Written from docs/pepd.md §2.2: what the Java PEP API's Hessian writer produces for the same model.
+    const lazyList = (items: HessianValue[]): HessianValue => hList(items, 'org.glite.authz.common.model.util.LazyList');
+    const rid = hObject(`${M}Attribute`, [
+      ['id', hString(RID)],
+      ['dataType', { kind: 'null' }],
+      ['issuer', { kind: 'null' }],
+      ['values', hList([hString('r')], 'org.glite.authz.common.model.util.LazySet')],
+    ]);
+    const head = encodeHessian(
+      hObject(`${M}Request`, [
+        ['subjects', lazyList([hObject(`${M}Subject`, [['category', { kind: 'null' }], ['attributes', lazyList([hObject(`${M}Attribute`, [['id', hString(SUBJECT_ID)], ['dataType', { kind: 'null' }], ['issuer', hString('CN=issuer')], ['values', hList([hString('CN=A')])]])])]])])],
+        ['resources', lazyList([hObject(`${M}Resource`, [['resourceContent', { kind: 'null' }], ['attributes', lazyList([rid])]])])],
+        ['action', { kind: 'null' }],
+        ['environment', { kind: 'null' }],
+      ]),
+    );
+    const r = decodePepdRequest(pepdBase64(head));
+    expect(r.ok && r.value.subjects[0]!.attributes[0]).toEqual({ id: SUBJECT_ID, issuer: 'CN=issuer', values: ['CN=A'] });
+    expect(r.ok && r.value.action).toBeUndefined();
+    // The same Attribute object used by two resources: Java writes the second as 'R' to the first's map number.
+    // Maps and lists in start order: 0 Request, 1 subjects, 2 Subject, 3 attributes, 4 Attribute, 5 values, 6 resources,
+    // 7 Resource, 8 attributes, 9 Attribute (resource-id), 10 values.
+    const withRef = encodeHessian(
+      hObject(`${M}Request`, [
+        ['subjects', lazyList([hObject(`${M}Subject`, [['attributes', lazyList([hObject(`${M}Attribute`, [['id', hString(SUBJECT_ID)], ['values', hList([hString('CN=A')])]])])]])])],
+        ['resources', lazyList([hObject(`${M}Resource`, [['attributes', lazyList([rid])]]), hObject(`${M}Resource`, [['attributes', lazyList([hString('@REF@')])]])])],
+      ]),
+    );
+    const marker = Buffer.from('S\u0000\u0005@REF@', 'latin1');
+    const at = withRef.indexOf(marker);
+    expect(at).toBeGreaterThan(0);
+    const patched = Buffer.concat([withRef.subarray(0, at), Buffer.from([0x52, 0, 0, 0, 9]), withRef.subarray(at + marker.length)]);
+    const shared = decodePepdRequest(pepdBase64(patched));
+    expect(shared.ok && shared.value.resources.map((x) => x.attributes[0]!.values)).toEqual([['r'], ['r']]);
+    // two resources, so the decision refuses it as ambiguous
+    expect(shared.ok && pepdDecisionInput(shared.value).ok).toBe(false);
+  });
+
   it('refuses a wrong class, an unknown or repeated field, and a non-string value', () => {
     expect(codeOf(hObject('java.lang.Runtime', []))).toBe(ErrorCodes.PROTO_PEPD_MODEL);
     expect(codeOf(hObject(undefined, [['subjects', hList([])]]))).toBe(ErrorCodes.PROTO_PEPD_MODEL);
