@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes } from '@gridauthz/domain';
+import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
 import { describe, expect, it } from 'vitest';
 import { encodeHessian } from '../hessian/encode';
 import { hList, hObject, hString } from '../hessian/value';
@@ -60,17 +60,18 @@ describe('the captured pepcli requests', () => {
       action: EXECUTE,
       environment: PROFILE,
     });
-    expect(r.ok && pepdDecisionInput(r.value)).toEqual({
-      ok: true,
-      value: {
-        subjectId: 'CN=Alice Atlas,OU=People,DC=example,DC=org',
-        fqans: ['/atlas/Role=pilot', '/atlas'],
-        primaryFqan: '/atlas/Role=pilot',
-        resourceId: 'http://authz-interop.org/xacml/resource/resource-type/ce',
-        actionId: 'http://glite.org/xacml/action/execute',
-        profileId: 'http://glite.org/xacml/profile/grid-wn/1.0',
-      },
+    const input = r.ok ? pepdDecisionInput(r.value) : r;
+    if (!input.ok) throw new Error(input.error.detail);
+    const { subjectDn, fqans, primaryFqan, ...rest } = input.value;
+    expect(rest).toEqual({
+      subjectId: 'CN=Alice Atlas,OU=People,DC=example,DC=org',
+      resourceId: 'http://authz-interop.org/xacml/resource/resource-type/ce',
+      actionId: 'http://glite.org/xacml/action/execute',
+      profileId: 'http://glite.org/xacml/profile/grid-wn/1.0',
     });
+    expect(subjectDn!.equals(Dn.fromSlash('/DC=org/DC=example/OU=People/CN=Alice Atlas'))).toBe(true);
+    expect(fqans.map((f) => f.toLong())).toEqual(['/atlas/Role=pilot/Capability=NULL', '/atlas/Role=NULL/Capability=NULL']);
+    expect(primaryFqan!.equals(Fqan.parse('/atlas/Role=pilot'))).toBe(true);
   });
 
   it('decodes the key-info request: Bob’s proxy chain, leaf first, issued under the test CA', () => {
@@ -186,7 +187,11 @@ describe('what the decision needs: ambiguity refused', () => {
     expect(inputCode(s(attr(PRIMARY, '/atlas', '/cms')))).toBe(ErrorCodes.PROTO_PEPD_AMBIGUOUS);
     const lone = decodePepdRequest(encodePepdRequest(s(attr(PRIMARY, '/atlas'))));
     const input = lone.ok ? pepdDecisionInput(lone.value) : lone;
-    expect(input.ok && input.value.fqans).toEqual(['/atlas']);
+    expect(input.ok && input.value.fqans.map(String)).toEqual(['/atlas/Role=NULL/Capability=NULL']);
+    // FQANs compare as FQANs: a NULL role is no role
+    expect(inputCode(s(attr(FQAN, '/atlas', '/atlas/Role=NULL')))).toBe(ErrorCodes.PROTO_PEPD_AMBIGUOUS);
+    expect(inputCode(s(attr(PRIMARY, '/atlas/Role=NULL/Capability=NULL'), attr(FQAN, '/atlas', '/cms')))).toBe('ok');
+    expect(inputCode(s(attr(FQAN, 'atlas')))).toBe(ErrorCodes.PROTO_PEPD_MODEL);
   });
 
   it('refuses what is missing: subject identity, resource-id, action', () => {
@@ -194,6 +199,11 @@ describe('what the decision needs: ambiguity refused', () => {
     expect(inputCode({ ...base, subjects: [{ attributes: [attr(FQAN, '/atlas')] }] })).toBe(ErrorCodes.PROTO_PEPD_MISSING);
     expect(inputCode({ ...base, resources: [{ attributes: [] }] })).toBe(ErrorCodes.PROTO_PEPD_MISSING);
     expect(inputCode({ subjects: base.subjects, resources: base.resources })).toBe(ErrorCodes.PROTO_PEPD_MISSING);
+  });
+
+  it('refuses a subject-id that is not an RFC 2253 DN', () => {
+    expect(inputCode({ ...base, subjects: [{ attributes: [attr(SUBJECT_ID, '/DC=org/CN=A')] }] })).toBe(ErrorCodes.PROTO_PEPD_MODEL);
+    expect(inputCode({ ...base, subjects: [{ attributes: [attr(SUBJECT_ID, 'CN=A,,DC=org')] }] })).toBe(ErrorCodes.PROTO_PEPD_MODEL);
   });
 
   it('refuses empty values, control characters and a non-access subject category', () => {

@@ -1,4 +1,4 @@
-import { ErrorCodes } from '@gridauthz/domain';
+import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
 import type { Failure } from '@gridauthz/domain';
 import { decodeHessian, DEFAULT_HESSIAN_LIMITS } from '../hessian/decode';
 import type { HessianLimits } from '../hessian/decode';
@@ -146,11 +146,12 @@ export function decodePepdRequest(body: string | Uint8Array, limits: HessianLimi
 export interface PepdDecisionInput {
   /** The subject's key-info: a PEM chain, leaf first (PEPd's X.509 PIP input). */
   readonly keyInfoPem?: string;
-  /** An asserted subject-id (RFC 2253 as the clients send it). Only a caller trusted to assert may use it. */
+  /** An asserted subject-id, as sent (RFC 2253) and parsed. Only a caller trusted to assert may use it. */
   readonly subjectId?: string;
-  /** Asserted FQANs in the order sent; the primary, when asserted, is among them. */
-  readonly fqans: readonly string[];
-  readonly primaryFqan?: string;
+  readonly subjectDn?: Dn;
+  /** Asserted FQANs in the order sent; the primary, when asserted, is among them (compared as FQANs). */
+  readonly fqans: readonly Fqan[];
+  readonly primaryFqan?: Fqan;
   readonly resourceId: string;
   readonly actionId: string;
   /** Environment profile-id (grid-wn, grid-ce), when sent. */
@@ -196,14 +197,25 @@ function decisionInput(req: PepRequest): PepdDecisionInput {
   if (keyInfoPem === undefined && subjectId === undefined) {
     refuse(ErrorCodes.PROTO_PEPD_MISSING, `subject has neither ${PepIds.keyInfo} nor ${PepIds.subjectId}`);
   }
-  const primaryFqan = single(sa, PepIds.primaryFqan, 'subject');
+  let subjectDn: Dn | undefined;
+  if (subjectId !== undefined) {
+    // x500Name values are RFC 2253 (pepcli -s, the C client's subject-id); a slash form is not one.
+    try {
+      subjectDn = Dn.fromRfc2253(subjectId);
+    } catch (e) {
+      refuse(ErrorCodes.PROTO_PEPD_MODEL, `subject-id is not an RFC 2253 DN: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const fqan = (text: string): Fqan => Fqan.tryParse(text) ?? refuse(ErrorCodes.PROTO_PEPD_MODEL, `"${text}" is not an FQAN`);
+  const primaryText = single(sa, PepIds.primaryFqan, 'subject');
+  const primaryFqan = primaryText === undefined ? undefined : fqan(primaryText);
   const fqanAttrs = sa.filter((a) => a.id === PepIds.fqan);
   if (fqanAttrs.length > 1) refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, `subject has ${fqanAttrs.length} ${PepIds.fqan} attributes`);
-  let fqans = (fqanAttrs[0]?.values ?? []).map((v) => checked(v, PepIds.fqan, 'subject'));
-  if (new Set(fqans).size !== fqans.length) refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, 'subject repeats an FQAN');
+  let fqans = (fqanAttrs[0]?.values ?? []).map((v) => fqan(checked(v, PepIds.fqan, 'subject')));
+  if (fqans.some((f, i) => fqans.findIndex((g) => g.equals(f)) !== i)) refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, 'subject repeats an FQAN');
   if (primaryFqan !== undefined) {
     if (fqanAttrs.length === 0) fqans = [primaryFqan];
-    else if (!fqans.includes(primaryFqan)) refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, `primary FQAN ${primaryFqan} is not among the FQANs`);
+    else if (!fqans.some((f) => f.equals(primaryFqan))) refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, `primary FQAN ${primaryText} is not among the FQANs`);
   }
   const resource = one(req.resources, 'resource');
   const resourceId = single(resource.attributes, PepIds.resourceId, 'resource');
@@ -214,7 +226,7 @@ function decisionInput(req: PepRequest): PepdDecisionInput {
   const profileId = req.environment ? single(req.environment.attributes, PepIds.profileId, 'environment') : undefined;
   return {
     ...(keyInfoPem !== undefined ? { keyInfoPem } : {}),
-    ...(subjectId !== undefined ? { subjectId } : {}),
+    ...(subjectId !== undefined && subjectDn !== undefined ? { subjectId, subjectDn } : {}),
     fqans,
     ...(primaryFqan !== undefined ? { primaryFqan } : {}),
     resourceId,
