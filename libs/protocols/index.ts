@@ -23,3 +23,13 @@ export { encodeXacmlQuery, defaultResource, defaultAction, XACML_CLIENT_DIALECTS
 export type { XacmlClientDialect, XacmlClientRequest, EncodedXacmlQuery } from './saml2-xacml2/client/query';
 export { decodeXacmlResponse } from './saml2-xacml2/client/response';
 export type { XacmlAnswer, XacmlObligation, XacmlClientErrorCode, XacmlClientResult } from './saml2-xacml2/client/response';
+export { decodeHessian, DEFAULT_HESSIAN_LIMITS } from './hessian/decode';
+export type { HessianLimits } from './hessian/decode';
+export { encodeHessian } from './hessian/encode';
+export { stringFields, hObject, hList, hString, hInt, HNULL } from './hessian/value';
+export type { HessianValue, HessianList, HessianMap, HessianError, HessianErrorCode, HessianResult } from './hessian/value';
+export { decodePepdRequest, decodePepdBase64, pepRequestFromHessian, pepdDecisionInput } from './pepd/decode';
+export type { PepdDecisionInput, PepdError, PepdErrorCode, PepdResult } from './pepd/decode';
+export { encodePepdResponse, encodePepdRequest, pepResponseToHessian, pepRequestToHessian, pepdBase64 } from './pepd/encode';
+export { PepClass, PepIds, PepDecisionCode, posixAccountObligation } from './pepd/model';
+export type { PepAttribute, PepSubject, PepResource, PepAttributeBag, PepRequest, PepResponse, PepResult, PepDecision, PepStatus, PepStatusCode, PepObligation, PepAttributeAssignment } from './pepd/model';
