@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,9 +36,18 @@ async function freePorts(count: number): Promise<number[]> {
  * Issue 14 acceptance: a non-dev site set up only with the commands docs/site-setup.md shows (no SQL, no dev seed,
  * no --dev): its own YAML file, the test PKI as CA directory, vomsdir and host certificate, `migrate`, an admin
  * principal, callers, pools and rules imported from legacy files, `policy apply`, `serve`. Then a pilot's glexec
- * question (authz-interop with the payload's VOMS proxy) and a CE's PRIMA question about the same user get Permit
- * with one and the same account. The CLI runs before `serve`: with the embedded database, one process at a time.
+ * question (authz-interop with the payload's VOMS proxy) and the CE's questions about the same user, asked with
+ * `gridauthz query` as step 9 shows them (PRIMA, and ARC's emi dialect), get Permit with one and the same account.
+ * The CLI runs before `serve`: with the embedded database, one process at a time.
  */
+/** The site policy exactly as step 7 of docs/site-setup.md writes it (the `cat > … <<'SPL'` here-document). */
+function documentedPolicy(): string {
+  const doc = readFileSync(join(REPO, 'docs', 'site-setup.md'), 'utf8');
+  const m = /^cat > \S+\/site\.spl <<'SPL'\n([\s\S]*?)^SPL$/m.exec(doc);
+  if (!m?.[1]) throw new Error("docs/site-setup.md has no `cat > …/site.spl <<'SPL'` here-document in step 7");
+  return m[1];
+}
+
 describe(`a site set up from docs/site-setup.md (${databaseLabel()})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'gridauthz-site-'));
   const configFile = join(dir, 'gridauthz.yaml');
@@ -149,26 +158,8 @@ describe(`a site set up from docs/site-setup.md (${databaseLabel()})`, () => {
     await step('import', 'grid-mapfile', join(dir, 'grid-mapfile'));
     await step('import', 'groupmapfile', join(dir, 'groupmapfile'));
 
-    // Step 7: the site policy, as docs/site-setup.md shows it.
-    writeFileSync(
-      join(dir, 'site.spl'),
-      [
-        'resource "http://authz-interop.org/xacml/resource/resource-type/wn" {',
-        '    obligation "http://glite.org/xacml/obligation/local-environment-map" {}',
-        '    action ".*" {',
-        '        rule deny   { pfqan = "/atlas/Role=pilot" }',
-        '        rule permit { vo = atlas }',
-        '    }',
-        '}',
-        'resource "http://authz-interop.org/xacml/resource/resource-type/ce" {',
-        '    obligation "http://glite.org/xacml/obligation/local-environment-map" {}',
-        '    action ".*" {',
-        '        rule permit { vo = atlas }',
-        '    }',
-        '}',
-        '',
-      ].join('\n'),
-    );
+    // Step 7: the site policy, taken from docs/site-setup.md itself so that test and walk-through cannot drift apart.
+    writeFileSync(join(dir, 'site.spl'), documentedPolicy());
     const lint = await gridauthz('policy', 'lint', join(dir, 'site.spl'));
     expect(lint.code, lint.stdout + lint.stderr).toBe(0);
     await step('policy', 'apply', join(dir, 'site.spl'), '--comment', 'first policy');
@@ -213,24 +204,49 @@ describe(`a site set up from docs/site-setup.md (${databaseLabel()})`, () => {
     pilotAccount = answer.username;
   }, 60_000);
 
-  it('answers the CE (trusted asserter) asking over PRIMA about the same user with the same account', async () => {
-    if (!alice) throw new Error('no alice-voms fixture proxy');
-    const ac = alice.acs[0];
-    if (!ac) throw new Error('alice-voms has no AC');
-    // What a CE sends: the user's DN and the FQANs of the proxy it accepted; Resource is the CE's own DN.
-    const request = encodePrimaRequest({ subjectDn: alice.identity, resourceDn: pki.host.subject, fqans: ac.fqans, fqanIssuer: ac.signer, now: new Date(), idGenerator: randomUUID });
-    const http = await httpsCall({
-      url: `https://127.0.0.1:${ports[0]}/gums/services/GUMSAuthorizationServicePort`,
-      method: 'POST',
-      ca: readFixture(pki.ca.certFile),
-      identity: { cert: readFixture(pki.host.certFile), key: readFixture(pki.host.keyFile) },
-      body: request.body,
-      headers: { soapaction: request.soapAction },
-    });
-    expect(http.status, http.body).toBe(200);
-    const answer = decodePrimaResponse(http.body, request.expect);
-    expect(answer.ok && answer.value.decision).toBe('Permit');
-    expect(answer.ok && answer.value.username).toBe(pilotAccount);
+  // Step 9 of docs/site-setup.md: the CE ce01 asks as itself (its host certificate) about the payload user's proxy.
+  // The fixture host certificate is both the PDP's and the CE's here; at a real site they differ, hence --resource.
+  const asCe = (...args: string[]): Promise<Run> =>
+    gridauthz(
+      'query',
+      '--url',
+      `https://localhost:${ports[0]}/`,
+      '--capath',
+      fixturePath(pki.caDir),
+      '--cert',
+      fixturePath(pki.host.certFile),
+      '--key',
+      fixturePath(pki.host.keyFile),
+      '--proxy',
+      fixturePath(alice?.file ?? ''),
+      ...args,
+      '--json',
+    );
+
+  it('answers the CE (trusted asserter) asking over PRIMA with the documented command with the same account', async () => {
+    expect(pilotAccount).toBeDefined();
+    // `gridauthz query --protocol prima` sends what the GUMS PRIMA client sends: Subject = the user's DN, Resource =
+    // the CE's own DN, the proxy's FQANs as Evidence; no certificate chain.
+    const r = await asCe('--protocol', 'prima', '--resource', pki.host.subject);
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${serverLog.slice(-3000)}`).toBe(0);
+    const answer = JSON.parse(r.stdout) as { protocol: string; decision: string; username?: string };
+    expect(answer).toMatchObject({ protocol: 'prima', decision: 'Permit', username: pilotAccount });
+  }, 60_000);
+
+  it("answers the CE asking over ARC's emi dialect with the documented command with the same account", async () => {
+    expect(pilotAccount).toBeDefined();
+    // ARC's shape: subject-id, the CA as dci-sec subject-issuer, group/role and their primary forms apart, the A-REX
+    // endpoint on ce01 as resource and the EMI ANY action (the CLI's emi defaults; --host names the CE).
+    const r = await asCe('--dialect', 'emi', '--host', 'ce01.example.org', '--xml');
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${serverLog.slice(-3000)}`).toBe(0);
+    const answer = JSON.parse(r.stdout) as { dialect: string; decision: string; username?: string; groupName?: string; obligations: { id: string }[]; request: string };
+    expect(answer.request).toContain('AttributeId="http://dci-sec.org/xacml/attribute/subject-issuer"');
+    expect(answer.request).toContain('AttributeId="http://dci-sec.org/xacml/attribute/group/primary"');
+    expect(answer.request).toContain('https://ce01.example.org:443/arex');
+    expect(answer.request).toContain('http://dci-sec.org/xacml/action/ANY');
+    // The answer ARC reads: EMI's POSIX mapping obligation, account and group by name (no numeric ids in that profile).
+    expect(answer).toMatchObject({ dialect: 'emi', decision: 'Permit', username: pilotAccount, groupName: 'atlas' });
+    expect(answer.obligations.map((o) => o.id)).toContain('http://dci-sec.org/xacml/obligation/map-local-user/posix');
   }, 60_000);
 
   it('refuses the same PRIMA question from a user certificate asking about itself with asserted FQANs', async () => {
