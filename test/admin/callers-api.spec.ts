@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerCommands } from '../../apps/cli/commands';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dn } from '@gridauthz/domain';
 import { decodeXacmlResponse, encodeXacmlQuery } from '@gridauthz/protocols';
 import { CallerAdministration, type Database } from '@gridauthz/persistence';
-import { fixturePath, fixturePki, proxyIdentity, readFixture, userIdentity } from '../support/fixtures';
+import { fixturePki, proxyIdentity, readFixture, userIdentity } from '../support/fixtures';
+import { adminApiArgs, certArgs } from '../support/cli-args';
+import { runCliOrThrow as cli } from '../support/in-process-cli';
 import { httpsCall } from '../support/https-client';
 import { askPdp } from '../support/pdp-client';
 import { databaseLabel } from '../support/test-database';
@@ -14,22 +14,6 @@ import { adminCall, startAdminTestServer } from './admin-support';
 
 const operator = () => userIdentity('pilot');
 
-/** The CLI in-process, printing captured. */
-async function cli(args: readonly string[]): Promise<string> {
-  const program = new Command('gridauthz').exitOverride();
-  registerCommands(program);
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'gridauthz', ...args]);
-    return stdout;
-  } finally {
-    spy.mockRestore();
-  }
-}
 const auditor = () => userIdentity('alice');
 
 /** Callers through the admin API (docs/callers.md), and what they change for the PDP. */
@@ -108,7 +92,7 @@ describe(`callers admin API (${databaseLabel()})`, () => {
   it('gridauthz caller add|list|remove --api go through the admin API of the running server', async () => {
     const u = fixturePki().users['pilot'];
     if (!u) throw new Error('no pilot user');
-    const api = ['--api', '--url', t.server.adminUrl ?? '', '--capath', fixturePath(fixturePki().caDir), '--cert', fixturePath(u.certFile), '--key', fixturePath(u.keyFile)];
+    const api = ['--api', ...adminApiArgs(t), ...certArgs('pilot')];
     const ce = '/DC=org/DC=example/CN=host/ce77.example.org';
     await cli(['caller', 'add', ce, '--role', 'asserter', '--comment', 'via api', ...api]);
     const listed = JSON.parse(await cli(['caller', 'list', '--json', ...api])) as { callers: { dn: string; role: string }[] };

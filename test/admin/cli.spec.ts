@@ -1,46 +1,19 @@
-import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '@gridauthz/domain';
 import { AdminPrincipalRepository, Database } from '@gridauthz/persistence';
-import { registerCommands } from '../../apps/cli/commands';
-import { CliError } from '../../apps/cli/cli-error';
 import { MIGRATIONS } from '../../migrations';
 import { fixturePath, fixturePki } from '../support/fixtures';
+import { adminApiArgs, certArgs as user } from '../support/cli-args';
+import { runCli as cli } from '../support/in-process-cli';
 import { askPdp } from '../support/pdp-client';
 import { proxyIdentity } from '../support/fixtures';
 import { createTestStorage, databaseLabel } from '../support/test-database';
 import type { TestServer } from '../support/test-server';
 import { startAdminTestServer } from './admin-support';
 
-/** Runs the gridauthz CLI in-process and captures what it prints. */
-async function cli(args: readonly string[]): Promise<{ stdout: string; error?: CliError }> {
-  const program = new Command('gridauthz').exitOverride();
-  registerCommands(program);
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'gridauthz', ...args]);
-    return { stdout };
-  } catch (err) {
-    if (err instanceof CliError) return { stdout, error: err };
-    throw err;
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-const user = (name: string) => {
-  const u = fixturePki().users[name];
-  if (!u) throw new Error(name);
-  return ['--cert', fixturePath(u.certFile), '--key', fixturePath(u.keyFile)];
-};
-
 describe(`admin CLI (${databaseLabel()})`, () => {
   let t: TestServer;
-  const api = () => ['--url', t.server.adminUrl ?? '', '--capath', fixturePath(fixturePki().caDir)];
+  const api = () => adminApiArgs(t);
   beforeAll(async () => {
     ({ t } = await startAdminTestServer({ bob: 'security-officer', pilot: 'operator' }));
   });

@@ -1,43 +1,17 @@
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAuditRepository, type Database, PostgresLeaseStore } from '@gridauthz/persistence';
-import { registerCommands } from '../../apps/cli/commands';
-import { CliError } from '../../apps/cli/cli-error';
-import { fixturePath, fixturePki, userIdentity } from '../support/fixtures';
+import { fixturePki, userIdentity } from '../support/fixtures';
+import { adminApiArgs, certArgs as as } from '../support/cli-args';
+import { runCli as cli } from '../support/in-process-cli';
 import { databaseLabel } from '../support/test-database';
 import type { TestServer } from '../support/test-server';
 import { adminCall, startAdminTestServer } from './admin-support';
-
-async function cli(args: readonly string[]): Promise<{ stdout: string; error?: CliError }> {
-  const program = new Command('gridauthz').exitOverride();
-  registerCommands(program);
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'gridauthz', ...args]);
-    return { stdout };
-  } catch (err) {
-    if (err instanceof CliError) return { stdout, error: err };
-    throw err;
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-const as = (name: string) => {
-  const u = fixturePki().users[name];
-  if (!u) throw new Error(name);
-  return ['--cert', fixturePath(u.certFile), '--key', fixturePath(u.keyFile)];
-};
 
 /** Issue 17.8 through the admin API and its CLI: deletes (audited, refused with the reason), principals, what-if. */
 describe(`everyday admin verbs (${databaseLabel()})`, () => {
   let t: TestServer;
   let db: Database;
-  const api = () => ['--url', t.server.adminUrl ?? '', '--capath', fixturePath(fixturePki().caDir)];
+  const api = () => adminApiArgs(t);
   const audit = (action: string) => new AdminAuditRepository(db).list({ action });
   beforeAll(async () => {
     ({ t, db } = await startAdminTestServer({ bob: 'security-officer', pilot: 'operator' }));

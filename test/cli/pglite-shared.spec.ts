@@ -1,25 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCliIfStale } from '../support/build-cli';
+import { type DevServer, spawnDevServer, stopDevServer } from '../support/dev-server';
 
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'bin', 'gridauthz.js');
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((ok) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => ok(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  return ports;
-}
 
 interface Readyz {
   status: string;
@@ -34,46 +22,34 @@ interface Readyz {
  */
 describe('CLI commands beside a running serve --dev on PGlite', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gridauthz-shared-'));
-  let child: ChildProcess | undefined;
-  let log = '';
-  let managementPort = 0;
-  const env: NodeJS.ProcessEnv = { ...process.env, GRIDAUTHZ_LOG_FORMAT: 'json', GRIDAUTHZ_POLICY_DIR: join(cwd, 'no-policies') };
-  delete env.DATABASE_URL;
-  delete env.GRIDAUTHZ_CONFIG;
+  let dev: DevServer | undefined;
+  const log = (): string => dev?.output.all ?? '';
 
   const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((done) => {
-      execFile(process.execPath, [CLI, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) =>
+      execFile(process.execPath, [CLI, ...args], { cwd, env: dev?.env, timeout: 60_000 }, (err, stdout, stderr) =>
         done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
-  const readyz = async (): Promise<Readyz> => (await fetch(`http://127.0.0.1:${managementPort}/readyz`)).json() as Promise<Readyz>;
+  const readyz = async (): Promise<Readyz> => (await fetch(`http://127.0.0.1:${dev?.ports.management ?? 0}/readyz`)).json() as Promise<Readyz>;
   const logLines = (): { msg: string; [k: string]: unknown }[] =>
-    log
+    log()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { msg: string });
 
   beforeAll(async () => {
     buildCliIfStale();
-    const ports = await freePorts(3);
-    managementPort = ports[1] as number;
-    Object.assign(env, { GRIDAUTHZ_PDP_PORT: String(ports[0]), GRIDAUTHZ_MANAGEMENT_PORT: String(ports[1]), GRIDAUTHZ_ADMIN_PORT: String(ports[2]) });
-    child = spawn(process.execPath, [CLI, 'serve', '--dev'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+    dev = await spawnDevServer(cwd, { GRIDAUTHZ_POLICY_DIR: join(cwd, 'no-policies') });
+    const { child } = dev;
     const started = Date.now();
     while (!logLines().some((l) => l.msg === 'seeded the development admin principal') && Date.now() - started < 120_000) {
-      if (child.exitCode !== null) throw new Error(`serve --dev exited ${child.exitCode}:\n${log}`);
+      if (child.exitCode !== null) throw new Error(`serve --dev exited ${child.exitCode}:\n${log()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }, 150_000);
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((ok) => child?.once('exit', ok));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopDevServer(dev);
     rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -90,8 +66,8 @@ describe('CLI commands beside a running serve --dev on PGlite', () => {
   });
 
   it('seeded the dev officer as a security officer and printed the admin API with an example', async () => {
-    expect(log).toMatch(/admin API {3}https:\/\/127\.0\.0\.1:\d+/);
-    const example = /^\s*(gridauthz pool list .*)$/m.exec(log)?.[1];
+    expect(log()).toMatch(/admin API {3}https:\/\/127\.0\.0\.1:\d+/);
+    const example = /^\s*(gridauthz pool list .*)$/m.exec(log())?.[1];
     expect(example).toBeDefined();
     const args = (example as string).split(/\s+/).slice(1);
     const pools = await cli(args);

@@ -9,6 +9,7 @@ import { Database } from '@gridauthz/persistence';
 import { MIGRATIONS } from '../../migrations';
 import { buildCliIfStale } from '../support/build-cli';
 import { fixturePath, fixturePki } from '../support/fixtures';
+import { freePorts } from '../support/free-ports';
 import { ensurePgliteTemplate } from '../support/pglite-template';
 
 const CLI = join(resolve(__dirname, '..', '..'), 'bin', 'gridauthz.js');
@@ -28,18 +29,6 @@ function serve(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Out
     });
     child.stdin?.end();
   });
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((ok) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => ok(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  return ports;
 }
 
 const stderrLines = (o: Outcome): string[] => o.stderr.split('\n').filter((l) => l.trim() !== '');

@@ -1,27 +1,15 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCliIfStale } from '../support/build-cli';
+import { type DevServer, spawnDevServer, stopDevServer } from '../support/dev-server';
 
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'bin', 'gridauthz.js');
 const run = promisify(execFile);
-
-async function freePorts(count: number): Promise<number[]> {
-  const { createServer } = await import('node:net');
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import('node:net').Server>((ok) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => ok(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  return ports;
-}
 
 /** The `gridauthz query` commands of the README's "Asking it something" section, continuation lines joined. */
 function readmeQueries(): string[] {
@@ -36,35 +24,25 @@ function readmeQueries(): string[] {
  */
 describe('README query examples against a dev site', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gridauthz-readme-'));
-  let child: ChildProcess | undefined;
+  let dev: DevServer | undefined;
   let pdpPort = 0;
-  let stderr = '';
 
   beforeAll(async () => {
     await buildCliIfStale();
-    const [pdp, managementPort, adminPort] = await freePorts(3);
-    pdpPort = pdp ?? 0;
-    const env: NodeJS.ProcessEnv = { ...process.env, GRIDAUTHZ_PDP_PORT: String(pdpPort), GRIDAUTHZ_MANAGEMENT_PORT: String(managementPort), GRIDAUTHZ_ADMIN_PORT: String(adminPort), GRIDAUTHZ_LOG_FORMAT: 'json' };
-    // The embedded database, as on a fresh clone.
-    delete env.DATABASE_URL;
-    delete env.GRIDAUTHZ_CONFIG;
-    child = spawn(process.execPath, [CLI, 'serve', '--dev'], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    dev = await spawnDevServer(cwd);
+    pdpPort = dev.ports.pdp;
+    const managementPort = dev.ports.management;
     const started = Date.now();
     let ready = false;
     while (!ready && Date.now() - started < 90_000) {
       ready = await fetch(`http://127.0.0.1:${managementPort}/readyz`).then((r) => r.status === 200, () => false);
       if (!ready) await new Promise((r) => setTimeout(r, 200));
     }
-    if (!ready) throw new Error(`the dev server did not become ready:\n${stderr}`);
+    if (!ready) throw new Error(`the dev server did not become ready:\n${dev.output.stderr}`);
   }, 120_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((ok) => child?.once('exit', ok));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopDevServer(dev);
     rmSync(cwd, { recursive: true, force: true });
   });
 

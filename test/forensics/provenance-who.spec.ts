@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery } from '@gridauthz/protocols';
 import { expandPools } from '@gridauthz/mapping';
-import { registerCommands } from '../../apps/cli/commands';
 import { devMappingConfig } from '../../apps/server/site/dev-site';
 import { addPrincipal, adminCall, ensureDevPoolsInDatabase } from '../admin/admin-support';
-import { fixturePath, fixturePki, readFixture, userIdentity } from '../support/fixtures';
+import { adminApiArgs, certArgs } from '../support/cli-args';
+import { fixturePki, readFixture, userIdentity } from '../support/fixtures';
+import { runCliOrThrow } from '../support/in-process-cli';
 import { issueHostCertificate, type TestHost } from '../support/host-certs';
 import { httpsCall } from '../support/https-client';
 import { databaseLabel } from '../support/test-database';
@@ -256,23 +256,8 @@ describe(`decision provenance and audit who (${databaseLabel()})`, () => {
     expect(bad.status).toBe(400);
   });
 
-  /** Runs the CLI in-process as the security officer and returns what it printed. */
-  const cli = async (args: readonly string[]): Promise<string> => {
-    const program = new Command('gridauthz').exitOverride();
-    registerCommands(program);
-    let stdout = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    });
-    const pilot = pki().users['pilot'];
-    try {
-      await program.parseAsync(['node', 'gridauthz', ...args, '--url', t.server.adminUrl ?? '', '--capath', fixturePath(pki().caDir), '--cert', fixturePath(pilot?.certFile ?? ''), '--key', fixturePath(pilot?.keyFile ?? '')]);
-    } finally {
-      spy.mockRestore();
-    }
-    return stdout;
-  };
+  /** Runs the CLI in-process against the admin API as the pilot (a security officer here) and returns what it printed. */
+  const cli = (args: readonly string[]): Promise<string> => runCliOrThrow([...args, ...adminApiArgs(t), ...certArgs('pilot')]);
 
   it('the CLI prints the candidates as a table, and as CSV for a ticket', async () => {
     const q = samples()[3] as { uid: number; at: number };

@@ -1,13 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePrimaResponse, encodePrimaRequest } from '@gridauthz/protocols';
 import { buildCliIfStale } from '../support/build-cli';
 import { fixturePath, fixturePki, readFixture } from '../support/fixtures';
+import { freePorts } from '../support/free-ports';
 import { httpsCall } from '../support/https-client';
 import { createTestStorage, databaseLabel, type TestStorage } from '../support/test-database';
 
@@ -18,18 +18,6 @@ interface Run {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((ok) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => ok(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  return ports;
 }
 
 /**
