@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { parsePemChain } from '@gridauthz/credentials';
 import { Dn } from '@gridauthz/domain';
@@ -21,6 +21,8 @@ export type CorpusDecision = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminat
 export interface CorpusCase {
   readonly id: string;
   readonly file: string;
+  /** The site policy: files under policies/, concatenated in name order as the server loads a policy directory. */
+  readonly policy: readonly string[];
   /** Why the expectation holds, citing the docs. */
   readonly note?: string;
   readonly dialect: CorpusDialect;
@@ -72,9 +74,10 @@ export function loadCorpus(): CorpusCase[] {
   const cases: CorpusCase[] = [];
   const seen = new Set<string>();
   for (const file of readdirSync(CASES_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
-    const doc = parse(readFileSync(join(CASES_DIR, file), 'utf8')) as { cases?: unknown[] };
+    const doc = parse(readFileSync(join(CASES_DIR, file), 'utf8')) as { site?: { policy?: string[] }; cases?: unknown[] };
+    const policy = [...(doc.site?.policy ?? ['site.spl'])].sort((a, b) => basename(a).localeCompare(basename(b)));
     for (const raw of doc.cases ?? []) {
-      const c = { ...(raw as Omit<CorpusCase, 'file'>), file };
+      const c = { ...(raw as Omit<CorpusCase, 'file' | 'policy'>), file, policy };
       if (typeof c.id !== 'string' || seen.has(c.id)) throw new Error(`${file}: missing or duplicate id ${String(c.id)}`);
       seen.add(c.id);
       if (!DIALECTS.includes(c.dialect)) throw new Error(`${c.id}: unknown dialect ${String(c.dialect)}`);
@@ -257,4 +260,19 @@ export function expectView(c: CorpusCase, view: ClientView, accounts: Map<string
   }
   if (c.expect.group !== undefined && c.dialect !== 'prima' && c.dialect !== 'authz-interop') check(view.groupName === c.expect.group, `group ${String(view.groupName)}, expected ${c.expect.group}`);
   for (const id of c.expect.obligations ?? []) check(view.obligations.includes(id), `obligation ${id} missing: ${view.obligations.join(', ')}`);
+}
+
+/** The policy text a case's site runs, as the server builds it from a policy directory (bootstrapPolicy). */
+export function policyText(files: readonly string[]): string {
+  return files.map((f) => `# --- ${basename(f)}\n${readFileSync(join(__dirname, '..', '..', 'policies', f), 'utf8')}`).join('\n');
+}
+
+/** Cases grouped by site policy, in first-seen order (one site, one server per group). */
+export function bySite(cases: readonly CorpusCase[]): [string, CorpusCase[]][] {
+  const groups = new Map<string, CorpusCase[]>();
+  for (const c of cases) {
+    const key = c.policy.join(' + ');
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.entries()];
 }

@@ -12,19 +12,18 @@ import { parsePolicy } from '@gridauthz/policy';
 import { authorizePrimaCaller, decodePrimaRequest, decodeXacmlQuery, encodePrimaResponse, encodeXacmlResponse, PRIMA_DEFAULT_ISSUER, primaPermitUnreadable } from '@gridauthz/protocols';
 import { devMappingConfig } from '../../apps/server/site/dev-site';
 import { subjectVerifier } from '../../apps/server/site/subject-verifier';
-import { policyFile } from '../dialects/real-clients';
 import { fixturePath, fixturePki } from '../support/fixtures';
 import { databaseLabel } from '../support/test-database';
-import { bansOf, callerOf, expectView, loadCorpus, readAnswer, requestOf, type ClientView, type CorpusCase } from './corpus';
+import { bansOf, callerOf, policyText, expectView, loadCorpus, readAnswer, requestOf, type ClientView, type CorpusCase } from './corpus';
 
 /** As config prima.resource in test/support/test-server.ts: PRIMA questions are decided under the CE resource type. */
 const PRIMA_RESOURCE = 'http://authz-interop.org/xacml/resource/resource-type/ce';
 
-async function inProcessSite() {
+async function inProcessSite(policyFiles: readonly string[]) {
   const pki = fixturePki();
   const compiled = compileMappingConfig(devMappingConfig({ hostDn: pki.host.subject, pilotDn: pki.users['pilot']?.subject ?? '' }), DEFAULT_MAPPING_SETTINGS);
   if (!compiled.ok) throw new Error(compiled.error.detail);
-  const policy = parsePolicy(policyFile('site.spl'), 'site.spl');
+  const policy = parsePolicy(policyText(policyFiles), policyFiles.join(' + '));
   if (!policy.ok) throw new Error(JSON.stringify(policy.error.diagnostics));
   const store = await IgtfTrustStore.open({ caDir: fixturePath(pki.caDir), vomsDir: fixturePath(pki.vomsDir), log: silentLog });
   // The server's caller model: pdp.trustedAsserters (the host) plus the dev mapping's payload callers as pilots.
@@ -81,12 +80,15 @@ const corpus = loadCorpus();
 describe(`decision corpus, in-process Decider (${corpus.length} cases, ${databaseLabel()})`, () => {
   const started = Date.now();
   const accounts = new Map<string, string>();
-  let site: Awaited<ReturnType<typeof inProcessSite>> | undefined;
+  // One site per policy set (a case file's site.policy), kept across its cases so leases persist as on a server.
+  const sites = new Map<string, Awaited<ReturnType<typeof inProcessSite>>>();
   // Within the fixture credentials' validity, like the live server's clock (the PKI is made at global setup).
   const now = new Date(Date.parse(fixturePki().now) + 60_000);
 
   it.each(corpus.map((c) => [`${c.file} ${c.id}`, c] as const))('%s', async (_name, c) => {
-    site ??= await inProcessSite();
+    const key = c.policy.join(' + ');
+    const site = sites.get(key) ?? (await inProcessSite(c.policy));
+    sites.set(key, site);
     const { result, view } = await site.run(c, now);
     const context = `${c.id}: ${result.decision} ${result.reasons.join(',')} ${result.statusMessage ?? ''} ${result.account?.username ?? ''}`;
     // What the client reads, checked as the live driver checks it.
