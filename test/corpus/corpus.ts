@@ -28,10 +28,12 @@ export interface CorpusCase {
   readonly dialect: CorpusDialect;
   /** TLS caller: `host` (the fixture host certificate), `proxy:<name>` or `user:<name>` of the fixture PKI. */
   readonly caller: string;
-  /** The subject: a fixture proxy chain sent in the query, and/or an asserted DN (`user:<name>` or a DN) and FQANs. */
+  /** The subject: a fixture proxy chain sent in the query, and/or an asserted DN (`user:<name>` or a DN) and FQANs; `{}` for `raw` cases. */
   readonly subject: { readonly proxy?: string; readonly dn?: string; readonly issuer?: string; readonly fqans?: readonly string[]; readonly vos?: readonly string[] };
   readonly resource?: string;
   readonly action?: string;
+  /** A real client's capture (path from the repository root) sent instead of an encoded request, after `edits`. */
+  readonly raw?: string;
   /** PRIMA: the Resource (host DN) asked about; default the host's DN. */
   readonly resourceDn?: string;
   /** Raw-XML edits on the encoded query; values may hold `${chain:<proxy>}`, `${dn:<user>}`, `${ca}`. */
@@ -63,7 +65,8 @@ export type XmlEdit =
   | { readonly set: string; readonly values: readonly string[] }
   | { readonly remove: string }
   | { readonly add: string; readonly to: 'Subject' | 'Resource' | 'Action' | 'Environment'; readonly values: readonly string[] }
-  | { readonly duplicate: 'Subject' };
+  | { readonly duplicate: 'Subject' }
+  | { readonly replace: string; readonly with: string };
 
 const CASES_DIR = join(__dirname, 'cases');
 const DIALECTS: readonly CorpusDialect[] = ['authz-interop', 'grid-wn', 'grid-ce', 'emi', 'prima'];
@@ -77,7 +80,8 @@ export function loadCorpus(): CorpusCase[] {
     const doc = parse(readFileSync(join(CASES_DIR, file), 'utf8')) as { site?: { policy?: string[] }; cases?: unknown[] };
     const policy = [...(doc.site?.policy ?? ['site.spl'])].sort((a, b) => basename(a).localeCompare(basename(b)));
     for (const raw of doc.cases ?? []) {
-      const c = { ...(raw as Omit<CorpusCase, 'file' | 'policy'>), file, policy };
+      const r = raw as Omit<CorpusCase, 'file' | 'policy' | 'subject'> & { subject?: CorpusCase['subject'] };
+      const c: CorpusCase = { ...r, subject: r.subject ?? {}, file, policy };
       if (typeof c.id !== 'string' || seen.has(c.id)) throw new Error(`${file}: missing or duplicate id ${String(c.id)}`);
       seen.add(c.id);
       if (!DIALECTS.includes(c.dialect)) throw new Error(`${c.id}: unknown dialect ${String(c.dialect)}`);
@@ -123,6 +127,8 @@ export function expand(value: string): string {
         return dnOf('ca').toRfc2253();
       case 'host':
         return dnOf('host').toRfc2253();
+      case 'hostslash':
+        return dnOf('host').toSlash();
       default:
         throw new Error(`unknown placeholder ${kind}`);
     }
@@ -160,6 +166,13 @@ export interface CorpusRequest {
 /** The bytes the dialect's real client sends for this case (encoders in @gridauthz/protocols, then the raw edits). */
 export function requestOf(c: CorpusCase, now: Date): CorpusRequest {
   const pki = fixturePki();
+  if (c.raw !== undefined) {
+    const body = applyEdits(readFileSync(join(__dirname, '..', '..', c.raw), 'utf8'), c.edits);
+    // The capture's own query id (the XACML query's ID, PRIMA's RequestID): the answer must echo it.
+    const id = /XACMLAuthzDecisionQuery\b[^>]*\sID="([^"]+)"/.exec(body)?.[1] ?? /\sRequestID="([^"]+)"/.exec(body)?.[1];
+    if (id === undefined) throw new Error(`${c.id}: no query id in ${c.raw}`);
+    return { protocol: c.dialect === 'prima' ? 'prima' : 'xacml', body, soapAction: '""', queryId: id };
+  }
   const proxy = c.subject.proxy === undefined ? undefined : pki.proxies[c.subject.proxy];
   if (c.subject.proxy !== undefined && !proxy) throw new Error(`${c.id}: no fixture proxy ${c.subject.proxy}`);
   const subjectDn = c.subject.dn !== undefined ? dnOf(c.subject.dn) : Dn.parse(proxy?.identity ?? '');
@@ -194,6 +207,7 @@ function applyEdits(xml: string, edits: readonly XmlEdit[] = []): string {
   for (const edit of edits) {
     if ('set' in edit) out = withValues(out, edit.set, edit.values.map(expand));
     else if ('remove' in edit) out = without(out, edit.remove);
+    else if ('replace' in edit) out = out.split(edit.replace).join(expand(edit.with));
     else if ('add' in edit) out = withAdded(out, edit.to, [{ id: edit.add, values: edit.values.map(expand) }]);
     else out = out.replace(/(<([\w-]+):Subject\b[\s\S]*?<\/\2:Subject>)/, '$1$1');
   }
