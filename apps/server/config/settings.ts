@@ -28,31 +28,30 @@ const stringList = z.preprocess(
   z.array(z.string().trim().min(1), { error: 'expected a list' }),
 );
 
-/** YAML: a list of {caller, resources}; environment: the same as JSON. */
-const hostToResource = z.preprocess(
-  (v) => {
+/** A switch: a YAML boolean in the file, `true` or `false` in the environment. */
+const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' }));
+
+/** A structured value: YAML in the file, the same as JSON in the environment (left as text when it is not JSON). */
+function fromJsonInEnvironment(schema: z.ZodType): z.ZodType {
+  return z.preprocess((v) => {
     if (typeof v !== 'string') return v;
     try {
       return JSON.parse(v) as unknown;
     } catch {
       return v;
     }
-  },
+  }, schema);
+}
+
+/** YAML: a list of {caller, resources}; environment: the same as JSON. */
+const hostToResource = fromJsonInEnvironment(
   z.array(z.object({ caller: z.string().trim().min(1), resources: z.array(z.string().trim().min(1)).min(1) }).strict(), {
     error: 'expected a list of {caller: DN, resources: [DN, ...]}',
   }),
 );
 
 /** YAML: a list of {dn, roles, comment?}; environment: the same as JSON (docs/callers.md). */
-const callerList = z.preprocess(
-  (v) => {
-    if (typeof v !== 'string') return v;
-    try {
-      return JSON.parse(v) as unknown;
-    } catch {
-      return v;
-    }
-  },
+const callerList = fromJsonInEnvironment(
   z.array(
     z
       .object({
@@ -104,10 +103,10 @@ export const SETTINGS = [
   { key: 'pdp.trustedAsserters', env: ['GRIDAUTHZ_PDP_TRUSTED_ASSERTERS'], schema: dnList, default: [], description: 'DNs of trusted asserters (e.g. an Argus PEPd): the same as pdp.callers entries with the role asserter; their asserted subject-id and FQAN attributes are believed when a query carries no certificate chain.' },
   // callers lane: who may ask what (docs/callers.md)
   { key: 'pdp.callers', env: ['GRIDAUTHZ_PDP_CALLERS'], schema: callerList, default: [], description: 'Callers kept in configuration (files, Helm values) beside those of `gridauthz caller add`: a list of {dn, roles: [pilot|asserter], comment} (JSON in the environment). pilot: may ask for a payload\'s mapping with the payload\'s chain (glexec); asserter: may assert DN and FQANs without a chain (CEs over PRIMA, ARC emi, Argus PEPd).' },
-  { key: 'pdp.signResponses', env: ['GRIDAUTHZ_PDP_SIGN_RESPONSES'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: 'Sign SAML2-XACML2 responses (enveloped XML-DSig, exclusive c14n, RSA-SHA256) with the host key. Off: no known client verifies signatures (saml2-xacml2.md §2.3, §7.4).' },
+  { key: 'pdp.signResponses', env: ['GRIDAUTHZ_PDP_SIGN_RESPONSES'], schema: flag, default: false, description: 'Sign SAML2-XACML2 responses (enveloped XML-DSig, exclusive c14n, RSA-SHA256) with the host key. Off: no known client verifies signatures (saml2-xacml2.md §2.3, §7.4).' },
   { key: 'prima.resource', env: ['GRIDAUTHZ_PRIMA_RESOURCE'], schema: z.string().trim().min(1), default: 'http://authz-interop.org/xacml/resource/resource-type/ce', description: 'Resource id under which PRIMA (GUMS SAML 1.1) questions are decided by the site policy.' },
   { key: 'prima.hostToResource', env: ['GRIDAUTHZ_PRIMA_HOST_TO_RESOURCE'], schema: hostToResource, default: [], description: 'PRIMA callers allowed to ask about Resources other than their own DN: a list of {caller, resources} (JSON in the environment). By default a caller may ask only about itself.' },
-  { key: 'prima.gumsLegacy.enabled', env: ['GRIDAUTHZ_PRIMA_GUMS_LEGACY'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: "INSECURE: also accept GUMS's caller rule (prima-saml1.md §1.1): readAll/readSelf DNs, a caller DN containing the Resource's host, or a host pattern. For sites moving off GUMS until they write hostToResource rules." },
+  { key: 'prima.gumsLegacy.enabled', env: ['GRIDAUTHZ_PRIMA_GUMS_LEGACY'], schema: flag, default: false, description: "INSECURE: also accept GUMS's caller rule (prima-saml1.md §1.1): readAll/readSelf DNs, a caller DN containing the Resource's host, or a host pattern. For sites moving off GUMS until they write hostToResource rules." },
   { key: 'prima.gumsLegacy.readAll', env: ['GRIDAUTHZ_PRIMA_GUMS_READ_ALL'], schema: dnList, default: [], description: 'With gumsLegacy: caller DNs that may ask about any Resource (GUMS readAll group).' },
   { key: 'prima.gumsLegacy.readSelf', env: ['GRIDAUTHZ_PRIMA_GUMS_READ_SELF'], schema: dnList, default: [], description: 'With gumsLegacy: caller DNs that may ask about themselves as the user (GUMS readSelf group).' },
   { key: 'prima.gumsLegacy.hostPatterns', env: ['GRIDAUTHZ_PRIMA_GUMS_HOST_PATTERNS'], schema: stringList, default: [], description: "With gumsLegacy: regular expressions (whole-string) over the caller's slash DN that may ask (GUMS hostToGroupMapping)." },
@@ -119,7 +118,7 @@ export const SETTINGS = [
   { key: 'server.workers', env: ['GRIDAUTHZ_WORKERS'], schema: workers, default: 'auto', description: 'Worker processes sharing the listeners (`serve --workers` overrides). auto: one per CPU the process may use (the cgroup CPU limit counts, so a container with a 2-CPU limit on a 64-core node runs 2) with PostgreSQL; 1 with the embedded database, which serves one process.' },
   { key: 'management.host', env: ['GRIDAUTHZ_MANAGEMENT_HOST'], schema: host, default: '127.0.0.1', description: 'Address of the plain-HTTP management listener (/healthz, /readyz, /metrics).' },
   { key: 'management.port', env: ['GRIDAUTHZ_MANAGEMENT_PORT'], schema: port, default: 9180, description: 'Port of the management listener.' },
-  { key: 'admin.enabled', env: ['GRIDAUTHZ_ADMIN_ENABLED'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: true, description: 'Whether the admin REST API listener (mutual TLS, /api/v1) runs.' },
+  { key: 'admin.enabled', env: ['GRIDAUTHZ_ADMIN_ENABLED'], schema: flag, default: true, description: 'Whether the admin REST API listener (mutual TLS, /api/v1) runs.' },
   { key: 'admin.host', env: ['GRIDAUTHZ_ADMIN_HOST'], schema: host, default: '0.0.0.0', description: 'Address of the admin API listener (mutual TLS; callers must be in admin_principal or hold a token).' },
   { key: 'admin.port', env: ['GRIDAUTHZ_ADMIN_PORT'], schema: port, default: 8444, description: 'Port of the admin API listener.' },
   { key: 'admin.releaseCooldownSeconds', env: ['GRIDAUTHZ_ADMIN_RELEASE_COOLDOWN_SECONDS'], schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number of seconds').min(0, 'expected 0 or more seconds'), default: 86400, description: 'After an admin releases a lease, the account is not handed out again for this long (a payload of the previous owner may still run on it).' },
@@ -148,10 +147,10 @@ export const SETTINGS = [
   { key: 'log.level', env: ['GRIDAUTHZ_LOG_LEVEL'], schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'Log level.' },
   { key: 'log.format', env: ['GRIDAUTHZ_LOG_FORMAT'], schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise).' },
   // identities (docs/identities.md)
-  { key: 'trust.allowAmbiguousDns', env: ['GRIDAUTHZ_ALLOW_AMBIGUOUS_DNS'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: "Accept certificates whose subject's slash text (OpenSSL's) reads as a different name, e.g. an OU value containing \"/CN=\" (docs/identities.md). Off: they are refused with CRED_DN_AMBIGUOUS. On: they are accepted and compared structurally, so they never match the name their text spells." },
+  { key: 'trust.allowAmbiguousDns', env: ['GRIDAUTHZ_ALLOW_AMBIGUOUS_DNS'], schema: flag, default: false, description: "Accept certificates whose subject's slash text (OpenSSL's) reads as a different name, e.g. an OU value containing \"/CN=\" (docs/identities.md). Off: they are refused with CRED_DN_AMBIGUOUS. On: they are accepted and compared structurally, so they never match the name their text spells." },
   // forensics: ban answers and decision-record retention (docs/forensics.md, docs/operations.md)
   { key: 'bans.clientMessage', env: ['GRIDAUTHZ_BANS_CLIENT_MESSAGE'], schema: z.string().trim().min(1, 'expected a message text'), default: 'access denied by site policy', description: "Status message a banned subject's client gets with its Deny. The ban's reason stays internal (the decision record keeps ban:<id>)." },
-  { key: 'bans.exposeReason', env: ['GRIDAUTHZ_BANS_EXPOSE_REASON'], schema: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' })), default: false, description: "Send the ban's reason (as the officer typed it) to the banned subject's client instead of bans.clientMessage. Off: officers' notes must not reach the person banned." },
+  { key: 'bans.exposeReason', env: ['GRIDAUTHZ_BANS_EXPOSE_REASON'], schema: flag, default: false, description: "Send the ban's reason (as the officer typed it) to the banned subject's client instead of bans.clientMessage. Off: officers' notes must not reach the person banned." },
   { key: 'decisions.retentionDays', env: ['GRIDAUTHZ_DECISIONS_RETENTION_DAYS'], schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(0, 'expected 0 (keep for ever) or a number of days').refine((d) => d === 0 || d >= 1, 'expected 0 or at least 1 day'), default: 0, description: 'Delete decision records older than this many days (a background job, in small batches, one replica at a time). 0: keep them for ever. EGI traceability policy asks for at least 180 days.' },
   { key: 'decisions.retentionBatchSize', env: ['GRIDAUTHZ_DECISIONS_RETENTION_BATCH_SIZE'], schema: z.coerce.number({ error: 'expected a number of rows' }).int('expected a whole number of rows').min(1, 'expected 1-100000 rows').max(100_000, 'expected 1-100000 rows'), default: 1000, description: 'Decision records the retention job deletes per transaction; small batches keep each transaction short.' },
   { key: 'decisions.retentionIdleFactor', env: ['GRIDAUTHZ_DECISIONS_RETENTION_IDLE_FACTOR'], schema: z.coerce.number({ error: 'expected a number' }).min(0, 'expected 0 or more').max(100, 'expected at most 100'), default: 3, description: 'After each batch the retention job idles this many times as long as the batch took (3: at most a quarter of the time deleting). Lower it if the job cannot keep up with the decision rate.' },
