@@ -32,8 +32,8 @@ export { InMemoryBanStore } from './ban/ban-store';
 export type { BanStore, BanUpsertSummary } from './ban/ban-store';
 
 // Pilots
-export { checkPayloadCaller, checkPilotPool, findPilotRole, glexecUserWhiteList } from './pilot/pilot';
-export type { MappingPurpose, PayloadCallerCheck, PilotPoolCheck } from './pilot/pilot';
+export { checkPilotPool, findPilotRole, glexecUserWhiteList } from './pilot/pilot';
+export type { MappingPurpose, PilotPoolCheck } from './pilot/pilot';
 export type { PayloadCaller, PilotRole } from './pilot/pilot-role';
 
 // Configuration store

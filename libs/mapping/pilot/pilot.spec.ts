@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compileMappingConfig, type CompiledMappingConfig } from '../config/mapping-config';
 import { ARGUS_SETTINGS } from '../rule/mapping-rule';
 import { planMapping, type MappingPlan } from '../rule/plan';
-import { checkPayloadCaller, checkPilotPool, findPilotRole, glexecUserWhiteList } from './pilot';
+import { CallerModel } from '../caller/caller';
+import { checkPilotPool, findPilotRole, glexecUserWhiteList } from './pilot';
 
 function config(): CompiledMappingConfig {
   const r = compileMappingConfig(
@@ -60,11 +61,13 @@ describe('pilot roles (mapping.md §7)', () => {
     expect(checkPilotPool(c, plan(c, fqUser), fqUser, 'payload')).toEqual({ allowed: true });
   });
 
-  it('whitelists payload callers by canonical DN', () => {
+  it('whitelists payload callers by canonical DN (as the caller model reads the legacy whitelist)', () => {
     const c = config();
-    expect(checkPayloadCaller(c, Dn.fromSlash('/DC=org/DC=example/CN=host/wn01.example.org'))).toMatchObject({ allowed: true, caller: { id: 'wn', kind: 'host' } });
-    expect(checkPayloadCaller(c, dn)).toMatchObject({ allowed: true, caller: { id: 'pilot-owner', kind: 'pilot' } });
-    expect(checkPayloadCaller(c, Dn.fromSlash('/DC=org/DC=example/CN=Someone Else'))).toMatchObject({ allowed: false, code: 'MAPPING_CALLER_NOT_WHITELISTED' });
+    const callers = CallerModel.of(c.payloadCallers.map((p) => ({ dn: p.parsedDn, role: 'pilot' as const, source: 'legacy' as const })));
+    const payload = { kind: 'chain' as const, dn: Dn.fromSlash('/DC=org/DC=example/CN=Payload User') };
+    expect(callers.mayAsk(Dn.fromSlash('/DC=org/DC=example/CN=host/wn01.example.org'), payload)).toEqual({ allowed: true, as: 'pilot' });
+    expect(callers.mayAsk(dn, payload)).toEqual({ allowed: true, as: 'pilot' });
+    expect(callers.mayAsk(Dn.fromSlash('/DC=org/DC=example/CN=Someone Else'), payload)).toMatchObject({ allowed: false, code: 'MAPPING_CALLER_NOT_WHITELISTED' });
   });
 
   it('exports the pilot accounts as a glexec user_white_list', () => {

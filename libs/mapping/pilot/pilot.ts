@@ -1,16 +1,12 @@
-import type { Dn, Fqan } from '@gridauthz/domain';
+import type { Fqan } from '@gridauthz/domain';
 import type { CompiledMappingConfig } from '../config/mapping-config';
 import type { MappingPlan } from '../rule/plan';
-import type { PayloadCaller, PilotRole } from './pilot-role';
+import type { PilotRole } from './pilot-role';
 
 /** Why a mapping asks for an account: a pilot's own credential, or a payload run through gLExec by a pilot. */
 export type MappingPurpose = 'pilot-or-user' | 'payload';
 
 export type PilotPoolCheck = { readonly allowed: true } | { readonly allowed: false; readonly code: 'MAPPING_PILOT_POOL_DENIED'; readonly detail: string };
-
-export type PayloadCallerCheck =
-  | { readonly allowed: true; readonly caller: PayloadCaller }
-  | { readonly allowed: false; readonly code: 'MAPPING_CALLER_NOT_WHITELISTED'; readonly detail: string };
 
 /** The pilot role the credential's primary FQAN carries, if any: the credential is then a pilot's. */
 export function findPilotRole(config: CompiledMappingConfig, fqans: readonly Fqan[]): PilotRole | undefined {
@@ -29,13 +25,6 @@ export function checkPilotPool(config: CompiledMappingConfig, plan: MappingPlan,
   const role = config.pilotRoles.find((r) => r.poolId === poolId && fqans.some((f) => r.matches(f)));
   if (role) return { allowed: true };
   return { allowed: false, code: 'MAPPING_PILOT_POOL_DENIED', detail: `no pilot role of pool ${poolId} among the subject's FQANs (rule ${plan.ruleId})` };
-}
-
-/** gLExec's user_white_list, decided centrally: may this caller ask for payload mappings? DNs compare canonically. */
-export function checkPayloadCaller(config: CompiledMappingConfig, callerDn: Dn): PayloadCallerCheck {
-  const entry = config.payloadCallers.find((c) => c.parsedDn.equals(callerDn));
-  if (entry) return { allowed: true, caller: { id: entry.id, kind: entry.kind, dn: entry.dn } };
-  return { allowed: false, code: 'MAPPING_CALLER_NOT_WHITELISTED', detail: `${callerDn.toSlash()} may not request payload mappings` };
 }
 
 /**
