@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,19 +10,12 @@ import { Database } from '@gridauthz/persistence';
 import { decodeXacmlResponse, encodeXacmlQuery } from '@gridauthz/protocols';
 import { MIGRATIONS } from '../../migrations';
 import { proxyFileIdentity } from '../support/fixtures';
+import { freePorts } from '../support/free-ports';
 import { httpsCall } from '../support/https-client';
 import { createTestStorage, databaseLabel, type TestStorage, usingPostgres } from '../support/test-database';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'gridauthz.js');
 const BURST = 200;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 /**
  * SIGTERM while a burst of glexec-style requests is in flight (issue 9): every request either gets its answer
@@ -46,7 +38,7 @@ describe.each(WORKER_COUNTS)(`SIGTERM drains in-flight decisions (${databaseLabe
   it(`answers or cleanly refuses each of ${BURST} requests, and records every Permit`, async () => {
     storage = await createTestStorage();
     // The admin listener too: its default port would collide with any other server on this machine.
-    const [pdpPort, managementPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+    const [pdpPort, managementPort, adminPort] = await freePorts(3);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       GRIDAUTHZ_PDP_PORT: String(pdpPort),
