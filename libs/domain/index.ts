@@ -14,5 +14,7 @@ export type {
   PilotJob,
   RequestDefect,
 } from './authz/request';
+export { ACCOUNT_MAPPING_OBLIGATIONS } from './authz/subject';
+export type { Obligation, ObligationAssignment, Subject, TokenIdentity } from './authz/subject';
 export { silentLog } from './log/log-sink';
 export type { LogSink } from './log/log-sink';

@@ -1,3 +1,4 @@
+export type { CodecInput, DecodedMessage, EncodeContext, EncodedAnswer, ProtocolCodec } from './codec';
 export { decodeXacmlQuery, decodeParsedXacmlQuery, decodeCertificates } from './saml2-xacml2/decode';
 export type { DecodedQuery, DecodeOptions, XacmlAttribute, XacmlContext } from './saml2-xacml2/decode';
 export { encodeXacmlResponse, encodeSignedXacmlResponse, encodeProtocolError } from './saml2-xacml2/encode';

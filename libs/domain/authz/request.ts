@@ -1,5 +1,6 @@
 import type { Dn } from '../name/dn';
 import type { Fqan } from '../name/fqan';
+import type { Obligation } from './subject';
 
 /**
  * The protocol dialects gridauthz answers (saml2-xacml2.md §4.4, prima-saml1.md). `xacml` is §4.4 item 4: a
@@ -91,6 +92,8 @@ export interface AuthzQuery {
      * beyond the identity (x509-authn-profile, oidc-*), believed only from callers trusted to assert them.
      */
     readonly attributes?: Readonly<Record<string, readonly string[]>>;
+    /** A bearer token (compact JWS) carried as the subject's credential (docs/tokens.md). */
+    readonly token?: string;
   };
   readonly resource?: string;
   readonly action?: string;
@@ -98,6 +101,12 @@ export interface AuthzQuery {
   readonly host?: string;
   /** Resource host certificate DN (authz-interop resource-x509-id, EMI resource-owner). */
   readonly hostDn?: Dn;
+  /**
+   * The protocol's clients switch identity with the answer (glexec, a CE): under the compatibility default (a policy
+   * set that names no account-mapping obligation) a Permit is then mapped. Set by the codec; the core never names a
+   * dialect.
+   */
+  readonly accountExpected?: boolean;
   /** Obligation ids the caller says it can enforce (authz-interop pep-oblig-supported). */
   readonly obligationsSupported: readonly string[];
   readonly pilotJob?: PilotJob;
@@ -120,6 +129,12 @@ export interface AuthzResult {
   readonly status: 'ok' | 'missing-attribute' | 'syntax-error' | 'processing-error';
   readonly statusMessage?: string;
   readonly account?: Account;
+  /**
+   * The obligations of the matched policy rule (or the compatibility default's account obligation), in policy
+   * order; an account-mapping obligation among them was fulfilled when `account` is set. Codecs render them by id
+   * and drop what the enforcement point did not say it supports.
+   */
+  readonly obligations?: readonly Obligation[];
   /** Why: ban id, policy rule, mapping rule, error codes. */
   readonly reasons: readonly string[];
 }
