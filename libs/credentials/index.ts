@@ -8,6 +8,8 @@ export type { ProxyFormat, ProxyPolicy } from './chain/proxy-info';
 export type { UnverifiedVomsAttributes, VomsOptions } from './voms/verify';
 export { unverifiedVomsAttributes } from './voms/verify';
 export { parsePemChain, MAX_PEM_CHAIN_BYTES } from './chain/pem';
+export { NOT_ONE_SUBJECT, parseCertificateCached, presentedChain } from './chain/presented';
+export type { PresentedChain } from './chain/presented';
 export { peerCertificateChain } from './chain/peer';
 export type { PeerCertificateLike } from './chain/peer';
 export { coarseCode, credFail } from './errors';

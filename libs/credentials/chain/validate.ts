@@ -5,12 +5,13 @@ import { globusPatternMatches, namespacePatternMatches, normaliseDnText } from '
 import { BROKEN } from '../trust/snapshot';
 import type { TrustedCa, TrustSnapshot } from '../trust/snapshot';
 import type { TrustStore } from '../trust/igtf-store';
-import { extension, hasKeyUsage, isSelfIssued, KeyUsageBit, parseCertificate, verifySignature } from '../x509/certificate';
+import { extension, hasKeyUsage, isSelfIssued, KeyUsageBit, verifySignature } from '../x509/certificate';
 import type { Certificate } from '../x509/certificate';
 import { nameText } from '../x509/name';
 import { Oid } from '../x509/oids';
 import { verifyVoms } from '../voms/verify';
 import type { VomsOptions } from '../voms/verify';
+import { parseCertificateCached } from './presented';
 import { classify, extendsByOneRdn } from './proxy-info';
 import type { Classification, ProxyClass } from './proxy-info';
 import type { ChainEntry, ProxyInfo, ValidatedCredential } from './types';
@@ -107,7 +108,7 @@ function run(chainDer: readonly Buffer[], snapshot: TrustSnapshot, options: Vali
     let cert: Certificate;
     try {
       if (!Buffer.isBuffer(der)) throw new Error('not a Buffer');
-      cert = parseCertificate(der);
+      cert = parseCertificateCached(der);
     } catch (e) {
       return failed(credFail('CRED_CHAIN_MALFORMED', `certificate ${i}: ${(e as Error).message}`, i));
     }

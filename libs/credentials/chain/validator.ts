@@ -87,8 +87,8 @@ function cacheKey(chainDer: readonly Buffer[]): string | undefined {
 }
 
 /**
- * The codec hands the same Buffer objects back for a repeat chain (its chain memo), so each certificate's digest is
- * remembered per Buffer object; a new Buffer with the same bytes is simply hashed again.
+ * Each certificate's digest is remembered per Buffer object (a caller holding on to a chain's Buffers asks
+ * again without hashing); a new Buffer with the same bytes is simply hashed again.
  */
 const derDigests = new WeakMap<Buffer, Buffer>();
 

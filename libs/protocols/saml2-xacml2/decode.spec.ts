@@ -369,8 +369,8 @@ describe('decodeXacmlQuery: rejected messages are typed errors', () => {
   });
 });
 
-describe('decodeCertificates memo', () => {
-  it('answers a repeated chain from memory in the same order, unaffected by what a caller does with its copy', async () => {
+describe('decodeCertificates', () => {
+  it('answers a repeated chain the same way, in the same order, unaffected by what a caller does with its copy', async () => {
     const { decodeCertificates } = await import('./decode');
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');

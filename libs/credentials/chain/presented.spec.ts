@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLog } from '@gridauthz/domain';
+import { generateDevPki } from '@gridauthz/dev-pki';
+import type { DevPkiManifest } from '@gridauthz/dev-pki';
+import { IgtfTrustStore, NOT_ONE_SUBJECT, parseCertificateCached, parsePemChain, presentedChain, validateChain } from '@gridauthz/credentials';
+
+// The subject chain of a query arrives in whatever order the client wrote it (docs/dialects.md); ordering it and
+// spotting two people's chains is the credentials lib's job, once, before validation.
+describe('presentedChain', () => {
+  let dir: string;
+  let m: DevPkiManifest;
+  let store: IgtfTrustStore;
+  const chainOf = (name: string): Buffer[] => {
+    const r = parsePemChain(readFileSync(join(dir, (m.proxies[name] ?? { file: '' }).file), 'utf8'));
+    if (!r.ok) throw new Error(r.error.detail);
+    return r.value;
+  };
+  const caDer = (): Buffer => {
+    const r = parsePemChain(readFileSync(join(dir, m.ca.certFile), 'utf8'));
+    if (!r.ok) throw new Error(r.error.detail);
+    return r.value[0] as Buffer;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cred-presented-'));
+    m = await generateDevPki({ dir });
+    store = await IgtfTrustStore.open({ caDir: join(dir, m.caDir), vomsDir: join(dir, m.vomsDir), log: silentLog });
+  });
+  afterAll(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('puts a proxy chain sent top first back leaf first, the same Buffers, and it then validates', () => {
+    const leafFirst = [...chainOf('alice-proxy2'), caDer()]; // proxy of a proxy, proxy, EEC, CA
+    expect(leafFirst).toHaveLength(4);
+    const topFirst = [...leafFirst].reverse();
+    const r = presentedChain(topFirst);
+    if (!r.ok) throw new Error(r.detail);
+    expect(r.value).toEqual(leafFirst);
+    r.value.forEach((der, i) => expect(der).toBe(topFirst[topFirst.length - 1 - i]));
+    const v = validateChain(r.value, store, { now: new Date(Date.parse(m.now) + 60_000) });
+    expect(v.ok ? v.value.proxies.length : v.error.code).toBe(2);
+    // Sent leaf first (voms-proxy-init's layout), the order is kept.
+    expect(presentedChain(leafFirst)).toEqual({ ok: true, value: leafFirst });
+  });
+
+  it("refuses Alice's and Bob's chains sent as one", () => {
+    expect(presentedChain([...chainOf('alice'), ...chainOf('bob')])).toEqual({ ok: false, problem: 'not-one-subject', detail: NOT_ONE_SUBJECT });
+  });
+
+  it('calls a value that is not a certificate malformed', () => {
+    expect(presentedChain([Buffer.from('300302 0100'.replace(' ', ''), 'hex')])).toMatchObject({ ok: false, problem: 'malformed' });
+  });
+
+  it('keeps certificates that are not one issuer chain in the order received (the validator refuses them)', () => {
+    const [proxy] = chainOf('bob');
+    const sent = [caDer(), proxy as Buffer]; // the EEC between them is missing
+    expect(presentedChain(sent)).toEqual({ ok: true, value: sent });
+  });
+
+  it('parses each certificate once and keeps no view into the caller’s buffer', () => {
+    const [leaf] = chainOf('alice');
+    const mine = Buffer.from(leaf as Buffer);
+    const first = parseCertificateCached(mine);
+    mine.fill(0);
+    const again = parseCertificateCached(Buffer.from(leaf as Buffer));
+    expect(again).toBe(first);
+    expect(first.der.equals(leaf as Buffer)).toBe(true);
+  });
+});

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Dn } from '@gridauthz/domain';
+import { parseCertificate } from '../x509/certificate';
+import type { Certificate } from '../x509/certificate';
+import { Oid } from '../x509/oids';
+
+/**
+ * Parsed certificates by SHA-256 of their DER: the same user chain comes back with every job, and a protocol codec
+ * (presentedChain) and the validator both read it, so each distinct certificate is parsed once per process, not once
+ * per reader per request. The DER is copied first: a parsed certificate holds views into its bytes, and the caller's
+ * buffer is not ours to keep.
+ */
+const parsed = new LRUCache<string, Certificate>({ max: 4096 });
+
+/** parseCertificate through the process-wide cache above; throws as parseCertificate does. */
+export function parseCertificateCached(der: Buffer): Certificate {
+  const key = createHash('sha256').update(der).digest('hex');
+  const known = parsed.get(key);
+  if (known !== undefined) return known;
+  const cert = parseCertificate(Buffer.from(der));
+  parsed.set(key, cert);
+  return cert;
+}
+
+/** What a protocol codec learns about the certificates a request carries, before any validation. */
+export type PresentedChain =
+  | { readonly ok: true; readonly value: Buffer[] }
+  | { readonly ok: false; readonly problem: 'malformed' | 'not-one-subject'; readonly detail: string };
+
+/** The reason given for certificates of more than one person (an ambiguity of the request, not a syntax error). */
+export const NOT_ONE_SUBJECT = "the certificates sent are more than one person's chain";
+
+/**
+ * Certificates as a client sent them (a query's key-info or cert-chain, docs/dialects.md) → the same Buffers leaf
+ * first, ready for validateChain. Clients send the proxy first, but nothing enforces it: the set is reordered when
+ * each certificate but one was issued by another in the set and exactly one issued none; anything else (unrelated
+ * certificates, loops) keeps the order received and is the validator's to refuse. A value that is not an X.509
+ * certificate is 'malformed'; the end-entity certificates of two people in one set are 'not-one-subject'.
+ */
+export function presentedChain(ders: readonly Buffer[]): PresentedChain {
+  const certificates: Certificate[] = [];
+  for (const der of ders) {
+    try {
+      certificates.push(parseCertificateCached(der));
+    } catch {
+      return { ok: false, problem: 'malformed', detail: 'a certificate does not parse as X.509' };
+    }
+  }
+  if (!isOneSubject(certificates)) return { ok: false, problem: 'not-one-subject', detail: NOT_ONE_SUBJECT };
+  return { ok: true, value: leafFirst(certificates, ders) };
+}
+
+/** Far above any real proxy chain; bounds the recursion of the issuer walk below. */
+const MAX_DEPTH = 32;
+
+/**
+ * One person's chain: the end-entity certificates (not CAs) sent together all belong to one identity, a proxy
+ * counting as its issuer's. Alice's proxy chain and Bob's in one attribute are two subjects. Structural
+ * (Dn.equals on parsed names).
+ */
+function isOneSubject(certificates: readonly Certificate[]): boolean {
+  if (certificates.length <= 1) return true;
+  const identityOf = (cert: Certificate, depth: number): Dn | undefined => {
+    const issuerDn = cert.issuer.dn;
+    if (depth > MAX_DEPTH || issuerDn === undefined) return cert.subject.dn;
+    // Only proxies are issued by end entities: a certificate whose issuer is a non-CA sent alongside is its proxy.
+    const parent = certificates.find((c) => c !== cert && c.basicConstraints?.ca !== true && c.subject.dn !== undefined && c.subject.dn.equals(issuerDn));
+    if (parent !== undefined) return identityOf(parent, depth + 1);
+    const isProxy = cert.extensions.some((e) => e.oid === Oid.proxyCertInfo || e.oid === Oid.proxyCertInfoDraft) || isLegacyProxy(cert);
+    return isProxy ? issuerDn : cert.subject.dn;
+  };
+  const identities: Dn[] = [];
+  for (const cert of certificates) {
+    if (cert.basicConstraints?.ca === true) continue;
+    const identity = identityOf(cert, 0);
+    if (identity === undefined) continue;
+    if (!identities.some((known) => known.equals(identity))) identities.push(identity);
+  }
+  return identities.length <= 1;
+}
+
+/** Pre-RFC 3820 Globus proxies: named issuer + CN=proxy or CN=limited proxy. */
+function isLegacyProxy(cert: Certificate): boolean {
+  const subject = cert.subject.dn;
+  const issuer = cert.issuer.dn;
+  if (subject === undefined || issuer === undefined || !subject.isChildOf(issuer)) return false;
+  const last = subject.rdns[subject.rdns.length - 1]?.[0];
+  return last !== undefined && last.type === 'CN' && (last.value === 'proxy' || last.value === 'limited proxy');
+}
+
+/**
+ * `child` names `parent` as its issuer (canonical name comparison, RFC 5280 §7.1) and, when both carry key
+ * identifiers, the authority key identifier matches. Signatures are the validator's: this only orders.
+ */
+function issuedBy(child: Certificate, parent: Certificate): boolean {
+  if (!child.issuer.canonical.equals(parent.subject.canonical)) return false;
+  if (child.authorityKeyId !== undefined && parent.subjectKeyId !== undefined) return child.authorityKeyId.equals(parent.subjectKeyId);
+  return true;
+}
+
+function leafFirst(certificates: readonly Certificate[], ders: readonly Buffer[]): Buffer[] {
+  const indices = certificates.map((_, i) => i);
+  const issued = (child: number, parent: number): boolean =>
+    child !== parent && issuedBy(certificates[child] as Certificate, certificates[parent] as Certificate);
+  const leaves = indices.filter((candidate) => !indices.some((other) => issued(other, candidate)));
+  const leaf = leaves[0];
+  if (leaf === undefined || leaves.length !== 1) return [...ders];
+  const order = [leaf];
+  while (order.length < certificates.length) {
+    const current = order[order.length - 1] ?? leaf;
+    const parents = indices.filter((candidate) => !order.includes(candidate) && issued(current, candidate));
+    const parent = parents[0];
+    if (parent === undefined || parents.length !== 1) return [...ders];
+    order.push(parent);
+  }
+  return order.map((i) => ders[i] as Buffer);
+}
