@@ -3,6 +3,8 @@ export { validateChain, MAX_CERTIFICATES } from './chain/validate';
 export type { CrlMode, NamespaceMode, ValidationOptions } from './chain/validate';
 export { CredentialValidator } from './chain/validator';
 export type { CredentialValidatorOptions } from './chain/validator';
+export { subjectOfCredential } from './subject';
+export type { X509Subject } from './subject';
 export type { ChainEntry, ProxyInfo, RejectedAc, ValidatedCredential, VomsAc, VomsAttribute } from './chain/types';
 export type { ProxyFormat, ProxyPolicy } from './chain/proxy-info';
 export type { UnverifiedVomsAttributes, VomsOptions } from './voms/verify';

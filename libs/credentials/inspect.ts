@@ -105,8 +105,9 @@ export function inspectCredential(pemText: string, trust: TrustStore | TrustSnap
       })),
       rejected: v.voms.rejected,
     },
-    fqans: v.fqans,
-    primaryFqan: v.primaryFqan,
+    // The report shows FQANs as the ACs encoded them (what voms-proxy-info prints).
+    fqans: v.fqans.map((f) => f.original),
+    primaryFqan: v.primaryFqan?.original ?? null,
   };
 }
 

@@ -58,7 +58,7 @@ describe.runIf(vomsProxyFakeAvailable())('interop with voms-proxy-fake and opens
       }
       if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.detail}`);
       if (fx.identity) expect(r.value.identity.subject.toSlash(), name).toBe(fx.identity);
-      if (fx.fqans) expect(r.value.fqans, name).toEqual(fx.fqans);
+      if (fx.fqans) expect(r.value.fqans.map((f) => f.original), name).toEqual(fx.fqans);
       expect(
         r.value.voms.rejected.map((x) => x.code),
         name,
@@ -72,7 +72,7 @@ describe.runIf(vomsProxyFakeAvailable())('interop with voms-proxy-fake and opens
   it('reads voms-proxy-fake ACs like C VOMS: classic holder, primary FQAN first, policy authority split (§7)', () => {
     const r = ours(fakes['vf-voms']?.file ?? '');
     if (!r.ok) throw new Error(r.error.code);
-    expect(r.value.primaryFqan).toBe('/atlas/Role=pilot/Capability=NULL');
+    expect(r.value.primaryFqan?.original).toBe('/atlas/Role=pilot/Capability=NULL');
     expect(r.value.voms.acs[0]).toMatchObject({ vo: 'atlas', host: 'voms.gridauthz-dev.org', port: 15001, holderEncoding: 'classic', serialHex: '1' });
     const nf = ours(fakes['vf-voms-newformat']?.file ?? '');
     expect(nf.ok && nf.value.voms.acs[0]?.holderEncoding).toBe('rfc3281');

@@ -63,7 +63,7 @@ describe('proxy client over mutual TLS', () => {
     if (!r.ok) throw new Error(`${r.error.code}: ${r.error.detail}`);
     expect(r.value.identity.subject.toSlash()).toBe(m.users['pilot']?.subject);
     expect(r.value.proxies.length > 0).toBe(true);
-    expect(r.value.primaryFqan).toBe('/atlas/Role=pilot/Capability=NULL');
+    expect(r.value.primaryFqan?.original).toBe('/atlas/Role=pilot/Capability=NULL');
   });
 
   it('validates a proxy of a proxy and rejects a revoked user the same way', async () => {

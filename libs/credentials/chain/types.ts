@@ -1,4 +1,4 @@
-import type { Dn } from '@gridauthz/domain';
+import type { Dn, Fqan } from '@gridauthz/domain';
 import type { CredErrorCode } from '../errors';
 import type { ProxyFormat, ProxyPolicy } from './proxy-info';
 
@@ -68,8 +68,11 @@ export interface ValidatedCredential {
   /** The validated path, leaf first, ending with the trust anchor. */
   readonly chain: readonly ChainEntry[];
   readonly voms: { readonly acs: readonly VomsAc[]; readonly rejected: readonly RejectedAc[] };
-  /** FQANs exactly as encoded, AC order then value order (§6.8); empty under ignore-all if any AC failed. */
-  readonly fqans: readonly string[];
-  readonly primaryFqan: string | null;
+  /**
+   * FQANs in AC order then value order (§6.8), the first being the primary; `original` keeps the text as encoded.
+   * Empty under ignore-all if any AC failed (an AC with an FQAN that does not parse fails: CRED_AC_FQAN_INVALID).
+   */
+  readonly fqans: readonly Fqan[];
+  readonly primaryFqan: Fqan | undefined;
   readonly warnings: readonly string[];
 }

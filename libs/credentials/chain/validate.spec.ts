@@ -64,7 +64,7 @@ describe('validateChain on the dev-pki fixtures', () => {
     expect(v.notAfter.toISOString()).toBe(m.proxies['alice']?.notAfter);
     expect(v.chain.map((c) => c.role)).toEqual(['proxy', 'eec', 'ca']);
     expect(v.fqans).toEqual([]);
-    expect(v.primaryFqan).toBeNull();
+    expect(v.primaryFqan).toBeUndefined();
   });
 
   it('uses the first non-proxy certificate as identity for a proxy of a proxy, not the leaf issuer (§3.3)', () => {
@@ -142,8 +142,8 @@ describe('validateChain on the dev-pki fixtures', () => {
   describe('VOMS (§6)', () => {
     it('extracts FQANs in AC order, primary first, with issuer, signer and generic attributes (§6.8)', () => {
       const v = value('alice-voms');
-      expect(v.fqans).toEqual(['/atlas/Role=NULL/Capability=NULL', '/atlas/production/Role=NULL/Capability=NULL']);
-      expect(v.primaryFqan).toBe('/atlas/Role=NULL/Capability=NULL');
+      expect(v.fqans.map((f) => f.original)).toEqual(['/atlas/Role=NULL/Capability=NULL', '/atlas/production/Role=NULL/Capability=NULL']);
+      expect(v.primaryFqan?.original).toBe('/atlas/Role=NULL/Capability=NULL');
       expect(v.voms.rejected).toEqual([]);
       const ac = v.voms.acs[0];
       expect(ac).toMatchObject({ vo: 'atlas', host: 'voms.gridauthz-dev.org', port: 15001, holderEncoding: 'classic', targets: [] });
@@ -155,7 +155,7 @@ describe('validateChain on the dev-pki fixtures', () => {
     it('accepts the RFC 3281 holder encoding (newformat) (§6.3)', () => {
       const v = value('alice-voms-newformat');
       expect(v.voms.acs[0]?.holderEncoding).toBe('rfc3281');
-      expect(v.fqans).toEqual(['/atlas/Role=NULL/Capability=NULL', '/atlas/production/Role=NULL/Capability=NULL']);
+      expect(v.fqans.map((f) => f.original)).toEqual(['/atlas/Role=NULL/Capability=NULL', '/atlas/production/Role=NULL/Capability=NULL']);
     });
 
     it('takes the AC from level 1 of a proxy of a VOMS proxy (§6.1)', () => {
@@ -167,19 +167,19 @@ describe('validateChain on the dev-pki fixtures', () => {
     it('keeps the AC of a limited proxy (§9.20)', () => {
       const v = value('alice-voms-limited');
       expect(v.limited).toBe(true);
-      expect(v.primaryFqan).toBe('/atlas/Role=NULL/Capability=NULL');
+      expect(v.primaryFqan?.original).toBe('/atlas/Role=NULL/Capability=NULL');
     });
 
     it('gives the pilot proxy /atlas/Role=pilot as primary FQAN', () => {
       const v = value('pilot-voms');
-      expect(v.primaryFqan).toBe('/atlas/Role=pilot/Capability=NULL');
+      expect(v.primaryFqan?.original).toBe('/atlas/Role=pilot/Capability=NULL');
       expect(v.identity.subject.toSlash()).toBe(m.users['pilot']?.subject);
     });
 
     it('keeps two ACs in order: atlas then dteam (§9.4)', () => {
       const v = value('alice-voms-two-vos');
       expect(v.voms.acs.map((a) => a.vo)).toEqual(['atlas', 'dteam']);
-      expect(v.fqans).toEqual(['/atlas/Role=NULL/Capability=NULL', '/atlas/production/Role=NULL/Capability=NULL', '/dteam/Role=NULL/Capability=NULL']);
+      expect(v.fqans.map((f) => f.original)).toEqual(['/atlas/Role=NULL/Capability=NULL', '/atlas/production/Role=NULL/Capability=NULL', '/dteam/Role=NULL/Capability=NULL']);
     });
 
     it('drops an expired AC with CRED_AC_EXPIRED; the proxy still identifies the user (§6.6, §10)', () => {

@@ -1,4 +1,4 @@
-import { Dn } from '@gridauthz/domain';
+import { Dn, Fqan } from '@gridauthz/domain';
 import { credFail } from '../errors';
 import type { CredErrorCode, CredFailure, CredResult } from '../errors';
 import { globusPatternMatches, namespacePatternMatches, normaliseDnText } from '../trust/policy-files';
@@ -253,7 +253,8 @@ function run(chainDer: readonly Buffer[], snapshot: TrustSnapshot, options: Vali
   window.from = Math.max(window.from, voms.window.from);
   window.until = Math.min(window.until, voms.window.until);
   const onInvalid = options.voms?.onInvalidAc ?? 'ignore-all';
-  const fqans = onInvalid === 'ignore-all' && voms.rejected.length > 0 ? [] : voms.acs.flatMap((ac) => ac.fqans);
+  // verifyVoms refused every AC with an FQAN that does not parse (CRED_AC_FQAN_INVALID), so parse cannot throw here.
+  const fqans = onInvalid === 'ignore-all' && voms.rejected.length > 0 ? [] : voms.acs.flatMap((ac) => ac.fqans.map((f) => Fqan.parse(f)));
 
   const chain: ChainEntry[] = path.map((n, k) => ({
     role: n.cls.kind,
@@ -288,7 +289,7 @@ function run(chainDer: readonly Buffer[], snapshot: TrustSnapshot, options: Vali
     chain,
     voms: { acs: voms.acs, rejected: voms.rejected },
     fqans,
-    primaryFqan: fqans[0] ?? null,
+    primaryFqan: fqans[0],
     warnings,
   };
   return { result: { ok: true, value }, window: { from: window.from, until: window.until } };

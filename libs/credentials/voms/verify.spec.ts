@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog } from '@gridauthz/domain';
+import { Fqan, silentLog } from '@gridauthz/domain';
 import { acSeqExtension, attributeCertificate, generateDevPki, PkiBuilder } from '@gridauthz/dev-pki';
 import type { AcSpec, DevPkiManifest } from '@gridauthz/dev-pki';
-import { Der, IgtfTrustStore, Oid, validateChain } from '@gridauthz/credentials';
+import { Der, IgtfTrustStore, Oid, subjectOfCredential, validateChain } from '@gridauthz/credentials';
 import type { ValidatedCredential, ValidationOptions } from '@gridauthz/credentials';
 import { fixtures, loadIssued, makeCert, makeProxy } from '../chain/craft.testkit';
 import type { Issued } from '../chain/craft.testkit';
@@ -57,17 +57,19 @@ describe('VOMS AC verification (credentials.md §6.4)', () => {
 
   it('accepts the hand-built reference AC (the builder itself is sound)', () => {
     const v = run([ac()]);
-    expect(v.fqans).toEqual([MEMBER]);
+    expect(v.fqans.map((f) => f.original)).toEqual([MEMBER]);
     expect(v.voms.rejected).toEqual([]);
   });
 
   it('keeps short-form FQANs exactly as encoded (§6.8)', () => {
-    expect(run([ac({ fqans: ['/atlas', '/atlas/Role=pilot'] })]).fqans).toEqual(['/atlas', '/atlas/Role=pilot']);
+    expect(run([ac({ fqans: ['/atlas', '/atlas/Role=pilot'] })]).fqans.map((f) => f.original)).toEqual(['/atlas', '/atlas/Role=pilot']);
   });
 
   it.each([
     ['an FQAN of another VO', { fqans: [MEMBER, '/cms/Role=NULL/Capability=NULL'] }, 'CRED_AC_FQAN_OUTSIDE_VO'],
     ['an FQAN /atlasx (prefix is not enough)', { fqans: ['/atlasx/Role=NULL/Capability=NULL'] }, 'CRED_AC_FQAN_OUTSIDE_VO'],
+    ['an FQAN that does not parse (empty group component)', { fqans: [MEMBER, '/atlas//prod'] }, 'CRED_AC_FQAN_INVALID'],
+    ['an FQAN with two roles', { fqans: ['/atlas/Role=a/Role=b'] }, 'CRED_AC_FQAN_INVALID'],
     ['a policy authority without port', { tweak: { policyAuthority: 'atlas://voms.gridauthz-dev.org' } }, 'CRED_AC_POLICY_AUTHORITY_INVALID'],
     ['a policy authority without "://"', { tweak: { policyAuthority: 'atlas' } }, 'CRED_AC_POLICY_AUTHORITY_INVALID'],
     ['no noRevAvail', { tweak: { omitExtensions: [Oid.noRevAvail] } }, 'CRED_AC_EXTENSION_MISSING'],
@@ -84,6 +86,21 @@ describe('VOMS AC verification (credentials.md §6.4)', () => {
     ['targets naming another host', { tweak: { targets: ['elsewhere.example.org'] } }, 'CRED_AC_TARGET_MISMATCH'],
   ])('rejects an AC with %s', (_label, spec, expected) => {
     expect(rejected([ac(typeof spec === 'function' ? spec() : (spec as Partial<AcSpec>))])).toEqual([expected]);
+  });
+
+  it('turns the credential into the domain Subject: FQANs as Fqan, primary first, a refused AC recorded, not lost', () => {
+    const acs = [ac({ fqans: [MEMBER, '/atlas/production'] }), ac({ vo: 'dteam', port: 15002, fqans: ['/dteam//x'] })];
+    const subject = subjectOfCredential(run(acs, { voms: { onInvalidAc: 'drop-invalid' } }));
+    expect(subject.dn.toSlash()).toBe(m.users['alice']?.subject);
+    expect(subject.fqans.map((f) => f.toShort())).toEqual(['/atlas', '/atlas/production']);
+    expect(subject.primaryFqan?.equals(Fqan.parse('/atlas'))).toBe(true);
+    expect(subject.vos).toEqual(['atlas']);
+    expect(subject.droppedAttributes).toEqual(['CRED_AC_FQAN_INVALID (dteam): FQAN "/dteam//x" does not parse']);
+    // Under the default (ignore-all) the good AC's FQANs go too, and the reason is still recorded.
+    const strict = subjectOfCredential(run(acs));
+    expect(strict.fqans).toEqual([]);
+    expect(strict.primaryFqan).toBeUndefined();
+    expect(strict.droppedAttributes).toEqual(['CRED_AC_FQAN_INVALID (dteam): FQAN "/dteam//x" does not parse']);
   });
 
   it('checks the issuer+serial form of the AC authorityKeyIdentifier against the signer (§6.4 step 10)', () => {
@@ -119,7 +136,7 @@ describe('VOMS AC verification (credentials.md §6.4)', () => {
     expect(ignoreAll.fqans).toEqual([]);
     expect(ignoreAll.voms.acs).toHaveLength(1);
     expect(ignoreAll.voms.rejected).toEqual([expect.objectContaining({ index: 1, code: 'CRED_AC_FQAN_OUTSIDE_VO', vo: 'dteam' })]);
-    expect(run(acs, { voms: { onInvalidAc: 'drop-invalid' } }).fqans).toEqual([MEMBER]);
+    expect(run(acs, { voms: { onInvalidAc: 'drop-invalid' } }).fqans.map((f) => f.original)).toEqual([MEMBER]);
     const r = validateChain([makeProxy(alice, now, { extensions: [acSeqExtension(acs)] }).der, alice.der], store, { now, voms: { onInvalidAc: 'reject' } });
     expect(r.ok ? 'valid' : r.error.code).toBe('CRED_AC_FQAN_OUTSIDE_VO');
   });
@@ -151,7 +168,7 @@ describe('VOMS AC verification (credentials.md §6.4)', () => {
     const level1 = makeProxy(alice, now, { extensions: [acSeqExtension([ac({ fqans: ['/atlas/level1'] })])] });
     const level2 = makeProxy(level1, now, { extensions: [acSeqExtension([ac({ fqans: ['/atlas/level2'] })])] });
     const r = validateChain([level2.der, level1.der, alice.der], store, { now });
-    expect(r.ok && r.value.fqans).toEqual(['/atlas/level2']);
+    expect(r.ok && r.value.fqans.map((f) => f.original)).toEqual(['/atlas/level2']);
   });
 });
 

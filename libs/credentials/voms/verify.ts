@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Dn } from '@gridauthz/domain';
+import { Dn, Fqan } from '@gridauthz/domain';
 import { bitString, children, DerError, expectTag, integerBytes, oidOf, readDer, sequence, smallInteger, Tag, timeOf } from '../asn1/der';
 import type { DerNode } from '../asn1/der';
 import type { CredErrorCode } from '../errors';
@@ -189,6 +189,10 @@ function verifyAc(
   // 3. Every FQAN under /<vo>.
   const outside = d.fqans.find((f) => !(f === `/${vo}` || f.startsWith(`/${vo}/`)));
   if (outside !== undefined) throw new AcError('CRED_AC_FQAN_OUTSIDE_VO', `FQAN ${outside} is not in VO ${vo}`, vo);
+  // 3b. Every FQAN an FQAN (mapping.md §1.2): one that does not parse cannot be matched by policy or mapping, and
+  // dropping it alone would quietly promote the next FQAN to primary; the AC is refused and recorded instead.
+  const unparsable = d.fqans.find((f) => Fqan.tryParse(f) === undefined);
+  if (unparsable !== undefined) throw new AcError('CRED_AC_FQAN_INVALID', `FQAN "${unparsable}" does not parse`, vo);
   // 4. Extensions.
   const ext = (oid: string): Extension | undefined => d.extensions.find((e) => e.oid === oid);
   const noRev = ext(Oid.noRevAvail);
