@@ -5,7 +5,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 export const PG_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -146,11 +147,12 @@ export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], 
   };
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----\n?/g;
-/** voms-proxy-init file layout (proxy cert, key, chain) → TLS identity, as test/support/fixtures does. */
+/** voms-proxy-init file layout (proxy cert, key, chain) → TLS identity, as test/support/fixtures does (the built PEM module). */
 export function proxyFileIdentity(text) {
-  const blocks = text.match(PEM_BLOCK) ?? [];
-  return { cert: blocks.filter((b) => b.startsWith('-----BEGIN CERTIFICATE-----')).join(''), key: blocks.find((b) => / PRIVATE KEY-----/.test(b)) };
+  const pem = requireFrom(join(dirname(fileURLToPath(import.meta.url)), '..'))('dist/libs/credentials');
+  const blocks = pem.pemTexts(text);
+  const key = blocks.find((b) => pem.isPrivateKeyLabel(b.label));
+  return { cert: blocks.filter((b) => pem.isCertificateLabel(b.label)).map((b) => `${b.text}\n`).join(''), key: key && `${key.text}\n` };
 }
 
 /** The dev PKI written by `serve --dev` into cwd/var/pki. */

@@ -17,6 +17,11 @@ const time = (name, f, n = 2000) => { for (let i = 0; i < 300; i++) f(); const t
 time('isPrimaRequest (full XML parse)', () => P.isPrimaRequest(body));
 time('decodeXacmlQuery', () => P.decodeXacmlQuery(body));
 time('parseUntrustedXml', () => P.parseUntrustedXml(body));
-const ders = (pki.payload.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)).map(b => Buffer.from(b.split('\n').filter(l => !l.startsWith('-----')).join(''), 'base64'));
+const C = req('dist/libs/credentials');
+const chain = C.parsePemChain(pki.payload.pem);
+if (!chain.ok) throw new Error(chain.error.detail);
+const ders = chain.value;
 time(`new X509Certificate × ${ders.length} (payload chain)`, () => ders.forEach(d => new X509Certificate(d)));
+time(`parseCertificate × ${ders.length} (strict DER reader)`, () => ders.forEach(d => C.parseCertificate(d)));
+time(`presentedChain (codec's parse, one-person check and order; parsed certificates cached)`, () => C.presentedChain(ders.map(d => Buffer.from(d))));
 t.remove();

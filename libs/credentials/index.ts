@@ -9,7 +9,9 @@ export type { ChainEntry, ProxyInfo, RejectedAc, ValidatedCredential, VomsAc, Vo
 export type { ProxyFormat, ProxyPolicy } from './chain/proxy-info';
 export type { UnverifiedVomsAttributes, VomsOptions } from './voms/verify';
 export { unverifiedVomsAttributes } from './voms/verify';
-export { parsePemChain, MAX_PEM_CHAIN_BYTES } from './chain/pem';
+// PEM, the one module for every PEM text read or written
+export { containsPrivateKey, isCertificateLabel, isPrivateKeyLabel, MAX_PEM_CHAIN_BYTES, parsePemChain, pemBlocks, pemEncode, pemTexts } from './pem';
+export type { PemText } from './pem';
 export { NOT_ONE_SUBJECT, parseCertificateCached, presentedChain } from './chain/presented';
 export type { PresentedChain } from './chain/presented';
 export { peerCertificateChain } from './chain/peer';

@@ -1,5 +1,5 @@
 import type { Dn } from '@gridauthz/domain';
-import { parsePemChain } from './chain/pem';
+import { containsPrivateKey as hasPrivateKey, parsePemChain } from './pem';
 import { classify } from './chain/proxy-info';
 import type { ProxyFormat, ProxyPolicy } from './chain/proxy-info';
 import type { RejectedAc, VomsAc } from './chain/types';
@@ -54,7 +54,7 @@ const forms = (dn: Dn | undefined): DnForms | null => (dn ? { slash: dn.toSlash(
 
 /** Decodes and validates a PEM credential for humans. Never throws. */
 export function inspectCredential(pemText: string, trust: TrustStore | TrustSnapshot, now: Date, options: Omit<ValidationOptions, 'now'> = {}): InspectReport {
-  const containsPrivateKey = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pemText);
+  const containsPrivateKey = hasPrivateKey(pemText);
   const parsed = parsePemChain(pemText);
   const empty = { identity: null, trustAnchor: null, limited: null, notAfter: null, voms: null, fqans: [], primaryFqan: null };
   if (!parsed.ok)

@@ -144,10 +144,8 @@ export function crl(issuer: Signer, thisUpdate: Date, nextUpdate: Date, revoked:
   return signed(tbs, issuer.keys.privateKey);
 }
 
-export function pem(label: string, body: Buffer): string {
-  const b64 = body.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
+/** DER as PEM: the credentials lib's one PEM module. */
+export { pemEncode as pem } from '@gridauthz/credentials';
 
 /** Private keys in the traditional forms voms-proxy-init and grid-proxy-init write (PKCS#1 / SEC1). */
 export function privateKeyPem(key: KeyObject): string {

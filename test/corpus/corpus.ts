@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
-import { parsePemChain } from '@gridauthz/credentials';
+import { isCertificateLabel, parsePemChain, pemTexts } from '@gridauthz/credentials';
 import { Dn } from '@gridauthz/domain';
 import type { Ban, BanKind } from '@gridauthz/mapping';
 import { decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, type XacmlClientDialect } from '@gridauthz/protocols';
@@ -110,7 +110,10 @@ export function dnOf(name: string): Dn {
 export function proxyPem(name: string): string {
   const file = fixturePki().proxies[name]?.file;
   if (file === undefined) throw new Error(`no fixture proxy ${name}`);
-  return (readFixture(file).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).join('\n');
+  return pemTexts(readFixture(file))
+    .filter((b) => isCertificateLabel(b.label))
+    .map((b) => b.text)
+    .join('\n');
 }
 
 /** Replaces `${chain:<proxy>}`, `${dn:<user>}` (RFC 2253), `${slash:<user>}`, `${ca}`, `${host}`. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CredentialValidator, IgtfTrustStore, parsePemChain } from '@gridauthz/credentials';
+import { CredentialValidator, IgtfTrustStore, isCertificateLabel, parsePemChain, pemTexts } from '@gridauthz/credentials';
 import { Decider, InMemoryDecisionStorage, type DecisionConfiguration } from '@gridauthz/decision';
 import { Dn, silentLog, type AuthzRequest } from '@gridauthz/domain';
 import { CallerModel, compileMappingConfig, DEFAULT_MAPPING_SETTINGS, type CompiledMappingConfig, type MappingConfig } from '@gridauthz/mapping';
@@ -67,7 +67,10 @@ export function withAdded(xml: string, element: 'Subject' | 'Resource' | 'Action
 export function chainPem(proxy: string): string {
   const file = fixturePki().proxies[proxy]?.file;
   if (file === undefined) throw new Error(`no fixture proxy ${proxy}`);
-  return (readFixture(file).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).join('\n');
+  return pemTexts(readFixture(file))
+    .filter((b) => isCertificateLabel(b.label))
+    .map((b) => b.text)
+    .join('\n');
 }
 
 export function chainOf(proxy: string): Buffer[] {

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isCertificateLabel, pemTexts } from '@gridauthz/credentials';
 import type { DevPkiManifest } from '@gridauthz/dev-pki';
 
 export interface FakeFixture {
@@ -65,7 +66,9 @@ export function makeVomsFakeFixtures(pkiDir: string, m: DevPkiManifest, outDir: 
     execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', `${parentSubject}/CN=4242`, '-out', csr], { stdio: 'ignore' });
     execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', parentFile, '-CAkey', parentFile, '-set_serial', '4242', '-days', '1', '-extfile', ext, '-extensions', 'p', '-out', cert], { stdio: 'ignore' });
     const parentPem = readFileSync(parentFile, 'utf8');
-    const parentCerts = parentPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g) ?? [];
+    const parentCerts = pemTexts(parentPem)
+      .filter((b) => isCertificateLabel(b.label))
+      .map((b) => `${b.text}\n`);
     const out = join(outDir, `${name}.pem`);
     writeFileSync(out, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8') + parentCerts.join(''), { mode: 0o600 });
     return out;

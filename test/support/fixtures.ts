@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isCertificateLabel, isPrivateKeyLabel, pemTexts } from '@gridauthz/credentials';
 import type { DevPkiManifest } from '@gridauthz/dev-pki';
 
 /** Where global-setup writes the test PKI (by the same code as `gridauthz dev-pki`). */
@@ -13,8 +14,6 @@ export function fixturePki(): DevPkiManifest {
 
 export const fixturePath = (relative: string): string => join(FIXTURE_PKI_DIR, relative);
 export const readFixture = (relative: string): string => readFileSync(fixturePath(relative), 'utf8');
-
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----\n?/g;
 
 /** A TLS client identity: certificate chain PEM (leaf first) and key PEM. */
 export interface ClientIdentity {
@@ -37,9 +36,9 @@ export function proxyIdentity(name: string): ClientIdentity {
 }
 
 export function proxyFileIdentity(text: string): ClientIdentity {
-  const blocks = text.match(PEM_BLOCK) ?? [];
-  const key = blocks.find((b) => / PRIVATE KEY-----/.test(b));
-  const certs = blocks.filter((b) => b.startsWith('-----BEGIN CERTIFICATE-----'));
+  const blocks = pemTexts(text);
+  const key = blocks.find((b) => isPrivateKeyLabel(b.label));
+  const certs = blocks.filter((b) => isCertificateLabel(b.label));
   if (!key || certs.length === 0) throw new Error('not a proxy file');
-  return { cert: certs.join(''), key };
+  return { cert: certs.map((b) => `${b.text}\n`).join(''), key: `${key.text}\n` };
 }

@@ -3,6 +3,7 @@ import { request } from 'node:https';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { isCertificateLabel, isPrivateKeyLabel, pemTexts } from '@gridauthz/credentials';
 import { Dn } from '@gridauthz/domain';
 import { ADMIN_ROLES, AdminPrincipalRepository, type AdminRole, audited, localActor } from '@gridauthz/persistence';
 import { CliError } from '../cli-error';
@@ -38,8 +39,6 @@ interface ClientCredentials {
   readonly token?: string;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----\n?/g;
-
 function read(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -60,11 +59,11 @@ function credentials(flags: AdminApiFlags): ClientCredentials {
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   const proxyFile = flags.proxy ?? process.env.X509_USER_PROXY ?? (uid !== undefined && existsSync(`/tmp/x509up_u${uid}`) ? `/tmp/x509up_u${uid}` : undefined);
   if (proxyFile === undefined) throw new CliError('no credentials: give --token (or GRIDAUTHZ_TOKEN), --cert and --key, or --proxy', 2);
-  const blocks = read(proxyFile, 'proxy').match(PEM_BLOCK) ?? [];
-  const key = blocks.find((b) => / PRIVATE KEY-----/.test(b));
-  const certs = blocks.filter((b) => b.startsWith('-----BEGIN CERTIFICATE-----'));
+  const blocks = pemTexts(read(proxyFile, 'proxy'));
+  const key = blocks.find((b) => isPrivateKeyLabel(b.label));
+  const certs = blocks.filter((b) => isCertificateLabel(b.label));
   if (!key || certs.length === 0) throw new CliError(`${proxyFile} is not a proxy file (certificate and key)`, 2);
-  return { cert: certs.join(''), key };
+  return { cert: `${certs.map((b) => b.text).join('\n')}\n`, key: `${key.text}\n` };
 }
 
 /** The CA certificates of an IGTF-style directory (or one PEM file). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { dnFromCertificate, Oid, parseCertificate, parsePemChain, unverifiedVomsAttributes } from '@gridauthz/credentials';
+import { dnFromCertificate, isCertificateLabel, isPrivateKeyLabel, Oid, parseCertificate, parsePemChain, pemEncode, pemTexts, unverifiedVomsAttributes } from '@gridauthz/credentials';
 import type { Certificate } from '@gridauthz/credentials';
 import { ErrorCodes } from '@gridauthz/domain';
 import type { Dn } from '@gridauthz/domain';
@@ -213,8 +213,6 @@ function readText(file: string, what: string): string {
   }
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
-
 /**
  * The TLS client identity. A voms-proxy-init file holds proxy certificate, key and issuer chain in one file, so
  * certificates and key are picked out by label whichever file they are in.
@@ -222,13 +220,15 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 function clientIdentity(certFile: string, keyFile: string): { certPem: string; keyPem: string; dn?: Dn; hostDn?: Dn } {
   const certText = readText(certFile, '--cert file');
   const keyText = keyFile === certFile ? certText : readText(keyFile, '--key file');
-  const certs = [...certText.matchAll(PEM_BLOCK)].filter((m) => m[1] === 'CERTIFICATE').map((m) => m[0]);
-  const keys = [...keyText.matchAll(PEM_BLOCK)].filter((m) => (m[1] ?? '').endsWith('PRIVATE KEY'));
+  const certs = pemTexts(certText)
+    .filter((b) => isCertificateLabel(b.label))
+    .map((b) => b.text);
+  const keys = pemTexts(keyText).filter((b) => isPrivateKeyLabel(b.label));
   const key = keys[0];
   if (certs.length === 0) throw new CliError(`--cert file ${certFile} holds no CERTIFICATE block`, EXIT.other);
   if (key === undefined) throw new CliError(`--key file ${keyFile} holds no PRIVATE KEY block`, EXIT.other);
   // Grid keys are unencrypted on disk (hostkey.pem, proxies); prompting for a passphrase has no caller here.
-  if (key[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type: 4,ENCRYPTED/.test(key[0])) throw new CliError(`--key file ${keyFile} holds an encrypted key: not supported`, EXIT.other);
+  if (key.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type: 4,ENCRYPTED/.test(key.text)) throw new CliError(`--key file ${keyFile} holds an encrypted key: not supported`, EXIT.other);
   const chain = parsePemChain(certs.join('\n'));
   const parsed = chain.ok ? chain.value.map((der) => certificate(der)) : [];
   const leaf = parsed[0];
@@ -236,7 +236,7 @@ function clientIdentity(certFile: string, keyFile: string): { certPem: string; k
   const dn = parsed.find((c) => c !== undefined && !isProxy(c))?.subject.dn;
   return {
     certPem: certs.join('\n'),
-    keyPem: key[0],
+    keyPem: key.text,
     ...(dn === undefined ? {} : { dn }),
     // A host certificate (not a proxy) is the PEP host's identity: authz-interop resource-x509-id, EMI resource-owner.
     ...(dn === undefined || leaf === undefined || isProxy(leaf) ? {} : { hostDn: dn }),
@@ -254,7 +254,7 @@ function trustAnchors(dir: string): string[] {
   const anchors = new Set<string>();
   for (const name of names.filter((n) => /\.(0|pem)$/.test(n)).sort()) {
     const text = readText(join(dir, name), 'CA file');
-    for (const match of text.matchAll(PEM_BLOCK)) if (match[1] === 'CERTIFICATE') anchors.add(match[0]);
+    for (const block of pemTexts(text)) if (isCertificateLabel(block.label)) anchors.add(block.text);
   }
   if (anchors.size === 0) throw new CliError(`--capath directory ${dir} holds no CA certificate (*.0 or *.pem)`, EXIT.other);
   return [...anchors];
@@ -270,7 +270,7 @@ function payloadChain(file: string): { pem: string; eecDn: Dn; eecIssuerDn?: Dn;
   const eec = certs.find((c) => c !== undefined && !isProxy(c));
   const eecDn = eec?.subject.dn;
   if (eec === undefined || eecDn === undefined) throw new CliError(`--proxy file ${file} holds no end-entity certificate (only proxies)`, EXIT.other);
-  const pem = chain.value.map((der) => `-----BEGIN CERTIFICATE-----\n${(der.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----`).join('\n');
+  const pem = chain.value.map((der) => pemEncode('CERTIFICATE', der).trimEnd()).join('\n');
   const issuer = eec.issuer.dn;
   // The VOMS attributes as a PEP reads them from the proxy (not verified here: the server does that), primary first.
   const acs = unverifiedVomsAttributes(certs.filter((c): c is Certificate => c !== undefined));

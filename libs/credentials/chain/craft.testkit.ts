@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Dn } from '@gridauthz/domain';
 import { PkiBuilder } from '@gridauthz/dev-pki';
 import type { DevPkiManifest } from '@gridauthz/dev-pki';
-import { Der, Oid, parseCertificate, parseNameDer } from '@gridauthz/credentials';
+import { Der, isCertificateLabel, Oid, parseCertificate, parseNameDer, pemBlocks } from '@gridauthz/credentials';
 
 export type Signer = PkiBuilder.Signer;
 export interface Issued {
@@ -20,8 +20,7 @@ const { der } = Der;
 
 export function loadIssued(dir: string, certFile: string, keyFile: string): Issued {
   const pemText = readFileSync(join(dir, certFile), 'utf8');
-  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pemText)?.[1] ?? '';
-  const certDer = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  const certDer = pemBlocks(pemText).find((b) => isCertificateLabel(b.label))?.der ?? Buffer.alloc(0);
   const cert = parseCertificate(certDer);
   const privateKey = createPrivateKey(readFileSync(join(dir, keyFile)));
   return { signer: PkiBuilder.makeSigner(cert.subject.dn as Dn, { privateKey, publicKey: createPublicKey(privateKey) }, cert.subject.der), der: certDer };

@@ -3,7 +3,7 @@ import type { FSWatcher } from 'node:fs';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogSink } from '@gridauthz/domain';
-import { pemBlocks } from '../chain/pem';
+import { pemBlocks } from '../pem';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/certificate';
 import { parseCrl } from '../x509/crl';

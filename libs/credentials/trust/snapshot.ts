@@ -1,5 +1,6 @@
 import type { Certificate } from '../x509/certificate';
-import { pemEncode, verifySignature } from '../x509/certificate';
+import { pemEncode } from '../pem';
+import { verifySignature } from '../x509/certificate';
 import type { Crl } from '../x509/crl';
 import type { X509Name } from '../x509/name';
 import { subjectHash, subjectHashOld } from '../x509/name';

@@ -225,11 +225,6 @@ export function keyIdentifier(cert: Certificate): Buffer {
   return createHash('sha1').update(cert.publicKeyBits).digest();
 }
 
-export function pemEncode(label: string, body: Buffer): string {
-  const b64 = body.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
 /**
  * The subject Dn of a DER certificate (values decoded per string type), or undefined for unparsable input
  * or an empty subject.

@@ -1,4 +1,4 @@
-import { NOT_ONE_SUBJECT, presentedChain } from '@gridauthz/credentials';
+import { isCertificateLabel, NOT_ONE_SUBJECT, pemBlocks, presentedChain } from '@gridauthz/credentials';
 import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
 import type { AuthzQuery, Dialect, PilotJob, RequestDefect } from '@gridauthz/domain';
 import type { Element } from '@xmldom/xmldom';
@@ -448,7 +448,6 @@ function extractPilotJob(
   return Object.keys(pilot).length === 0 ? undefined : pilot;
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Far above any real proxy chain; bounds what is handed to the credentials lib. */
 const MAX_CHAIN = 32;
@@ -462,12 +461,16 @@ export function decodeCertificates(values: readonly string[]): Buffer[] | string
   const ders: Buffer[] = [];
   for (const value of values) {
     if (value.includes('-----BEGIN')) {
-      const blocks = [...value.matchAll(PEM_CERTIFICATE)];
+      let blocks: { der: Buffer }[];
+      try {
+        blocks = pemBlocks(value).filter((b) => isCertificateLabel(b.label));
+      } catch {
+        return 'a PEM CERTIFICATE block is not a base64 DER certificate';
+      }
       if (blocks.length === 0) return 'no PEM CERTIFICATE block';
       for (const block of blocks) {
-        const der = base64Der(block[1] ?? '');
-        if (der === undefined) return 'a PEM CERTIFICATE block is not a base64 DER certificate';
-        ders.push(der);
+        if (block.der.length === 0) return 'a PEM CERTIFICATE block is not a base64 DER certificate';
+        ders.push(block.der);
       }
     } else {
       const der = base64Der(value);

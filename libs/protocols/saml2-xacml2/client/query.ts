@@ -1,3 +1,4 @@
+import { isCertificateLabel, pemBlocks, pemEncode } from '@gridauthz/credentials';
 import { Dn, Fqan } from '@gridauthz/domain';
 import { attr, ncName, text } from '../../xml/escape';
 import { soapEnvelope } from '../../soap/envelope';
@@ -97,8 +98,6 @@ interface Prefixes {
 }
 const GSOAP: Prefixes = { soap: 'SOAP-ENV', samlp: 'XACMLsamlp', saml: 'saml', ctx: 'XACMLcontext' };
 const OPENSAML: Prefixes = { soap: SOAP11.prefix, samlp: XACML_SAML.protocolPrefix, saml: SAML.assertionPrefix, ctx: XACML.contextPrefix };
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
 /**
  * The SOAP envelope of an XACMLAuthzDecisionQuery as the real client of the dialect builds it: authz-interop as
@@ -239,15 +238,15 @@ function emiVoms(fqans: readonly string[]): { groups: string[]; roles: { group: 
 
 /** The CERTIFICATE blocks of `pem`, re-emitted in canonical 64-column PEM; nothing else from the text survives. */
 function certificatesPem(pem: string): string {
-  const blocks: string[] = [];
-  for (const match of pem.matchAll(PEM_CERTIFICATE)) {
-    const compact = (match[1] ?? '').replace(/\s+/g, '');
-    if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) throw new Error('subject chain: a CERTIFICATE block is not base64');
-    const lines = compact.match(/.{1,64}/g) ?? [];
-    blocks.push(`-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----`);
+  let blocks: { der: Buffer }[];
+  try {
+    blocks = pemBlocks(pem).filter((b) => isCertificateLabel(b.label));
+  } catch {
+    throw new Error('subject chain: a CERTIFICATE block is not base64');
   }
+  if (blocks.some((b) => b.der.length === 0)) throw new Error('subject chain: a CERTIFICATE block is not base64');
   if (blocks.length === 0) throw new Error('subject chain: no CERTIFICATE block');
-  return blocks.join('\n');
+  return blocks.map((b) => pemEncode('CERTIFICATE', b.der).trimEnd()).join('\n');
 }
 
 function asDn(value: Dn | string): Dn {
