@@ -35,4 +35,14 @@ describe('RecentLeases: which leases may be confirmed without a touch', () => {
     recent.forget('atlas', 'a');
     expect(recent.fresh('atlas', 'a', 1, 60_000)).toBeUndefined();
   });
+
+  it('does not make a hint too old to use more recent by looking it up', () => {
+    const recent = new RecentLeases(2);
+    recent.remember('atlas', 'old', account('atlas001'), 0);
+    recent.remember('atlas', 'new', account('atlas002'), 50_000);
+    expect(recent.fresh('atlas', 'old', 70_000, 60_000)).toBeUndefined(); // stale: 70 s after its touch
+    recent.remember('atlas', 'third', account('atlas003'), 70_000);
+    expect(recent.fresh('atlas', 'new', 70_000, 60_000)).toBeDefined();
+    expect(recent.size).toBe(2);
+  });
 });

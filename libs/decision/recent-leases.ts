@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { PoolAccount } from '@gridauthz/mapping';
 
 interface Seen {
@@ -12,31 +13,28 @@ interface Seen {
  * Bounded, least recently used out first.
  */
 export class RecentLeases {
-  private readonly seen = new Map<string, Seen>();
+  private readonly seen: LRUCache<string, Seen>;
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(capacity = 10_000) {
+    this.seen = new LRUCache<string, Seen>({ max: capacity });
+  }
 
   /** The account to try, if this process touched the lease less than `intervalMs` before `nowMs`. */
   fresh(poolId: string, subjectKey: string, nowMs: number, intervalMs: number): PoolAccount | undefined {
     const key = slot(poolId, subjectKey);
-    const entry = this.seen.get(key);
+    // peek: a hint too old to use is not made more recent by being looked at.
+    const entry = this.seen.peek(key);
     if (!entry) return undefined;
     const age = nowMs - entry.touchedAtMs;
     // A clock step backwards (negative age) also forces a real touch.
     if (age < 0 || age >= intervalMs) return undefined;
-    this.seen.delete(key);
-    this.seen.set(key, entry);
+    this.seen.get(key); // most recently used
     return entry.account;
   }
 
   remember(poolId: string, subjectKey: string, account: PoolAccount, nowMs: number): void {
     const key = slot(poolId, subjectKey);
-    this.seen.delete(key);
     this.seen.set(key, { account, touchedAtMs: nowMs });
-    if (this.seen.size > this.capacity) {
-      const oldest = this.seen.keys().next();
-      if (!oldest.done) this.seen.delete(oldest.value);
-    }
   }
 
   forget(poolId: string, subjectKey: string): void {

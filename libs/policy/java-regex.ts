@@ -4,6 +4,7 @@
  * cannot reproduce (possessive quantifiers, atomic groups, inline flags, class union/intersection,
  * back-references) are rejected rather than approximated.
  */
+import { LRUCache } from 'lru-cache';
 
 export type RegexTranslation =
   | { readonly ok: true; readonly regex: RegExp; readonly slow: boolean }
@@ -29,14 +30,13 @@ interface Group {
 
 // Policies repeat the same few patterns (".*" above all); RegExp without the g/y flags is stateless, so sharing
 // compiled translations is safe. Bounded so that hostile input cannot grow it without limit.
-const cache = new Map<string, RegexTranslation>();
 const CACHE_LIMIT = 2048;
+const cache = new LRUCache<string, RegexTranslation>({ max: CACHE_LIMIT });
 
 export function translateJavaRegex(pattern: string): RegexTranslation {
   let hit = cache.get(pattern);
   if (hit === undefined) {
     hit = translate(pattern);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(pattern, hit);
   }
   return hit;

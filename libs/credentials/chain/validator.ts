@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { CredResult } from '../errors';
 import type { TrustStore } from '../trust/igtf-store';
 import type { ValidatedCredential } from './types';
@@ -26,8 +27,7 @@ interface Entry {
  * fresh validation would return.
  */
 export class CredentialValidator {
-  private readonly cache = new Map<string, Entry>();
-  private readonly maxEntries: number;
+  private readonly cache: LRUCache<string, Entry>;
   private readonly failureTtlMs: number;
   private hitCount = 0;
   private missCount = 0;
@@ -36,7 +36,9 @@ export class CredentialValidator {
     private readonly trust: TrustStore,
     private readonly options: CredentialValidatorOptions = {},
   ) {
-    this.maxEntries = options.maxEntries ?? 10_000;
+    // Least recently used out first; whether an entry may answer is decided below (generation, time window),
+    // not by the cache, so CRL, certificate and AC expiry are re-checked exactly as a fresh validation would.
+    this.cache = new LRUCache<string, Entry>({ max: options.maxEntries ?? 10_000 });
     this.failureTtlMs = options.failureTtlMs ?? 10_000;
   }
 
@@ -44,12 +46,9 @@ export class CredentialValidator {
     const snapshot = this.trust.current();
     const t = now.getTime();
     const key = cacheKey(chainDer);
-    const cached = key === undefined ? undefined : this.cache.get(key);
+    const cached = key === undefined ? undefined : this.cache.get(key); // get: most recently used
     if (cached && cached.generation === snapshot.generation && t >= cached.from && t < cached.until) {
       this.hitCount += 1;
-      // Refresh LRU position.
-      this.cache.delete(key as string);
-      this.cache.set(key as string, cached);
       return cached.result;
     }
     this.missCount += 1;
@@ -58,13 +57,7 @@ export class CredentialValidator {
       const entry: Entry = result.ok
         ? { generation: snapshot.generation, from: window.from, until: window.until, result }
         : { generation: snapshot.generation, from: t, until: t + this.failureTtlMs, result };
-      this.cache.delete(key);
       this.cache.set(key, entry);
-      while (this.cache.size > this.maxEntries) {
-        const oldest = this.cache.keys().next().value;
-        if (oldest === undefined) break;
-        this.cache.delete(oldest);
-      }
     }
     return result;
   }

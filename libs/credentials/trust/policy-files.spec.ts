@@ -70,6 +70,8 @@ to issuer SELF deny subject '/DC=org/DC=example/CN=Bad.*'
     expect(namespacePatternMatches(literal, '/C=AE/O=Digital Trust L.L.C./CN=DigitalTrust Assured CA G3 [Run by the Issuer]')).toBe(true);
     expect(namespacePatternMatches('/CN=(unclosed', '/CN=(unclosed')).toBe(true);
     expect(namespacePatternMatches('/CN=(unclosed.*', '/CN=(unclosed-x')).toBe(false);
+    // Remembered as invalid, it keeps matching nothing (fail closed) when asked again.
+    expect(namespacePatternMatches('/CN=(unclosed.*', '/CN=(unclosed-x')).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@
  * Patterns and DNs are compared in one normal form: slash DN, canonical keywords, lower case, blank runs
  * collapsed (§9.12, §9.14).
  */
+import { LRUCache } from 'lru-cache';
 
 export class PolicySyntaxError extends Error {
   override readonly name = 'PolicySyntaxError';
@@ -155,7 +156,9 @@ export function parseNamespaces(text: string): NamespaceRule[] {
   return rules;
 }
 
-const regexCache = new Map<string, RegExp | null>();
+/** Compiled namespace patterns (IGTF files repeat a few per CA); INVALID remembers a pattern that does not compile. */
+const INVALID = Symbol('invalid pattern');
+const regexCache = new LRUCache<string, RegExp | typeof INVALID>({ max: 10_000 });
 
 /**
  * A namespaces Subject pattern matches the whole normalised DN as a case-insensitive regex, or equals it
@@ -169,10 +172,9 @@ export function namespacePatternMatches(pattern: string, dn: string): boolean {
     try {
       regex = new RegExp(`^(?:${normaliseDnText(pattern)})$`, 'is');
     } catch {
-      regex = null; // an invalid pattern matches nothing (fail closed)
+      regex = INVALID; // an invalid pattern matches nothing (fail closed)
     }
-    if (regexCache.size > 10_000) regexCache.clear();
     regexCache.set(pattern, regex);
   }
-  return regex !== null && regex.test(d);
+  return regex !== INVALID && regex.test(d);
 }

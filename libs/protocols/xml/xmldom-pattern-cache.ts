@@ -5,16 +5,18 @@
  * can be shared; sax.js calls it as `g.reg(...)`, a lookup on the module's exports at each call, which is what lets
  * this wrapper take effect. Remove once xmldom caches the pattern itself.
  */
+import { LRUCache } from 'lru-cache';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS internal module of xmldom, patched once
 const grammar = require('@xmldom/xmldom/lib/grammar') as { reg?: (...parts: Array<RegExp | string>) => RegExp; __gridauthzCached?: boolean };
 
+/** Far above the handful of end-tag shapes xmldom builds; least recently used out first. */
 const MAX_PATTERNS = 256;
 
 function install(): boolean {
   const original = grammar.reg;
   if (typeof original !== 'function') return false;
   if (grammar.__gridauthzCached) return true;
-  const compiled = new Map<string, RegExp>();
+  const compiled = new LRUCache<string, RegExp>({ max: MAX_PATTERNS });
   // The parts are xmldom's own grammar objects and short literals: key by object identity, not by source text
   // (a Unicode name class is hundreds of characters to join on every call).
   const ids = new WeakMap<RegExp, number>();
@@ -32,7 +34,7 @@ function install(): boolean {
     const known = compiled.get(key);
     if (known !== undefined) return known;
     const pattern = original.apply(this, parts);
-    if (!pattern.global && !pattern.sticky && compiled.size < MAX_PATTERNS) compiled.set(key, pattern);
+    if (!pattern.global && !pattern.sticky) compiled.set(key, pattern);
     return pattern;
   };
   grammar.__gridauthzCached = true;
