@@ -1,4 +1,4 @@
-import { InMemoryLeaseStore, type ExpandedPool } from '@gridauthz/mapping';
+import { InMemoryLeaseStore, type ExpandedPool, type PoolAccount } from '@gridauthz/mapping';
 import type { DecisionRecord } from './decision-record';
 import type { DecisionStorage, DecisionTransaction, HeldLease } from './ports';
 
@@ -13,8 +13,11 @@ export class InMemoryDecisionStorage implements DecisionStorage {
   /** Set to make the next transaction fail, as a broken database would. */
   failNext: Error | undefined;
 
+  private readonly accounts: ReadonlyMap<string, PoolAccount>;
+
   constructor(pools: readonly ExpandedPool[]) {
     this.leases = new InMemoryLeaseStore(pools);
+    this.accounts = new Map(pools.flatMap((p) => p.accounts.map((a) => [`${p.id}\u0000${a.username}`, a] as const)));
   }
 
   async transaction<T>(work: (tx: DecisionTransaction) => Promise<T>): Promise<T> {
@@ -34,8 +37,9 @@ export class InMemoryDecisionStorage implements DecisionStorage {
     this.failIfAsked();
     const live = await this.leases.list({ subjectKey: lease.subjectKey });
     const here = live.find((l) => l.poolId === lease.poolId);
-    // Accounts of an in-memory pool never change, so the username identifies the account.
-    if (!here || here.username !== lease.account.username) return false;
+    // The account as given: a changed uid or gid is another account (ports.ts), as in the database.
+    const stored = here && this.accounts.get(`${here.poolId}\u0000${here.username}`);
+    if (!here || !stored || stored.username !== lease.account.username || stored.uid !== lease.account.uid || stored.gid !== lease.account.gid) return false;
     if (lease.exclusiveKey && live.some((l) => l.poolId !== lease.poolId)) return false;
     this.records.push(record);
     return true;

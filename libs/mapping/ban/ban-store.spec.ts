@@ -1,0 +1,4 @@
+import { describeBanStoreContract } from './ban-store.contract';
+import { InMemoryBanStore } from './ban-store';
+
+describeBanStoreContract('in-memory', async () => new InMemoryBanStore());
