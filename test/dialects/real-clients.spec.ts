@@ -120,6 +120,15 @@ describe('ambiguous requests are refused, with a specific reason, and recorded (
     expect(result.decision, result.statusMessage).toBe('Permit');
   });
 
+  it('a chain sent top first (EEC before its proxy) is one chain, ordered by the credentials lib: Permit', async () => {
+    const topFirst = alice.split(/(?<=-----END CERTIFICATE-----)\n?/).filter((b) => b.includes('BEGIN')).reverse().join('\n');
+    expect(topFirst).not.toBe(alice);
+    const s = await site(policyFile('site.spl'));
+    const body = without(without(withValues(aliceQuery(), KEY_INFO, [topFirst]), 'http://glite.org/xacml/attribute/fqan/primary'), 'http://glite.org/xacml/attribute/fqan');
+    const { result } = await s.xacml(body, pilot());
+    expect(result.decision, result.statusMessage).toBe('Permit');
+  });
+
   it('two certificate-chain attributes', async () => {
     await expectRefused(withAdded(aliceQuery(), 'Subject', [{ id: KEY_INFO, values: [bob] }]), ErrorCodes.REQUEST_AMBIGUOUS_CHAIN);
     await expectRefused(withAdded(aliceQuery(), 'Subject', [{ id: 'http://authz-interop.org/xacml/subject/cert-chain', values: [bob] }]), ErrorCodes.REQUEST_AMBIGUOUS_CHAIN);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '@gridauthz/domain';
 import { generateDevPki } from '@gridauthz/dev-pki';
 import type { DevPkiManifest } from '@gridauthz/dev-pki';
-import { IgtfTrustStore, NOT_ONE_SUBJECT, parseCertificateCached, parsePemChain, presentedChain, validateChain } from '@gridauthz/credentials';
+import { IgtfTrustStore, leafFirstOrder, NOT_ONE_SUBJECT, parseCertificateCached, parsePemChain, presentedChain, validateChain } from '@gridauthz/credentials';
 
 // The subject chain of a query arrives in whatever order the client wrote it (docs/dialects.md); ordering it and
 // spotting two people's chains is the credentials lib's job, once, before validation.
@@ -34,18 +34,22 @@ describe('presentedChain', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('puts a proxy chain sent top first back leaf first, the same Buffers, and it then validates', () => {
+  it('hands on the certificates as sent; validateChain puts a chain sent top first leaf first and validates it', () => {
     const leafFirst = [...chainOf('alice-proxy2'), caDer()]; // proxy of a proxy, proxy, EEC, CA
     expect(leafFirst).toHaveLength(4);
     const topFirst = [...leafFirst].reverse();
-    const r = presentedChain(topFirst);
-    if (!r.ok) throw new Error(r.detail);
-    expect(r.value).toEqual(leafFirst);
-    r.value.forEach((der, i) => expect(der).toBe(topFirst[topFirst.length - 1 - i]));
-    const v = validateChain(r.value, store, { now: new Date(Date.parse(m.now) + 60_000) });
-    expect(v.ok ? v.value.proxies.length : v.error.code).toBe(2);
-    // Sent leaf first (voms-proxy-init's layout), the order is kept.
-    expect(presentedChain(leafFirst)).toEqual({ ok: true, value: leafFirst });
+    expect(presentedChain(topFirst)).toEqual({ ok: true, value: topFirst });
+    const certs = topFirst.map((der) => parseCertificateCached(der));
+    expect(leafFirstOrder(certs)).toEqual([3, 2, 1, 0]);
+    const now = new Date(Date.parse(m.now) + 60_000);
+    const v = validateChain(topFirst, store, { now });
+    if (!v.ok) throw new Error(v.error.code);
+    expect(v.value.proxies).toHaveLength(2);
+    expect(v.value.chain.map((c) => c.der)).toEqual(leafFirst);
+    // Shuffled the same: one answer whatever the order.
+    const shuffled = [leafFirst[2], leafFirst[0], leafFirst[3], leafFirst[1]] as Buffer[];
+    const again = validateChain(shuffled, store, { now });
+    expect(again.ok && again.value.chain.map((c) => c.der)).toEqual(leafFirst);
   });
 
   it("refuses Alice's and Bob's chains sent as one", () => {
@@ -56,10 +60,13 @@ describe('presentedChain', () => {
     expect(presentedChain([Buffer.from('300302 0100'.replace(' ', ''), 'hex')])).toMatchObject({ ok: false, problem: 'malformed' });
   });
 
-  it('keeps certificates that are not one issuer chain in the order received (the validator refuses them)', () => {
+  it('leaves certificates that are not one issuer chain in the order received (the validator refuses them)', () => {
     const [proxy] = chainOf('bob');
     const sent = [caDer(), proxy as Buffer]; // the EEC between them is missing
     expect(presentedChain(sent)).toEqual({ ok: true, value: sent });
+    expect(leafFirstOrder(sent.map((der) => parseCertificateCached(der)))).toBeUndefined();
+    const v = validateChain(sent, store, { now: new Date(Date.parse(m.now) + 60_000) });
+    expect(v.ok ? 'valid' : v.error.code).not.toBe('valid');
   });
 
   it('parses each certificate once and keeps no view into the caller’s buffer', () => {

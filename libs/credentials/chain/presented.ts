@@ -32,11 +32,10 @@ export type PresentedChain =
 export const NOT_ONE_SUBJECT = "the certificates sent are more than one person's chain";
 
 /**
- * Certificates as a client sent them (a query's key-info or cert-chain, docs/dialects.md) → the same Buffers leaf
- * first, ready for validateChain. Clients send the proxy first, but nothing enforces it: the set is reordered when
- * each certificate but one was issued by another in the set and exactly one issued none; anything else (unrelated
- * certificates, loops) keeps the order received and is the validator's to refuse. A value that is not an X.509
- * certificate is 'malformed'; the end-entity certificates of two people in one set are 'not-one-subject'.
+ * What a codec may know of the certificates a client sent (a query's key-info or cert-chain, docs/dialects.md)
+ * before validation: a value that is not an X.509 certificate is 'malformed'; the end-entity certificates of two
+ * people in one set are 'not-one-subject' (the request is ambiguous). Otherwise the same certificates, as sent:
+ * validateChain orders them (leafFirstOrder) and validates them, once.
  */
 export function presentedChain(ders: readonly Buffer[]): PresentedChain {
   const certificates: Certificate[] = [];
@@ -48,7 +47,7 @@ export function presentedChain(ders: readonly Buffer[]): PresentedChain {
     }
   }
   if (!isOneSubject(certificates)) return { ok: false, problem: 'not-one-subject', detail: NOT_ONE_SUBJECT };
-  return { ok: true, value: leafFirst(certificates, ders) };
+  return { ok: true, value: [...ders] };
 }
 
 /** Far above any real proxy chain; bounds the recursion of the issuer walk below. */
@@ -99,20 +98,25 @@ function issuedBy(child: Certificate, parent: Certificate): boolean {
   return true;
 }
 
-function leafFirst(certificates: readonly Certificate[], ders: readonly Buffer[]): Buffer[] {
+/**
+ * Positions of `certificates` leaf → … → top, when each certificate but one was issued by another in the set and
+ * exactly one issued none; undefined for anything else (unrelated certificates, loops, forks), which is then
+ * validated in the order received. Clients send the proxy first, but nothing enforces it (docs/dialects.md).
+ */
+export function leafFirstOrder(certificates: readonly Certificate[]): number[] | undefined {
   const indices = certificates.map((_, i) => i);
   const issued = (child: number, parent: number): boolean =>
     child !== parent && issuedBy(certificates[child] as Certificate, certificates[parent] as Certificate);
   const leaves = indices.filter((candidate) => !indices.some((other) => issued(other, candidate)));
   const leaf = leaves[0];
-  if (leaf === undefined || leaves.length !== 1) return [...ders];
+  if (leaf === undefined || leaves.length !== 1) return undefined;
   const order = [leaf];
   while (order.length < certificates.length) {
     const current = order[order.length - 1] ?? leaf;
     const parents = indices.filter((candidate) => !order.includes(candidate) && issued(current, candidate));
     const parent = parents[0];
-    if (parent === undefined || parents.length !== 1) return [...ders];
+    if (parent === undefined || parents.length !== 1) return undefined;
     order.push(parent);
   }
-  return order.map((i) => ders[i] as Buffer);
+  return order;
 }

@@ -11,7 +11,7 @@ import { nameText } from '../x509/name';
 import { Oid } from '../x509/oids';
 import { verifyVoms } from '../voms/verify';
 import type { VomsOptions } from '../voms/verify';
-import { parseCertificateCached } from './presented';
+import { leafFirstOrder, parseCertificateCached } from './presented';
 import { classify, extendsByOneRdn } from './proxy-info';
 import type { Classification, ProxyClass } from './proxy-info';
 import type { ChainEntry, ProxyInfo, ValidatedCredential } from './types';
@@ -67,8 +67,9 @@ export interface ValidityWindow {
 }
 
 /**
- * Validates a presented chain (leaf first) in the order of credentials.md §1.1: decode, classify, build the
- * path, proxy rules, PKI rules, VOMS. Never throws: bad input of any kind becomes a typed failure.
+ * Validates a presented chain in the order of credentials.md §1.1: decode, classify, order leaf first (when the
+ * certificates form one issuer chain; otherwise the first is the leaf), build the path, proxy rules, PKI rules,
+ * VOMS. Never throws: bad input of any kind becomes a typed failure.
  */
 export function validateChain(chainDer: readonly Buffer[], trust: TrustStore | TrustSnapshot, options: ValidationOptions): CredResult<ValidatedCredential> {
   return validateChainWithWindow(chainDer, 'current' in trust ? trust.current() : trust, options).result;
@@ -117,6 +118,9 @@ function run(chainDer: readonly Buffer[], snapshot: TrustSnapshot, options: Vali
     // 2. Classify.
     presented.push({ cert, cls: classify(cert), anchor: undefined });
   }
+  // Leaf first: a query's chain arrives as its client wrote it (a TLS chain already is in this order).
+  const order = leafFirstOrder(presented.map((n) => n.cert));
+  if (order !== undefined) presented.splice(0, presented.length, ...order.map((i) => presented[i] as Node));
 
   // 3. Build the path leaf → … → EEC → CA(s) → trust anchor.
   const built = buildPath(presented, snapshot, maxProxies);

@@ -185,7 +185,7 @@ describe('decodeXacmlQuery: leniency (§4, §10 item 3, §14)', () => {
     expect(q.request.environment['http://authz-interop.org/xacml/environment/pilot-job/vo']).toEqual(['atlas']);
   });
 
-  it('orders a chain leaf first when it arrives in another order', () => {
+  it('hands on a chain that arrives top first as sent (ordering it is the credentials lib\'s, at validation)', () => {
     // CA -> user -> proxy, generated here (throwaway keys), sent as CA, user, proxy.
     const dir = mkdtempSync(join(tmpdir(), 'gridauthz-chain-'));
     try {
@@ -199,7 +199,7 @@ describe('decodeXacmlQuery: leniency (§4, §10 item 3, §14)', () => {
       const [ca, user, proxy] = ['ca.pem', 'user.pem', 'proxy.pem'].map((f) => readFileSync(join(dir, f), 'utf8'));
       if (ca === undefined || user === undefined || proxy === undefined) throw new Error('openssl produced no certificates');
       const q = decoded(query(`<c:Subject>${attribute('urn:oasis:names:tc:xacml:1.0:subject:key-info', [`${ca}${user}${proxy}`])}</c:Subject><c:Resource/><c:Action/><c:Environment/>`));
-      expect(q.request.subject.chain).toEqual([derOf(proxy), derOf(user), derOf(ca)]);
+      expect(q.request.subject.chain).toEqual([derOf(ca), derOf(user), derOf(proxy)]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

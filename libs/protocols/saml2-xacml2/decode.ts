@@ -454,8 +454,8 @@ const MAX_CHAIN = 32;
 
 /**
  * key-info / cert-chain values: PEM blocks, or bare base64 DER (§4.3), extracted as sent; a reason string when a
- * value is not certificates. Parsing and ordering (leaf first) are the credentials lib's (presentedChain), as is
- * validation later; its verdict that two people's chains were sent is this request's ambiguity (NOT_ONE_CHAIN).
+ * value is not certificates. Parsing is the credentials lib's (presentedChain), and so are ordering and validation
+ * later (validateChain); its verdict that two people's chains were sent is this request's ambiguity (NOT_ONE_CHAIN).
  */
 export function decodeCertificates(values: readonly string[]): Buffer[] | string {
   const ders: Buffer[] = [];
