@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { isCertificateLabel, parseCertificate, pemBlocks, pemEncode } from '@gridauthz/credentials';
 import type { Document, Element, Node } from '@xmldom/xmldom';
 import { XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
@@ -129,8 +129,9 @@ export function verifyQuerySignature(
 
 /** Certificates are reduced to their public key so xml-crypto never sees a chain it might trust on its own. */
 function publicKeyOf(pem: string): string {
-  if (!pem.includes('BEGIN CERTIFICATE')) return pem;
-  return new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const certificate = pemBlocks(pem).find((b) => isCertificateLabel(b.label));
+  if (certificate === undefined) return pem;
+  return pemEncode('PUBLIC KEY', parseCertificate(certificate.der).spki);
 }
 
 function checkAlgorithms(signedInfo: Element, reference: Element): string | undefined {
