@@ -12,7 +12,7 @@ export { unverifiedVomsAttributes } from './voms/verify';
 // PEM, the one module for every PEM text read or written
 export { containsPrivateKey, isCertificateLabel, isPrivateKeyLabel, MAX_PEM_CHAIN_BYTES, parsePemChain, pemBlocks, pemEncode, pemTexts } from './pem';
 export type { PemText } from './pem';
-export { leafFirstOrder, NOT_ONE_SUBJECT, parseCertificateCached, presentedChain } from './chain/presented';
+export { leafFirstOrder, MAX_PRESENTED_CERTIFICATES, NOT_ONE_SUBJECT, parseCertificateCached, presentedChain, presentedChainFromText } from './chain/presented';
 export type { PresentedChain } from './chain/presented';
 export { peerCertificateChain } from './chain/peer';
 export type { PeerCertificateLike } from './chain/peer';

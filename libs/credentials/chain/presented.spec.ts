@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '@gridauthz/domain';
 import { generateDevPki } from '@gridauthz/dev-pki';
 import type { DevPkiManifest } from '@gridauthz/dev-pki';
-import { IgtfTrustStore, leafFirstOrder, NOT_ONE_SUBJECT, parseCertificateCached, parsePemChain, presentedChain, validateChain } from '@gridauthz/credentials';
+import { IgtfTrustStore, leafFirstOrder, NOT_ONE_SUBJECT, parseCertificateCached, parsePemChain, pemEncode, presentedChain, presentedChainFromText, validateChain } from '@gridauthz/credentials';
 
 // The subject chain of a query arrives in whatever order the client wrote it (docs/dialects.md); ordering it and
 // spotting two people's chains is the credentials lib's job, once, before validation.
@@ -67,6 +67,20 @@ describe('presentedChain', () => {
     expect(leafFirstOrder(sent.map((der) => parseCertificateCached(der)))).toBeUndefined();
     const v = validateChain(sent, store, { now: new Date(Date.parse(m.now) + 60_000) });
     expect(v.ok ? 'valid' : v.error.code).not.toBe('valid');
+  });
+
+  it("reads a query's text: PEM blocks or bare base64, as sent; a repeat answers from memory with a fresh array", () => {
+    const [proxy, eec] = chainOf('alice');
+    const values = [pemEncode('CERTIFICATE', eec as Buffer), (proxy as Buffer).toString('base64')];
+    const first = presentedChainFromText(values);
+    expect(first).toEqual({ ok: true, value: [eec, proxy] });
+    const again = presentedChainFromText(values);
+    if (!first.ok || !again.ok) throw new Error('not certificates');
+    expect(again.value).not.toBe(first.value);
+    again.value.forEach((der, i) => expect(der).toBe(first.value[i]));
+    expect(presentedChainFromText(['not base64!'])).toMatchObject({ ok: false, problem: 'malformed' });
+    expect(presentedChainFromText([pemEncode('CERTIFICATE', eec as Buffer).repeat(33)])).toEqual({ ok: false, problem: 'malformed', detail: 'more than 32 certificates' });
+    expect(presentedChainFromText([...values, pemEncode('CERTIFICATE', chainOf('bob')[0] as Buffer)])).toMatchObject({ ok: false, problem: 'not-one-subject' });
   });
 
   it('parses each certificate once and keeps no view into the caller’s buffer', () => {

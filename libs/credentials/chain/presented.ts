@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Dn } from '@gridauthz/domain';
+import { isCertificateLabel, pemBlocks } from '../pem';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/certificate';
 import { Oid } from '../x509/oids';
@@ -13,9 +14,24 @@ import { Oid } from '../x509/oids';
  */
 const parsed = new LRUCache<string, Certificate>({ max: 4096 });
 
+/**
+ * SHA-256 of a certificate's DER, remembered per Buffer object: a query's chain is hashed once per request although
+ * the codec's check, the parse cache and the validation cache's key all need it; a new Buffer with the same bytes
+ * is simply hashed again.
+ */
+const digests = new WeakMap<Buffer, Buffer>();
+
+export function derDigest(der: Buffer): Buffer {
+  const known = digests.get(der);
+  if (known !== undefined) return known;
+  const digest = createHash('sha256').update(der).digest();
+  digests.set(der, digest);
+  return digest;
+}
+
 /** parseCertificate through the process-wide cache above; throws as parseCertificate does. */
 export function parseCertificateCached(der: Buffer): Certificate {
-  const key = createHash('sha256').update(der).digest('hex');
+  const key = derDigest(der).toString('latin1');
   const known = parsed.get(key);
   if (known !== undefined) return known;
   const cert = parseCertificate(Buffer.from(der));
@@ -50,8 +66,54 @@ export function presentedChain(ders: readonly Buffer[]): PresentedChain {
   return { ok: true, value: [...ders] };
 }
 
-/** Far above any real proxy chain; bounds the recursion of the issuer walk below. */
-const MAX_DEPTH = 32;
+/** Far above any real proxy chain; bounds the pairwise issuer matching and the recursion of the issuer walk. */
+export const MAX_PRESENTED_CERTIFICATES = 32;
+const MAX_DEPTH = MAX_PRESENTED_CERTIFICATES;
+
+/**
+ * The outcome for a chain's text, by the text itself: the same payload chain comes back with every job of a user,
+ * and a Map hashes a string far faster than base64 decoding and SHA-256 go (1,024 chains of a few KB each). A
+ * repeat hands back the same Buffers (so their digests are known, derDigest) in a fresh array.
+ */
+const fromText = new LRUCache<string, PresentedChain>({ max: 1024 });
+
+/**
+ * presentedChain for the text a query carries (key-info / cert-chain values, docs/dialects.md): each value PEM
+ * CERTIFICATE blocks or one bare base64 DER certificate (§4.3). Text that is not certificates is 'malformed'.
+ */
+export function presentedChainFromText(values: readonly string[]): PresentedChain {
+  const key = values.join('\u0000');
+  const known = fromText.get(key);
+  if (known !== undefined) return known.ok ? { ok: true, value: [...known.value] } : known;
+  const outcome = fromTextUncached(values);
+  fromText.set(key, outcome.ok ? { ok: true, value: [...outcome.value] } : outcome);
+  return outcome;
+}
+
+function fromTextUncached(values: readonly string[]): PresentedChain {
+  const malformed = (detail: string): PresentedChain => ({ ok: false, problem: 'malformed', detail });
+  const ders: Buffer[] = [];
+  for (const value of values) {
+    if (value.includes('-----BEGIN')) {
+      let blocks: { der: Buffer }[];
+      try {
+        blocks = pemBlocks(value).filter((b) => isCertificateLabel(b.label));
+      } catch {
+        return malformed('a PEM CERTIFICATE block is not a base64 DER certificate');
+      }
+      if (blocks.length === 0) return malformed('no PEM CERTIFICATE block');
+      if (blocks.some((b) => b.der.length === 0)) return malformed('a PEM CERTIFICATE block is not a base64 DER certificate');
+      ders.push(...blocks.map((b) => b.der));
+    } else {
+      const compact = value.replace(/\s+/g, '');
+      if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return malformed('value is neither PEM nor a base64 DER certificate');
+      ders.push(Buffer.from(compact, 'base64'));
+    }
+    if (ders.length > MAX_PRESENTED_CERTIFICATES) return malformed(`more than ${MAX_PRESENTED_CERTIFICATES} certificates`);
+  }
+  if (ders.length === 0) return malformed('no certificate');
+  return presentedChain(ders);
+}
 
 /**
  * One person's chain: the end-entity certificates (not CAs) sent together all belong to one identity, a proxy

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { CredResult } from '../errors';
 import type { TrustStore } from '../trust/igtf-store';
 import type { ValidatedCredential } from './types';
+import { derDigest } from './presented';
 import { validateChainWithWindow } from './validate';
 import type { ValidationOptions } from './validate';
 
@@ -77,18 +78,4 @@ function cacheKey(chainDer: readonly Buffer[]): string | undefined {
   const h = createHash('sha256');
   for (const der of chainDer) h.update(derDigest(der));
   return h.digest('hex');
-}
-
-/**
- * Each certificate's digest is remembered per Buffer object (a caller holding on to a chain's Buffers asks
- * again without hashing); a new Buffer with the same bytes is simply hashed again.
- */
-const derDigests = new WeakMap<Buffer, Buffer>();
-
-function derDigest(der: Buffer): Buffer {
-  const known = derDigests.get(der);
-  if (known !== undefined) return known;
-  const digest = createHash('sha256').update(der).digest();
-  derDigests.set(der, digest);
-  return digest;
 }

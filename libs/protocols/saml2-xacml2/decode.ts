@@ -1,4 +1,4 @@
-import { isCertificateLabel, NOT_ONE_SUBJECT, pemBlocks, presentedChain } from '@gridauthz/credentials';
+import { NOT_ONE_SUBJECT, presentedChainFromText } from '@gridauthz/credentials';
 import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
 import type { AuthzQuery, Dialect, PilotJob, RequestDefect } from '@gridauthz/domain';
 import type { Element } from '@xmldom/xmldom';
@@ -448,51 +448,20 @@ function extractPilotJob(
   return Object.keys(pilot).length === 0 ? undefined : pilot;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/** Far above any real proxy chain; bounds what is handed to the credentials lib. */
-const MAX_CHAIN = 32;
-
 /**
- * key-info / cert-chain values: PEM blocks, or bare base64 DER (§4.3), extracted as sent; a reason string when a
- * value is not certificates. Parsing is the credentials lib's (presentedChain), and so are ordering and validation
- * later (validateChain); its verdict that two people's chains were sent is this request's ambiguity (NOT_ONE_CHAIN).
+ * key-info / cert-chain values as sent (PEM blocks, or bare base64 DER, §4.3) → their certificates, or a reason
+ * string when a value is not certificates. Reading them is the credentials lib's (presentedChainFromText, which
+ * remembers a repeated chain), and so are ordering and validation later (validateChain); its verdict that two
+ * people's chains were sent is this request's ambiguity (NOT_ONE_CHAIN).
  */
 export function decodeCertificates(values: readonly string[]): Buffer[] | string {
-  const ders: Buffer[] = [];
-  for (const value of values) {
-    if (value.includes('-----BEGIN')) {
-      let blocks: { der: Buffer }[];
-      try {
-        blocks = pemBlocks(value).filter((b) => isCertificateLabel(b.label));
-      } catch {
-        return 'a PEM CERTIFICATE block is not a base64 DER certificate';
-      }
-      if (blocks.length === 0) return 'no PEM CERTIFICATE block';
-      for (const block of blocks) {
-        if (block.der.length === 0) return 'a PEM CERTIFICATE block is not a base64 DER certificate';
-        ders.push(block.der);
-      }
-    } else {
-      const der = base64Der(value);
-      if (der === undefined) return 'value is neither PEM nor a base64 DER certificate';
-      ders.push(der);
-    }
-  }
-  if (ders.length === 0) return 'no certificate';
-  if (ders.length > MAX_CHAIN) return `more than ${MAX_CHAIN} certificates`;
-  const presented = presentedChain(ders);
+  const presented = presentedChainFromText(values);
   if (presented.ok) return presented.value;
   return presented.problem === 'not-one-subject' ? NOT_ONE_CHAIN : presented.detail;
 }
 
 /** The reason `decodeCertificates` gives for certificates of more than one person (an ambiguity, not a syntax error). */
 export const NOT_ONE_CHAIN = NOT_ONE_SUBJECT;
-
-function base64Der(text: string): Buffer | undefined {
-  const compact = text.replace(/\s+/g, '');
-  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
-  return Buffer.from(compact, 'base64');
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
