@@ -8,11 +8,11 @@ import { Oid } from '../x509/oids';
 
 /**
  * Parsed certificates by SHA-256 of their DER: the same user chain comes back with every job, and a protocol codec
- * (presentedChain) and the validator both read it, so each distinct certificate is parsed once per process, not once
- * per reader per request. The DER is copied first: a parsed certificate holds views into its bytes, and the caller's
- * buffer is not ours to keep.
+ * (presentedChain) and the validator both read it, so a certificate is parsed once while it is among the 1,024 most
+ * recently used (a few MB: CAs and EECs repeat, proxies come and go), not once per reader per request. The DER is
+ * copied first: a parsed certificate holds views into its bytes, and the caller's buffer is not ours to keep.
  */
-const parsed = new LRUCache<string, Certificate>({ max: 4096 });
+const parsed = new LRUCache<string, Certificate>({ max: 1024 });
 
 /**
  * SHA-256 of a certificate's DER, remembered per Buffer object: a query's chain is hashed once per request although
