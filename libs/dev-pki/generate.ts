@@ -1,9 +1,11 @@
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Der, Oid, parseNameDer, subjectHash, subjectHashOld } from '@gridauthz/credentials';
+import type forge from 'node-forge';
+import { Oid, parseNameDer, subjectHash, subjectHashOld } from '@gridauthz/credentials';
 import { Dn } from '@gridauthz/domain';
 import {
+  A,
   authorityKeyId,
   basicConstraints,
   certificate,
@@ -20,6 +22,7 @@ import {
   rsaKey,
   subjectAltName,
   subjectKeyId,
+  toDer,
 } from './builder';
 import type { KeyPair, Signer } from './builder';
 import type { DevPkiAc, DevPkiCa, DevPkiManifest, DevPkiProxy, DevPkiUser, DevPkiVomsServer } from './manifest';
@@ -32,7 +35,7 @@ export interface DevPkiOptions {
   hostNames?: string[];
 }
 
-const { der } = Der;
+type Asn1 = forge.asn1.Asn1;
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
@@ -56,7 +59,7 @@ interface Issued {
 /**
  * Writes a complete development PKI under `opts.dir` and returns its manifest. Replaces what it owns there
  * (certificates/, users/, proxies/, untrusted/, voms/, vomsdir/, private/, hostcert.pem, hostkey.pem,
- * manifest.json) and nothing else. Everything is built at the ASN.1 level and signed with node:crypto; RSA
+ * manifest.json) and nothing else. Everything is built with node-forge (builder.ts) and signed with node:crypto; RSA
  * keys from an earlier run in the same directory are reused, which makes a rerun take a few hundred ms.
  */
 export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifest> {
@@ -289,8 +292,7 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
     // Legacy (GT2) proxies reuse the EEC serial and are named CN=proxy / CN=limited proxy (§3.1, §3.4).
     const serial = format === 'legacy' ? parent.issued.serial : BigInt((randomBytes(4).readUInt32BE(0) | 1) >>> 0);
     const cn = format === 'legacy' ? (limited ? 'limited proxy' : 'proxy') : serial.toString(10);
-    const parentName = Der.readDer(parent.issued.signer.nameDer);
-    const subjectDer = der.seq(parentName.content, der.set(der.seq(der.oid('2.5.4.3'), der.utf8(cn))));
+    const subjectDer = toDer(A.seq(...(A.raw(parent.issued.signer.nameDer).value as Asn1[]), A.set(A.seq(A.oid('2.5.4.3'), A.utf8(cn)))));
     const dn = parent.issued.signer.dn.extendedBy([{ type: 'CN', value: cn }]);
     // voms-proxy-fake and Globus back-date proxies by five minutes; default lifetime 24 h.
     const window = o.window ?? [at(-5 * 60_000), at(24 * HOUR)];

@@ -1,8 +1,9 @@
-import { Der, Oid } from '@gridauthz/credentials';
-import { ext, signed } from './builder';
+// The VOMS attribute certificate (RFC 5755 AttributeCertificate with the VOMS extensions) laid out with forge.asn1:
+// forge has no attribute-certificate writer. Signed with node:crypto, like every structure of builder.ts.
+import forge from 'node-forge';
+import { Oid } from '@gridauthz/credentials';
+import { A, ext, signed, toDer } from './builder';
 import type { Signer } from './builder';
-
-const { der } = Der;
 
 export interface AcSpec {
   readonly vo: string;
@@ -42,57 +43,48 @@ export interface AcTweak {
 export function attributeCertificate(spec: AcSpec): Buffer {
   const t = spec.tweak ?? {};
   const uri = Buffer.from(t.policyAuthority ?? `${spec.vo}://${spec.host}:${spec.port}`, 'latin1');
+  const utf8 = (s: string): forge.asn1.Asn1 => A.octets(Buffer.from(s, 'utf8'));
   const holderName = spec.holderEncoding === 'classic' ? spec.holder.subjectDer : spec.holder.issuerDer;
   // Holder ::= SEQUENCE { baseCertificateID [0] IMPLICIT IssuerSerial }; directoryName [4] is explicit (CHOICE).
-  const holder = t.holder ?? der.seq(der.ctx(0, der.seq(der.ctx(4, holderName)), der.int(t.holderSerial ?? spec.holder.serial)));
-  const issuer = der.ctx(0, der.seq(der.ctx(4, t.issuerNameDer ?? spec.signer.nameDer)));
+  const holder = t.holder
+    ? A.raw(t.holder)
+    : A.seq(A.ctx(0, A.seq(A.ctx(4, A.raw(holderName))), A.int(t.holderSerial ?? spec.holder.serial)));
+  const issuer = A.ctx(0, A.seq(A.ctx(4, A.raw(t.issuerNameDer ?? spec.signer.nameDer))));
   const algorithm =
-    spec.signer.keys.privateKey.asymmetricKeyType === 'ec' ? der.seq(der.oid(Oid.ecdsaWithSha256)) : der.seq(der.oid(Oid.sha256WithRSA), der.null());
-  const ietfAttr = der.seq(der.ctx(0, der.ctxPrim(6, uri)), der.seq(...spec.fqans.map((f) => der.octets(Buffer.from(f, 'utf8')))));
-  const attributes = der.seq(der.seq(der.oid(Oid.vomsFqanAttribute), der.set(ietfAttr)));
+    spec.signer.keys.privateKey.asymmetricKeyType === 'ec' ? A.seq(A.oid(Oid.ecdsaWithSha256)) : A.seq(A.oid(Oid.sha256WithRSA), A.null());
+  const ietfAttr = A.seq(A.ctx(0, A.ctxPrim(6, uri)), A.seq(...spec.fqans.map(utf8)));
+  const attributes = A.seq(A.seq(A.oid(Oid.vomsFqanAttribute), A.set(ietfAttr)));
   const gas = spec.genericAttributes ?? [];
   const omit = new Set(t.omitExtensions ?? []);
   const targets = t.targets
-    ? [ext(Oid.targetInformation, true, der.seq(der.seq(...t.targets.map((h) => der.seq(der.ctx(0, der.ctxPrim(6, Buffer.from(h, 'latin1'))))))))]
+    ? [[Oid.targetInformation, ext(Oid.targetInformation, true, toDer(A.seq(A.seq(...t.targets.map((h) => A.seq(A.ctx(0, A.ctxPrim(6, Buffer.from(h, 'latin1')))))))))] as const]
     : [];
+  const gaValue = A.seq(A.seq(A.seq(A.seq(A.ctxPrim(6, uri)), A.seq(...gas.map((ga) => A.seq(utf8(ga.name), utf8(ga.value), utf8(ga.qualifier)))))));
   const all = [
-    ...(gas.length > 0
-      ? [
-          ext(
-            Oid.vomsGenericAttributes,
-            false,
-            der.seq(
-              der.seq(
-                der.seq(
-                  der.seq(der.ctxPrim(6, uri)),
-                  der.seq(...gas.map((ga) => der.seq(...[ga.name, ga.value, ga.qualifier].map((s) => der.octets(Buffer.from(s, 'utf8')))))),
-                ),
-              ),
-            ),
-          ),
-        ]
-      : []),
-    ext(Oid.vomsCertSeq, false, der.seq(der.seq(spec.signerCertDer))),
-    ext(Oid.noRevAvail, false, der.null()),
-    ext(Oid.authorityKeyIdentifier, false, der.seq(der.ctxPrim(0, t.akiKeyId ?? spec.signer.keyId))),
+    ...(gas.length > 0 ? [[Oid.vomsGenericAttributes, ext(Oid.vomsGenericAttributes, false, toDer(gaValue))] as const] : []),
+    [Oid.vomsCertSeq, ext(Oid.vomsCertSeq, false, toDer(A.seq(A.seq(A.raw(spec.signerCertDer)))))] as const,
+    [Oid.noRevAvail, ext(Oid.noRevAvail, false, toDer(A.null()))] as const,
+    [Oid.authorityKeyIdentifier, ext(Oid.authorityKeyIdentifier, false, toDer(A.seq(A.ctxPrim(0, t.akiKeyId ?? spec.signer.keyId))))] as const,
     ...targets,
-  ].filter((e) => !omit.has(Der.oidOf(Der.children(Der.readDer(e))[0])));
-  const extensions = der.seq(...all, ...(t.extraExtensions ?? []));
-  const time = t.utcValidity ? der.utcTime : der.generalizedTime;
-  const acinfo = der.seq(
-    der.int(t.version ?? 1),
+  ]
+    .filter(([oid]) => !omit.has(oid))
+    .map(([, e]) => e);
+  const extensions = A.seq(...[...all, ...(t.extraExtensions ?? [])].map(A.raw));
+  const time = t.utcValidity ? A.utcTime : A.generalizedTime;
+  const acinfo = A.seq(
+    A.int(t.version ?? 1),
     holder,
     issuer,
     algorithm,
-    der.int(spec.serial),
-    der.seq(time(spec.notBefore), time(spec.notAfter)),
+    A.int(spec.serial),
+    A.seq(time(spec.notBefore), time(spec.notAfter)),
     attributes,
     extensions,
   );
-  return signed(acinfo, spec.signer.keys.privateKey);
+  return signed(toDer(acinfo), spec.signer.keys.privateKey);
 }
 
 /** The proxy extension 1.3.6.1.4.1.8005.100.100.5 carrying the ACs (non-critical). */
 export function acSeqExtension(acs: readonly Buffer[]): Buffer {
-  return ext(Oid.vomsAcSeq, false, der.seq(der.seq(...acs)));
+  return ext(Oid.vomsAcSeq, false, toDer(A.seq(A.seq(...acs.map(A.raw)))));
 }

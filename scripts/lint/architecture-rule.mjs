@@ -4,6 +4,7 @@
 // - no lib imports Nest, and only persistence imports typeorm or pg;
 // - apps reach libs through the alias only;
 // - production code never imports a test kit (*.testkit.ts, test-support/, test/).
+// A second rule, no-dialect-in-core, keeps protocol dialect names out of the decision core (see DIALECT_NAMES).
 import { dirname, relative, resolve, sep } from 'node:path';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -23,6 +24,10 @@ export const ALLOWED = {
 };
 /** Imports a test kit may add (test material is built with the dev PKI). */
 const TESTKIT_EXTRA = { credentials: ['dev-pki'], protocols: ['dev-pki', 'credentials'] };
+
+/** A test kit or test-support file, whether the import names it with or without its .ts extension. */
+const isTestMaterial = (target) =>
+  /\.testkit(\.ts)?$/.test(target) || target.split(sep).includes('test-support') || target.startsWith(`test${sep}`);
 
 const isTestFile = (rel) =>
   /\.spec\.ts$/.test(rel) || /\.testkit\.ts$/.test(rel) || /\.contract\.ts$/.test(rel) || rel.split(sep).includes('test-support') || rel.startsWith(`test${sep}`);
@@ -48,6 +53,9 @@ export const architectureRule = {
     const check = (node, spec) => {
       if (typeof spec !== 'string') return;
       const report = (message) => context.report({ node, message });
+      if (!testFile && spec.startsWith('.') && isTestMaterial(relative(ROOT, resolve(dirname(file), spec)))) {
+        return report(`production code imports test code (${spec})`);
+      }
       if (here.kind === 'lib') {
         if (spec.startsWith('@nestjs/')) return report(`libs never import Nest (${spec}); wiring belongs in apps/`);
         if ((spec === 'typeorm' || spec === 'pg' || spec.startsWith('typeorm/')) && here.lib !== 'persistence') {
@@ -68,16 +76,12 @@ export const architectureRule = {
           // Tests may use the repository's shared test material (test/pki, test/support).
           if (testFile && target.startsWith(`test${sep}`)) return undefined;
           if (!target.startsWith(own)) return report(`relative import leaves libs/${here.lib}: use the other lib's @gridauthz alias (${spec})`);
-          if (!testFile && (/\.testkit$/.test(target) || target.split(sep).includes('test-support'))) {
-            return report(`production code imports a test kit (${spec})`);
-          }
         }
         return undefined;
       }
       if (here.kind === 'app' && spec.startsWith('.')) {
         const target = relative(ROOT, resolve(dirname(file), spec));
         if (target.startsWith(`libs${sep}`)) return report(`apps reach libs through @gridauthz/<lib>, not a relative path (${spec})`);
-        if (!testFile && (target.startsWith(`test${sep}`) || /\.testkit$/.test(target))) return report(`production code imports test code (${spec})`);
       }
       return undefined;
     };
@@ -86,6 +90,36 @@ export const architectureRule = {
       ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
       ExportAllDeclaration: (node) => check(node, node.source.value),
       ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+    };
+  },
+};
+
+/**
+ * Protocol and dialect names, as the codecs spell them. The decision core (decision, mapping, policy) decides on
+ * protocol-neutral requests: what a dialect means for a decision reaches it as data (AuthzQuery.accountExpected,
+ * obligations), never as a name it compares against (issue 18, item 7).
+ */
+export const DIALECT_NAMES = ['authz-interop', 'grid-wn', 'grid-ce', 'emi', 'prima', 'xacml', 'saml2-xacml2', 'pepd', 'hessian', 'authzen'];
+const CORE_LIBS = ['decision', 'mapping', 'policy'];
+
+export const noDialectInCoreRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'the decision core names no protocol dialect (docs/architecture.md, "Import arrows the linter enforces")' },
+    schema: [],
+  },
+  create(context) {
+    const here = where(context.filename);
+    if (here.kind !== 'lib' || !CORE_LIBS.includes(here.lib) || isTestFile(here.rel)) return {};
+    const check = (node, text) => {
+      if (typeof text === 'string' && DIALECT_NAMES.includes(text.toLowerCase())) {
+        context.report({ node, message: `libs/${here.lib} names the dialect '${text}': the core decides on protocol-neutral data; let the codec say what the dialect means` });
+      }
+    };
+    // Comments are not nodes: only string literals (types included) and expression-free template literals count.
+    return {
+      Literal: (node) => check(node, node.value),
+      TemplateLiteral: (node) => node.expressions.length === 0 && check(node, node.quasis[0]?.value.cooked),
     };
   },
 };

@@ -1,6 +1,6 @@
 /**
- * Test-only helpers: load the dev PKI's signers and build hand-made proxies and certificates around them.
- * Not exported from the lib.
+ * Test-only helpers: load the dev PKI's signers and build hand-made proxies and certificates around them, with the
+ * dev PKI's node-forge builder (PkiBuilder). Not exported from the lib.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Dn } from '@gridauthz/domain';
 import { PkiBuilder } from '@gridauthz/dev-pki';
 import type { DevPkiManifest } from '@gridauthz/dev-pki';
-import { Der, isCertificateLabel, Oid, parseCertificate, parseNameDer, pemBlocks } from '@gridauthz/credentials';
+import { isCertificateLabel, Oid, parseCertificate, parseNameDer, pemBlocks } from '@gridauthz/credentials';
 
 export type Signer = PkiBuilder.Signer;
 export interface Issued {
@@ -16,7 +16,7 @@ export interface Issued {
   readonly der: Buffer;
 }
 
-const { der } = Der;
+const { A, toDer } = PkiBuilder;
 
 export function loadIssued(dir: string, certFile: string, keyFile: string): Issued {
   const pemText = readFileSync(join(dir, certFile), 'utf8');
@@ -52,7 +52,7 @@ export interface ProxyCraft {
   readonly serial?: bigint;
 }
 
-const cn = (value: string): Buffer => der.set(der.seq(der.oid('2.5.4.3'), der.utf8(value)));
+const cn = (value: string): Buffer => toDer(A.set(A.seq(A.oid('2.5.4.3'), A.utf8(value))));
 
 export function rdnCn(value: string): Buffer {
   return cn(value);
@@ -61,11 +61,14 @@ export function rdnCn(value: string): Buffer {
 export function makeProxy(parent: Issued, now: Date, o: ProxyCraft = {}): Issued {
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serial = o.serial ?? BigInt(serialCounter++);
-  const parentContent = Der.readDer(parent.signer.nameDer).content;
-  const subjectDer = o.subjectDer ?? der.seq(parentContent, ...(o.extraRdns ?? [cn(serial.toString(10))]));
-  const pciValue = o.draft
-    ? der.seq(der.seq(der.oid(o.policy ?? Oid.pplInheritAll)), ...(o.pathLen !== undefined ? [der.ctx(1, der.int(o.pathLen))] : []))
-    : der.seq(...(o.pathLen !== undefined ? [der.int(o.pathLen)] : []), der.seq(der.oid(o.policy ?? Oid.pplInheritAll)));
+  const parentRdns = A.raw(parent.signer.nameDer).value as ReturnType<typeof A.seq>[];
+  const subjectDer = o.subjectDer ?? toDer(A.seq(...parentRdns, ...(o.extraRdns ?? [cn(serial.toString(10))]).map(A.raw)));
+  const policy = A.seq(A.oid(o.policy ?? Oid.pplInheritAll));
+  const pciValue = toDer(
+    o.draft
+      ? A.seq(policy, ...(o.pathLen !== undefined ? [A.ctx(1, A.int(o.pathLen))] : []))
+      : A.seq(...(o.pathLen !== undefined ? [A.int(o.pathLen)] : []), policy),
+  );
   const extensions = [
     PkiBuilder.keyUsage(o.keyUsageBits ?? [PkiBuilder.KU.digitalSignature, PkiBuilder.KU.keyEncipherment]),
     ...(o.noPci ? [] : [PkiBuilder.ext(o.draft ? Oid.proxyCertInfoDraft : Oid.proxyCertInfo, o.pciCritical ?? true, pciValue)]),

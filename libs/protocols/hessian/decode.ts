@@ -89,7 +89,7 @@ class Reader {
 
   private byte(what: string): number {
     this.need(1, what);
-    return this.buf[this.pos++]!;
+    return this.view.getUint8(this.pos++);
   }
 
   private u16(what: string): number {

@@ -166,12 +166,13 @@ const PEM_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** The single value of the single attribute `id` in `attrs`, or undefined when absent; ambiguity refused. */
 function single(attrs: readonly PepAttribute[], id: string, where: string, control: RegExp = CONTROL): string | undefined {
   const found = attrs.filter((a) => a.id === id);
-  if (found.length === 0) return undefined;
+  const [attr] = found;
+  if (attr === undefined) return undefined;
   if (found.length > 1) return refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, `${where} has ${found.length} ${id} attributes`);
-  const values = found[0]!.values;
-  if (values.length === 0) return refuse(ErrorCodes.PROTO_PEPD_MODEL, `${where} attribute ${id} has no value`);
-  if (values.length > 1) return refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, `${where} attribute ${id} has ${values.length} values`);
-  return checked(values[0]!, id, where, control);
+  const [value] = attr.values;
+  if (value === undefined) return refuse(ErrorCodes.PROTO_PEPD_MODEL, `${where} attribute ${id} has no value`);
+  if (attr.values.length > 1) return refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, `${where} attribute ${id} has ${attr.values.length} values`);
+  return checked(value, id, where, control);
 }
 
 function checked(value: string, id: string, where: string, control: RegExp = CONTROL): string {
@@ -183,7 +184,7 @@ function checked(value: string, id: string, where: string, control: RegExp = CON
 function one<T>(items: readonly T[], what: string): T {
   if (items.length === 0) return refuse(ErrorCodes.PROTO_PEPD_MISSING, `request has no ${what}`);
   if (items.length > 1) return refuse(ErrorCodes.PROTO_PEPD_AMBIGUOUS, `request has ${items.length} ${what}s`);
-  return items[0]!;
+  return items[0] as T; // length checked just above
 }
 
 function decisionInput(req: PepRequest): PepdDecisionInput {
