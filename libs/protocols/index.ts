@@ -4,7 +4,7 @@ export type { DecodedQuery, DecodeOptions, XacmlAttribute, XacmlContext } from '
 export { encodeXacmlResponse, encodeSignedXacmlResponse, encodeProtocolError } from './saml2-xacml2/encode';
 export type { EncodeOptions } from './saml2-xacml2/encode';
 export type { RequestSignaturePolicy, ResponseSigningKey } from './saml2-xacml2/signature';
-export type { NamespaceFamily } from './saml2-xacml2/profiles/xacml';
+export type { NamespaceFamily } from './profiles/xacml';
 export { encodeSoapFault } from './soap/envelope';
 export { parseUntrustedXml, DEFAULT_XML_LIMITS } from './xml/safe-parse';
 export type { ParsedXml, XmlLimits } from './xml/safe-parse';
