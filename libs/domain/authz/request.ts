@@ -3,11 +3,11 @@ import type { Fqan } from '../name/fqan';
 import type { Obligation } from './subject';
 
 /**
- * The protocol dialects gridauthz answers (saml2-xacml2.md §4.4, prima-saml1.md). `xacml` is §4.4 item 4: a
- * query that carries no profile's attributes (ARC "subject" conversion, pepcli-like use), answered with a
- * decision and no obligations.
+ * The name of the dialect a message came in (authz-interop, grid-wn, prima, …), chosen by the codec that decoded it
+ * and recorded with the decision. The core never inspects it (docs/architecture.md, "Codecs"): what a dialect
+ * means for the decision travels in fields such as `accountExpected`.
  */
-export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'xacml' | 'prima';
+export type Dialect = string;
 
 export type DecisionValue = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminate';
 
