@@ -1,4 +1,15 @@
-export type { CodecInput, DecodedMessage, EncodeContext, EncodedAnswer, ProtocolCodec } from './codec';
+export type { CodecInput, DecodedMessage, EncodeContext, EncodedAnswer, ProtocolCodec, TransportRefusal } from './codec';
+export { encodeRefusal } from './codec';
+export { xmlCodecFamily } from './xml-family';
+export type { XmlFamilyOptions } from './xml-family';
+export { XmlParseStep } from './xml/parse-step';
+export { saml2XacmlCodec, SAML2_XACML2 } from './saml2-xacml2/codec';
+export type { Saml2XacmlCodecOptions } from './saml2-xacml2/codec';
+export { primaCodec, PRIMA } from './prima/codec';
+export type { PrimaCodecOptions } from './prima/codec';
+export { XACML_DIALECTS, detectDialect, dialectNamed } from './saml2-xacml2/dialects';
+export type { XacmlDialect } from './saml2-xacml2/dialects';
+export type { DialectExtraction, RenderedResult, RenderedObligation } from './saml2-xacml2/dialects/dialect';
 export { decodeXacmlQuery, decodeParsedXacmlQuery, decodeCertificates } from './saml2-xacml2/decode';
 export type { DecodedQuery, DecodeOptions, XacmlAttribute, XacmlContext } from './saml2-xacml2/decode';
 export { encodeXacmlResponse, encodeSignedXacmlResponse, encodeProtocolError } from './saml2-xacml2/encode';
