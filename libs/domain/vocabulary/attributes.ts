@@ -27,37 +27,35 @@ export interface AttributeTerm {
   readonly category: AttributeCategory;
 }
 
-const GLITE = 'http://glite.org/xacml/attribute/';
-const EMI = 'http://dci-sec.org/xacml/attribute/';
 const { string: STRING, x500Name: X500, fqan: FQAN } = DATA_TYPES;
 
 const TERMS: readonly (readonly [string, string, string, AttributeCategory])[] = [
   ['subject', 'urn:oasis:names:tc:xacml:1.0:subject:subject-id', X500, 'subject'],
-  ['subject-issuer', `${GLITE}subject-issuer`, X500, 'subject'],
-  ['x509-subject-issuer', `${GLITE}x509-subject-issuer`, X500, 'subject'],
-  ['x509-authn-profile', `${GLITE}x509-authn-profile`, STRING, 'subject'],
-  ['vo', `${GLITE}virtual-organization`, STRING, 'subject'],
-  ['fqan', `${GLITE}fqan`, FQAN, 'subject'],
-  ['pfqan', `${GLITE}fqan/primary`, FQAN, 'subject'],
+  ['subject-issuer', 'http://glite.org/xacml/attribute/subject-issuer', X500, 'subject'],
+  ['x509-subject-issuer', 'http://glite.org/xacml/attribute/x509-subject-issuer', X500, 'subject'],
+  ['x509-authn-profile', 'http://glite.org/xacml/attribute/x509-authn-profile', STRING, 'subject'],
+  ['vo', 'http://glite.org/xacml/attribute/virtual-organization', STRING, 'subject'],
+  ['fqan', 'http://glite.org/xacml/attribute/fqan', FQAN, 'subject'],
+  ['pfqan', 'http://glite.org/xacml/attribute/fqan/primary', FQAN, 'subject'],
   ['resource', 'urn:oasis:names:tc:xacml:1.0:resource:resource-id', STRING, 'resource'],
   ['action', 'urn:oasis:names:tc:xacml:1.0:action:action-id', STRING, 'action'],
-  ['pilot-classifier', `${GLITE}pilot-job-classifier`, STRING, 'action'],
-  ['emi-subject-issuer', `${EMI}subject-issuer`, X500, 'subject'],
-  ['emi-x509-subject-issuer', `${EMI}x509-subject-issuer`, X500, 'subject'],
-  ['emi-x509-authn-profile', `${EMI}x509-authn-profile`, STRING, 'subject'],
-  ['emi-vo', `${EMI}virtual-organization`, STRING, 'subject'],
-  ['emi-group', `${EMI}group`, STRING, 'subject'],
-  ['emi-primary-group', `${EMI}group/primary`, STRING, 'subject'],
-  ['emi-role', `${EMI}role`, STRING, 'subject'],
-  ['emi-primary-role', `${EMI}role/primary`, STRING, 'subject'],
-  ['emi-resource-owner', `${EMI}resource-owner`, X500, 'resource'],
-  ['oidc-issuer', `${GLITE}oidc-issuer`, STRING, 'subject'],
-  ['oidc-organisation', `${GLITE}oidc-organisation`, STRING, 'subject'],
-  ['oidc-subject', `${GLITE}oidc-subject`, STRING, 'subject'],
-  ['oidc-group', `${GLITE}oidc-group`, STRING, 'subject'],
-  ['oidc-scope', `${GLITE}oidc-scope`, STRING, 'subject'],
-  ['oidc-user-id', `${GLITE}oidc-user-id`, STRING, 'subject'],
-  ['oidc-client-id', `${GLITE}oidc-client-id`, STRING, 'subject'],
+  ['pilot-classifier', 'http://glite.org/xacml/attribute/pilot-job-classifier', STRING, 'action'],
+  ['emi-subject-issuer', 'http://dci-sec.org/xacml/attribute/subject-issuer', X500, 'subject'],
+  ['emi-x509-subject-issuer', 'http://dci-sec.org/xacml/attribute/x509-subject-issuer', X500, 'subject'],
+  ['emi-x509-authn-profile', 'http://dci-sec.org/xacml/attribute/x509-authn-profile', STRING, 'subject'],
+  ['emi-vo', 'http://dci-sec.org/xacml/attribute/virtual-organization', STRING, 'subject'],
+  ['emi-group', 'http://dci-sec.org/xacml/attribute/group', STRING, 'subject'],
+  ['emi-primary-group', 'http://dci-sec.org/xacml/attribute/group/primary', STRING, 'subject'],
+  ['emi-role', 'http://dci-sec.org/xacml/attribute/role', STRING, 'subject'],
+  ['emi-primary-role', 'http://dci-sec.org/xacml/attribute/role/primary', STRING, 'subject'],
+  ['emi-resource-owner', 'http://dci-sec.org/xacml/attribute/resource-owner', X500, 'resource'],
+  ['oidc-issuer', 'http://glite.org/xacml/attribute/oidc-issuer', STRING, 'subject'],
+  ['oidc-organisation', 'http://glite.org/xacml/attribute/oidc-organisation', STRING, 'subject'],
+  ['oidc-subject', 'http://glite.org/xacml/attribute/oidc-subject', STRING, 'subject'],
+  ['oidc-group', 'http://glite.org/xacml/attribute/oidc-group', STRING, 'subject'],
+  ['oidc-scope', 'http://glite.org/xacml/attribute/oidc-scope', STRING, 'subject'],
+  ['oidc-user-id', 'http://glite.org/xacml/attribute/oidc-user-id', STRING, 'subject'],
+  ['oidc-client-id', 'http://glite.org/xacml/attribute/oidc-client-id', STRING, 'subject'],
 ];
 
 /** Every attribute term, by short name, in the policy language's order. */
