@@ -71,6 +71,14 @@ describe('the XML codec family (docs/architecture.md, "Codecs")', () => {
     expect(String(answer.body)).toContain('>jane<');
   });
 
+  it('PRIMA: a result with the account obligation (new core) and one without (old core) give the same answer', () => {
+    const { codec } = family();
+    const decoded = codec.decode(input(primaBody));
+    if (!decoded.ok) throw new Error(decoded.error.detail);
+    const withObligation: AuthzResult = { ...permit, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }] };
+    expect(codec.encode(decoded.value, withObligation, context).body).toBe(codec.encode(decoded.value, permit, context).body);
+  });
+
   it('PRIMA: a request the client made unanswerable is answered RequestDenied without a decision (prima-saml1.md §5.4)', () => {
     const { codec } = family();
     // V6: no RespondWith at all; GUMS answered RequestDenied.
