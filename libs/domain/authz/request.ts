@@ -107,6 +107,13 @@ export interface AuthzQuery {
    * dialect.
    */
   readonly accountExpected?: boolean;
+  /** The resource-id is the service's endpoint URL and names the host asked about (grid-ce, EMI); set by the codec. */
+  readonly resourceNamesHost?: boolean;
+  /**
+   * Resource attributes the message carried for policy, by the policy language's short names (EMI resource-owner,
+   * policy-language.md §12.8); set by the codec, read by policy as sent.
+   */
+  readonly resourceAttributes?: Readonly<Record<string, readonly string[]>>;
   /** Obligation ids the caller says it can enforce (authz-interop pep-oblig-supported). */
   readonly obligationsSupported: readonly string[];
   readonly pilotJob?: PilotJob;

@@ -152,9 +152,13 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
   const profileId = valuesOf(context.environment, ...ids((e) => e.profileId))[0];
   const obligationsSupported = [...new Set(extractions.flatMap((e) => e.obligationsSupported?.(context.environment) ?? []))];
 
+  const resourceAttributes = hostDn === undefined ? undefined : detected.resourceAttributes?.(hostDn);
+
   return {
     dialect: detected.name,
     accountExpected: detected.accountExpected,
+    ...(detected.resourceNamesHost ? { resourceNamesHost: true } : {}),
+    ...(resourceAttributes === undefined ? {} : { resourceAttributes }),
     ...(requestId === undefined ? {} : { requestId }),
     ...(messageIssuer === undefined ? {} : { messageIssuer }),
     ...(profileId === undefined ? {} : { profileId }),

@@ -19,6 +19,10 @@ export interface XacmlDialect {
   readonly extract: DialectExtraction;
   /** The dialect's clients switch identity with the answer (glexec, a CE): AuthzQuery.accountExpected. */
   readonly accountExpected: boolean;
+  /** Its resource-id is the service endpoint URL (a CE), naming the host asked about: AuthzQuery.resourceNamesHost. */
+  readonly resourceNamesHost: boolean;
+  /** Resource attributes for policy, by short name, from the resource host DN the query named (AuthzQuery.resourceAttributes). */
+  resourceAttributes?(hostDn: Dn): Readonly<Record<string, readonly string[]>>;
   /** The Result in this dialect: decision, status, obligations (§6, §7.3). */
   render(result: AuthzResult, query: AuthzQuery): RenderedResult;
   /** SCAS put an Issuer on the Response, the Argus PDP does not (§9). */

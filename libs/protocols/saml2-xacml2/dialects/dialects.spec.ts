@@ -95,6 +95,19 @@ describe('the dialect list', () => {
     expect(decoded(fixture('arc-subject-alice-voms-query.xml')).request.accountExpected).toBe(false);
   });
 
+  it('says what the resource means for the core: a CE endpoint naming the host (grid-ce, EMI), EMI resource-owner for policy', () => {
+    const arcEmi = fixture('arc-emi-alice-voms-query.xml');
+    expect(decoded(arcEmi).request.resourceNamesHost).toBe(true);
+    // ARC's emi conversion sends the CE's certificate DN as resource-owner (the captured query).
+    expect(decoded(arcEmi).request.resourceAttributes).toEqual({ 'emi-resource-owner': ['CN=ce.example.org,OU=hosts,DC=example,DC=org'] });
+    const interopOwner = decoded(fixture('spec-11a-query.xml'));
+    expect(interopOwner.request.hostDn).toBeDefined();
+    expect(interopOwner.request.resourceAttributes).toBeUndefined();
+    expect(interopOwner.request.resourceNamesHost).toBeUndefined();
+    expect(decoded(fixture('arc-cream-alice-voms-query.xml')).request.resourceNamesHost).toBe(true);
+    expect(decoded(fixture('spec-11b-query.xml')).request.resourceNamesHost).toBeUndefined();
+  });
+
   it('extract: EMI rebuilds FQANs from group + role (Issuer names the group), gLite reads fqan, authz-interop voms-fqan', () => {
     const e = query(
       attribute('http://dci-sec.org/xacml/attribute/group', '/atlas') + attribute('http://dci-sec.org/xacml/attribute/role', 'production', ' Issuer="/atlas"'),

@@ -19,6 +19,7 @@ export const authzInterop: XacmlDialect = {
   precedence: 3,
   detect: (context) => allAttributes(context).some((a) => a.id.startsWith(AUTHZ_INTEROP.prefix)),
   accountExpected: true,
+  resourceNamesHost: false,
   responseIssuer: true,
   resultResourceId: false,
   extract: {

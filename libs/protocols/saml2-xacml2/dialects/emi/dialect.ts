@@ -10,6 +10,9 @@ export const emi: XacmlDialect = {
   precedence: 2,
   detect: (context) => hasId(context.environment, EMI.profileIdAttribute),
   accountExpected: true,
+  resourceNamesHost: true,
+  // Argus fills resource-owner on EMI requests (an x500Name under a string match: policy-language.md §12.8).
+  resourceAttributes: (hostDn) => ({ 'emi-resource-owner': [hostDn.toRfc2253()] }),
   responseIssuer: false,
   resultResourceId: true,
   extract: {

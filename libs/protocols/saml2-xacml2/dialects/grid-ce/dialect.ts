@@ -9,6 +9,7 @@ export const gridCe: XacmlDialect = {
   precedence: 1,
   detect: (context) => gliteProfile(context) === GLITE.profile.gridCe,
   accountExpected: true,
+  resourceNamesHost: true,
   responseIssuer: false,
   resultResourceId: true,
   extract: GLITE_EXTRACTION,

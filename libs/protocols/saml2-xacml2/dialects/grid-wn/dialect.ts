@@ -37,6 +37,7 @@ export const gridWn: XacmlDialect = {
     return profile !== undefined && profile !== GLITE.profile.gridCe;
   },
   accountExpected: true,
+  resourceNamesHost: false,
   responseIssuer: false,
   resultResourceId: true,
   extract: GLITE_EXTRACTION,

@@ -9,6 +9,7 @@ export const xacml: XacmlDialect = {
   precedence: 4,
   detect: () => true,
   accountExpected: false,
+  resourceNamesHost: false,
   responseIssuer: false,
   resultResourceId: true,
   extract: {},
