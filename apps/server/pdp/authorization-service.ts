@@ -57,9 +57,6 @@ export interface PdpAnswer {
   readonly body: string | Buffer;
 }
 
-/** @deprecated the PDP's answers are no longer all SOAP; kept for callers that still name it. */
-export type SoapAnswer = PdpAnswer;
-
 /**
  * The PDP's one operation, the same for every protocol (docs/architecture.md, "Codecs"): choose the codec once per
  * request, then limits, per-client turns and the deadline, decode, add the TLS caller, decide, audit, encode with the
