@@ -1,5 +1,6 @@
 import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
 import type { AuthzQuery, PilotJob, RequestDefect } from '@gridauthz/domain';
+import { GRIDAUTHZ } from '../profiles/gridauthz';
 import { XACML } from '../profiles/xacml';
 import { decodeCertificates, NOT_ONE_CHAIN } from './certificates';
 import { accessSubjects, valuesOf } from './context';
@@ -106,7 +107,14 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
     else if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
     else chain = decoded;
   }
-  if (assertedDn === undefined && chain === undefined && !dnDefect && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId)) {
+  const token = bearerToken(subject, defects);
+  if (
+    assertedDn === undefined &&
+    chain === undefined &&
+    token === undefined &&
+    !dnDefect &&
+    !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId || d.attribute === GRIDAUTHZ.subject.bearerToken)
+  ) {
     defects.push({ kind: 'missing-attribute', attribute: 'subject', detail: 'the query identifies no subject (no subject DN, key-info or cert-chain)' });
   }
 
@@ -139,7 +147,8 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
     environment[attribute.id] = [...merged];
   }
   const attributes = Object.create(null) as Record<string, string[]>;
-  for (const attribute of subject) attributes[attribute.id] ??= valuesOf(subject, attribute.id);
+  // The token is a credential, not a policy attribute: it never reaches policy or the record verbatim.
+  for (const attribute of subject) if (attribute.id !== GRIDAUTHZ.subject.bearerToken) attributes[attribute.id] ??= valuesOf(subject, attribute.id);
 
   const pilotJob = mergePilotJob(extractions.map((e) => e.pilotJob?.(context, readers) ?? {}));
   const resourceIds = valuesOf(allResources, XACML.resourceId);
@@ -164,6 +173,7 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
     ...(profileId === undefined ? {} : { profileId }),
     subject: {
       ...(chain === undefined ? {} : { chain }),
+      ...(token === undefined ? {} : { token }),
       ...(assertedDn === undefined ? {} : { assertedDn }),
       ...(assertedIssuerDn === undefined ? {} : { assertedIssuerDn }),
       ...(assertedIssuerDns.length === 0 ? {} : { assertedIssuerDns }),
@@ -182,6 +192,20 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
     environment,
     defects,
   };
+}
+
+/**
+ * The bearer token of the access subject (docs/authzen.md, the bearer-token attribute): one value of gridauthz's bearer-token attribute.
+ * Two different values could be two people, so they are ambiguous; the token's shape and signature are the
+ * token validator's to judge.
+ */
+function bearerToken(subject: readonly XacmlAttribute[], defects: RequestDefect[]): string | undefined {
+  const values = valuesOf(subject, GRIDAUTHZ.subject.bearerToken);
+  if (values.length > 1) {
+    defects.push({ kind: 'syntax-error', code: ErrorCodes.REQUEST_AMBIGUOUS_CREDENTIAL, attribute: GRIDAUTHZ.subject.bearerToken, detail: `the subject carries ${values.length} bearer tokens; exactly one is accepted` });
+    return undefined;
+  }
+  return values[0];
 }
 
 /** The dialects' parts of the pilot job, the first value of each field winning; undefined when none said anything. */

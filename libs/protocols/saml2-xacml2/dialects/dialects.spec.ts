@@ -108,6 +108,16 @@ describe('the dialect list', () => {
     expect(decoded(fixture('spec-11b-query.xml')).request.resourceNamesHost).toBeUndefined();
   });
 
+  it('extract: a bearer token in the access subject is the subject credential, never a policy attribute; two are ambiguous', () => {
+    const tokenId = 'http://gridauthz.org/xacml/subject/bearer-token';
+    const one = query(attribute(tokenId, 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln'), gliteProfile('http://glite.org/xacml/profile/grid-wn/1.0'));
+    expect(one.request.subject.token).toBe('eyJhbGciOiJFUzI1NiJ9.e30.c2ln');
+    expect(one.request.subject.attributes?.[tokenId]).toBeUndefined();
+    const two = query(attribute(tokenId, 'a.b.c') + attribute(tokenId, 'd.e.f'), '');
+    expect(two.request.subject.token).toBeUndefined();
+    expect(two.request.defects.map((d) => d.code)).toContain('REQUEST_AMBIGUOUS_CREDENTIAL');
+  });
+
   it('extract: EMI rebuilds FQANs from group + role (Issuer names the group), gLite reads fqan, authz-interop voms-fqan', () => {
     const e = query(
       attribute('http://dci-sec.org/xacml/attribute/group', '/atlas') + attribute('http://dci-sec.org/xacml/attribute/role', 'production', ' Issuer="/atlas"'),
