@@ -338,10 +338,9 @@ export function policyRequest(request: AuthzRequest, subject: VerifiedSubject, a
     put('emi-primary-group', [primary.group]);
     if (primary.role !== null) put('emi-primary-role', [primary.role]);
   }
-  // Argus reads resource-owner as x500Name under a string-equal match: a policy naming it is Indeterminate on
-  // such a request (policy-language.md §12.8); filled so that this happens here as it does there.
-  // eslint-disable-next-line gridauthz/no-dialect-in-core -- issue 18: dialect names leave the core with the stages lane; delete this line at merge
-  if (request.dialect === 'emi' && request.hostDn) put('emi-resource-owner', [request.hostDn.toRfc2253()]);
+  // The codec's resource attributes (EMI resource-owner, which Argus reads as x500Name under a string-equal match,
+  // so a policy naming it is Indeterminate on such a request, policy-language.md §12.8): as sent.
+  for (const [name, values] of Object.entries(request.resourceAttributes ?? {})) put(name, values);
   const classifier = request.pilotJob?.classifier;
   if (classifier !== undefined) put('pilot-classifier', [classifier]);
   if (assertionsBelieved) {

@@ -32,6 +32,8 @@ function request(extra: Partial<AuthzRequest> = {}): AuthzRequest {
     resource: 'https://ce.example.org:443/arex',
     action: 'http://dci-sec.org/xacml/action/ANY',
     hostDn: Dn.parse('/DC=org/DC=example/CN=ce.example.org'),
+    // What the EMI codec sets from resource-owner (docs/dialects.md).
+    resourceAttributes: { 'emi-resource-owner': ['CN=ce.example.org,DC=example,DC=org'] },
     obligationsSupported: [],
     environment: {},
     defects: [],
@@ -74,7 +76,8 @@ describe('policyRequest: every SPL attribute filled as Argus PIPs fill it', () =
     for (const name of ['emi-x509-authn-profile', 'x509-authn-profile', 'oidc-issuer', 'oidc-group']) expect(doubted?.[name]).toBeUndefined();
   });
 
-  it('emi-resource-owner only on EMI requests (it is the dci-sec attribute)', () => {
-    expect(policyRequest(request({ dialect: 'authz-interop' }), subject, false).attributes?.['emi-resource-owner']).toBeUndefined();
+  it('emi-resource-owner only where the codec carried it (EMI requests; it is the dci-sec attribute)', () => {
+    const { resourceAttributes: _emiOnly, ...authzInterop } = request({ dialect: 'authz-interop' });
+    expect(policyRequest(authzInterop, subject, false).attributes?.['emi-resource-owner']).toBeUndefined();
   });
 });

@@ -31,16 +31,16 @@ describe('requestHost: the host each dialect names', () => {
   it('authz-interop dns-host-name first, then the named host certificate, then a grid-ce / EMI endpoint URL', () => {
     expect(requestHost(base({ dialect: 'authz-interop', host: 'WN042.example.org.', hostDn: Dn.fromSlash('/CN=host/other.example.org') }))).toBe('wn042.example.org');
     expect(requestHost(base({ dialect: 'authz-interop', hostDn: Dn.fromSlash('/DC=org/CN=host/wn042.example.org') }))).toBe('wn042.example.org');
-    expect(requestHost(base({ dialect: 'emi', hostDn: Dn.parse('CN=host/ce02.example.org,DC=example,DC=org'), resource: 'http://example.org/other' }))).toBe('ce02.example.org');
+    expect(requestHost(base({ dialect: 'emi', resourceNamesHost: true, hostDn: Dn.parse('CN=host/ce02.example.org,DC=example,DC=org'), resource: 'http://example.org/other' }))).toBe('ce02.example.org');
     expect(requestHost(base({ dialect: 'prima', hostDn: Dn.fromSlash('/DC=org/CN=host/ce03.example.org') }))).toBe('ce03.example.org');
-    expect(requestHost(base({ dialect: 'grid-ce', resource: 'https://CE01.example.org:8443/ce-cream/services/CREAM2' }))).toBe('ce01.example.org');
-    expect(requestHost(base({ dialect: 'emi', resource: 'https://[2001:db8::1]:8443/arex' }))).toBe('2001:db8::1');
+    expect(requestHost(base({ dialect: 'grid-ce', resourceNamesHost: true, resource: 'https://CE01.example.org:8443/ce-cream/services/CREAM2' }))).toBe('ce01.example.org');
+    expect(requestHost(base({ dialect: 'emi', resourceNamesHost: true, resource: 'https://[2001:db8::1]:8443/arex' }))).toBe('2001:db8::1');
   });
 
   it('names no host for grid-wn, a site resource name, or a person DN as resource', () => {
     expect(requestHost(base({ dialect: 'grid-wn', resource: 'http://authz-interop.org/xacml/resource/resource-type/wn' }))).toBeUndefined();
-    expect(requestHost(base({ dialect: 'grid-ce', resource: 'ce-queue-atlas' }))).toBeUndefined();
-    expect(requestHost(base({ dialect: 'grid-ce', resource: 'urn:example:ce' }))).toBeUndefined();
+    expect(requestHost(base({ dialect: 'grid-ce', resourceNamesHost: true, resource: 'ce-queue-atlas' }))).toBeUndefined();
+    expect(requestHost(base({ dialect: 'grid-ce', resourceNamesHost: true, resource: 'urn:example:ce' }))).toBeUndefined();
     expect(requestHost(base({ dialect: 'prima', hostDn: Dn.fromSlash('/DC=org/OU=People/CN=Jane Doe') }))).toBeUndefined();
   });
 });

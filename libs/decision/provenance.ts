@@ -24,7 +24,8 @@ export function normalHost(text: string): string {
 /**
  * The host the client says the question is about, whatever its dialect: authz-interop dns-host-name; else the
  * host of the host certificate DN it names (authz-interop resource-x509-id, EMI resource-owner, PRIMA's Resource);
- * else, for grid-ce and EMI, the host of a resource-id that is a URL (a CE endpoint). grid-wn names no host: its
+ * else, where the codec says the resource-id names the host (grid-ce, EMI), the host of a resource-id that is a URL
+ * (a CE endpoint). grid-wn names no host: its
  * decisions are found through the caller's certificate and source address (docs/forensics.md).
  */
 export function requestHost(request: AuthzRequest): string | undefined {
@@ -33,8 +34,7 @@ export function requestHost(request: AuthzRequest): string | undefined {
     const fromDn = hostOfDn(request.hostDn);
     if (fromDn !== undefined) return fromDn;
   }
-  // eslint-disable-next-line gridauthz/no-dialect-in-core -- issue 18: dialect names leave the core with the stages lane; delete this line at merge
-  if ((request.dialect === 'grid-ce' || request.dialect === 'emi') && request.resource !== undefined) {
+  if (request.resourceNamesHost === true && request.resource !== undefined) {
     try {
       const url = new URL(request.resource);
       if (url.hostname !== '' && url.protocol !== 'urn:') return normalHost(url.hostname.replace(/^\[|\]$/g, ''));

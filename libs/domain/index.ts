@@ -18,3 +18,6 @@ export { ACCOUNT_MAPPING_OBLIGATIONS } from './authz/subject';
 export type { Obligation, ObligationAssignment, Subject, TokenIdentity } from './authz/subject';
 export { silentLog } from './log/log-sink';
 export type { LogSink } from './log/log-sink';
+export { ATTRIBUTE_VOCABULARY, DATA_TYPES, attributeUri } from './vocabulary/attributes';
+export type { AttributeCategory, AttributeTerm } from './vocabulary/attributes';
+export { EMI_MAP_LOCAL_USER, GLITE_LOCAL_ENVIRONMENT_MAP } from './vocabulary/obligations';

@@ -42,6 +42,14 @@ export interface DecodedMessage<M = unknown> {
   readonly answerWithoutDecision?: AuthzResult;
 }
 
+/** The transport's own refusal, before or beside any decoding: not ready, overloaded, deadline passed, internal error. */
+export interface TransportRefusal {
+  /** 503: try another endpoint (not ready, overloaded, too late); 500: our own failure. */
+  readonly httpStatus: 500 | 503;
+  /** Short reason sent to the client verbatim (never internal detail). */
+  readonly message: string;
+}
+
 export interface ProtocolCodec<M = unknown> {
   /** The protocol's name, for metrics and logs: 'saml2-xacml2', 'prima', 'pepd', 'authzen'. */
   readonly protocol: string;
@@ -51,4 +59,11 @@ export interface ProtocolCodec<M = unknown> {
   encode(decoded: DecodedMessage<M>, result: AuthzResult, context: EncodeContext): EncodedAnswer;
   /** The protocol's way of refusing a message it could not decode (SOAP fault, XACML status, HTTP problem). */
   encodeError(error: ProtocolError, context: EncodeContext): EncodedAnswer;
+  /** The protocol's shape for a transport refusal (SOAP Server fault for the XML family); plain text when absent. */
+  encodeRefusal?(refusal: TransportRefusal, context: EncodeContext): EncodedAnswer;
+}
+
+/** A transport refusal in `codec`'s shape, or plain text for a codec without one. */
+export function encodeRefusal(codec: ProtocolCodec, refusal: TransportRefusal, context: EncodeContext): EncodedAnswer {
+  return codec.encodeRefusal?.(refusal, context) ?? { httpStatus: refusal.httpStatus, contentType: 'text/plain; charset=UTF-8', body: `${refusal.message}\n` };
 }

@@ -28,6 +28,8 @@ export type ProtocolErrorCode = (typeof ProtocolErrorCodes)[keyof typeof Protoco
  */
 export interface ProtocolError extends Failure<ProtocolErrorCode> {
   readonly queryId?: string;
+  /** The codec that refused the message, when a codec family must answer in that member's shape. */
+  readonly protocol?: string;
 }
 
 /** Result shape of this lib: assignable to the domain's Result<T, ProtocolErrorCode>. */

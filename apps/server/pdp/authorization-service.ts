@@ -1,24 +1,19 @@
 import { performance } from 'node:perf_hooks';
-import { DEADLINE_MESSAGE, DEADLINE_REASON, type Decider } from '@gridauthz/decision';
+import { DEADLINE_MESSAGE, DEADLINE_REASON, type Decider, type DecideOptions } from '@gridauthz/decision';
 import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
 import {
   authorizePrimaCaller,
-  decodeParsedPrimaRequest,
-  decodeParsedXacmlQuery,
-  isParsedPrimaRequest,
-  type ParsedXml,
-  parseUntrustedXml,
-  encodePrimaError,
-  encodePrimaResponse,
-  encodeProtocolError,
-  encodeSoapFault,
-  encodeSignedXacmlResponse,
-  encodeXacmlResponse,
-  type ResponseSigningKey,
-  PRIMA_DEFAULT_ISSUER,
+  type CodecInput,
+  type DecodedMessage,
+  type EncodeContext,
+  type EncodedAnswer,
+  encodeRefusal,
   type PrimaCallerPolicy,
-  primaPermitUnreadable,
-  type ProtocolError,
+  type PrimaQuery,
+  type ProtocolCodec,
+  type ResponseSigningKey,
+  type TransportRefusal,
+  xmlCodecFamily,
   type XmlLimits,
 } from '@gridauthz/protocols';
 import type { MetricsSink } from '../metrics/service-metrics';
@@ -49,28 +44,43 @@ export interface AuthorizationServiceOptions {
   readonly metrics: MetricsSink;
   /** When set, SAML2-XACML2 answers carry an enveloped signature made with this key. */
   readonly signingKey?: ResponseSigningKey;
+  /** Codecs asked before the XML family (PEPd, AuthZEN: by path or content type). */
+  readonly codecs?: readonly ProtocolCodec[];
   /** Deadline, concurrency bound and per-client turns; DEFAULT_REQUEST_LIMITS when absent. */
   readonly requestLimits?: RequestLimits;
 }
 
-export interface SoapAnswer {
+/** What the transport sends: the chosen codec's answer (status, content type, body). */
+export interface PdpAnswer {
   readonly status: number;
-  readonly body: string;
+  readonly contentType: string;
+  readonly body: string | Buffer;
 }
 
 /**
- * The PDP's one operation, protocol by protocol: decode the body (PRIMA or SAML2-XACML2, told apart by
- * content so any path works), add the TLS caller, decide, encode in the caller's dialect. Malformed input is a
- * SOAP fault (HTTP 500); every decision, whatever it is, is HTTP 200.
+ * The PDP's one operation, the same for every protocol (docs/architecture.md, "Codecs"): choose the codec once per
+ * request, then limits, per-client turns and the deadline, decode, add the TLS caller, decide, audit, encode with the
+ * same codec. Malformed input is the codec's error answer (a SOAP fault for the XML family); every decision,
+ * whatever it is, is HTTP 200.
  */
 export class AuthorizationService {
   private inFlight = 0;
   private readonly requestLimits: RequestLimits;
   private readonly turns: ClientTurns;
+  /** Asked in order; the first that accepts a request answers it. Path-specific codecs go before the XML family. */
+  readonly codecs: readonly ProtocolCodec[];
 
   constructor(private readonly options: AuthorizationServiceOptions) {
     this.requestLimits = options.requestLimits ?? DEFAULT_REQUEST_LIMITS;
     this.turns = new ClientTurns(this.requestLimits.maxExpensivePerClient);
+    this.codecs = [
+      ...(options.codecs ?? []),
+      xmlCodecFamily({
+        limits: options.limits,
+        saml2Xacml2: { issuer: options.issuer, ...(options.signingKey ? { signingKey: options.signingKey } : {}) },
+        prima: { resource: options.primaResource },
+      }),
+    ];
   }
 
   /** Requests being decided now by this process (metrics). */
@@ -80,39 +90,63 @@ export class AuthorizationService {
 
   /**
    * `arrivedMs`: performance.now() when the request arrived; the deadline counts from there, so time spent queued
-   * behind other work counts too and a request that waited too long is shed before it is parsed.
+   * behind other work counts too and a request that waited too long is shed before it is parsed. The codec is chosen
+   * here, once: choosing costs no parse (the XML family parses in decode, after the overload checks).
    */
-  async answer(body: Buffer, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now()): Promise<SoapAnswer> {
+  async answer(body: Buffer, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now(), path = '/', contentType?: string): Promise<PdpAnswer> {
+    const input: CodecInput = { path, body, ...(contentType === undefined ? {} : { contentType }) };
+    const codec = this.codecs.find((c) => c.accepts(input));
+    if (codec === undefined) return { status: 404, contentType: 'text/plain; charset=UTF-8', body: 'no protocol of this service answers this request\n' };
+    return this.answerWith(codec, input, caller, log, arrivedMs);
+  }
+
+  /**
+   * One request in one protocol: what every route does, whatever its codec (PEPd's and AuthZEN's routes call it
+   * with their own codec).
+   */
+  async answerWith(codec: ProtocolCodec, input: CodecInput, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now()): Promise<PdpAnswer> {
+    const context = (): EncodeContext => ({ now: this.options.clock(), newId: this.options.newId, callerDn: caller.dn });
+    const refuse = (refusal: TransportRefusal): PdpAnswer => wire(encodeRefusal(codec, refusal, context()));
     const decider = this.options.decider();
     // Not ready (database still opening): a Server fault makes clients try their next endpoint.
-    if (!decider) return { status: 503, body: encodeSoapFault('Server', 'the service is starting and cannot decide yet') };
+    if (!decider) return refuse({ httpStatus: 503, message: 'the service is starting and cannot decide yet' });
     const limits = this.requestLimits;
     // Beyond the bound a request is refused at once rather than queued: clients fail over to their next endpoint,
     // and the ones already admitted keep their latency.
     if (this.inFlight >= limits.maxConcurrentDecisions) {
       this.options.metrics.overload('busy');
-      return { status: 503, body: encodeSoapFault('Server', 'OVERLOAD_TOO_MANY_DECISIONS: too many requests in progress; try again or another endpoint') };
+      return refuse({ httpStatus: 503, message: 'OVERLOAD_TOO_MANY_DECISIONS: too many requests in progress; try again or another endpoint' });
     }
     this.inFlight += 1;
     const deadline = new RequestDeadline(arrivedMs + limits.requestDeadlineMs, () => performance.now());
     let release: (() => void) | undefined;
     try {
-      if (body.length > limits.expensiveBodyBytes) {
+      if (input.body.length > limits.expensiveBodyBytes) {
         try {
           release = await this.turns.acquire(caller.dn.canonicalKey(), deadline.signal);
         } catch {
-          return this.tooLate(log, 'waiting for its turn');
+          return refuse(this.tooLate(log, 'waiting for its turn'));
         }
       }
-      if (deadline.expired) return this.tooLate(log, 'before it was read');
-      // Parsed once here, then routed by content: SAML2-XACML2 or PRIMA (any path works).
-      const parsed = parseUntrustedXml(body, this.options.limits);
-      if (!parsed.ok) return this.xacml(parsed, caller, decider, log, deadline);
-      if (isParsedPrimaRequest(parsed.value)) return await this.prima(parsed.value, caller, decider, log, deadline);
-      return await this.xacml(decodeParsedXacmlQuery(parsed.value, this.options.limits), caller, decider, log, deadline);
+      if (deadline.expired) return refuse(this.tooLate(log, 'before it was read'));
+      const decoded = codec.decode(input);
+      if (!decoded.ok) {
+        log.warn({ code: decoded.error.code, detail: decoded.error.detail, protocol: decoded.error.protocol ?? codec.protocol }, 'undecodable request');
+        return wire(codec.encodeError(decoded.error, context()));
+      }
+      // A message the protocol answers without a decision (PRIMA RequestDenied): nothing decided, nothing recorded.
+      if (decoded.value.answerWithoutDecision !== undefined) return wire(codec.encode(decoded.value, decoded.value.answerWithoutDecision, context()));
+      const started = performance.now();
+      const request: AuthzRequest = { ...decoded.value.query, caller };
+      const options: DecideOptions = { deadline, ...this.primaCallerRefusal(decoded.value, caller) };
+      const { result } = await deadline.race(decider.decide(request, this.options.clock(), options), () => ({ result: this.lateResult(deadline, log) }));
+      this.audit(log, request, result, started);
+      const answer = codec.encode(decoded.value, result, context());
+      if (answer.httpStatus >= 500) log.error({ decisionId: result.decisionId, status: answer.httpStatus }, 'the decision could not be encoded (e.g. signing failed)');
+      return wire(answer);
     } catch (err) {
       log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
-      return { status: 500, body: encodeSoapFault('Server', 'internal error; see the service log') };
+      return refuse({ httpStatus: 500, message: 'internal error; see the service log' });
     } finally {
       release?.();
       deadline.dispose();
@@ -120,11 +154,24 @@ export class AuthorizationService {
     }
   }
 
-  /** The deadline passed before the request's dialect was known: a Server fault, which clients fail over on. */
-  private tooLate(log: LogSink, when: string): SoapAnswer {
+  /**
+   * A PRIMA caller may only ask about the resources it serves (prima-saml1.md §1.1, §11). Until the decision's caller
+   * stage owns that rule (issue 18 item 1), it is asked here, outside the codec. Whether it may assert the subject's
+   * DN and FQANs is the caller model's question (asserter role), asked by the decision like for every dialect.
+   */
+  private primaCallerRefusal(decoded: DecodedMessage, caller: AuthenticatedCaller): { refuseCaller?: string } {
+    const message = primaQueryOf(decoded);
+    if (message === undefined) return {};
+    const subject = message.request.subject.assertedDn;
+    const verdict = authorizePrimaCaller({ caller: caller.dn, resource: message.resource, ...(subject ? { subject } : {}) }, this.options.primaCallers);
+    return verdict.allowed ? {} : { refuseCaller: verdict.reason };
+  }
+
+  /** The deadline passed before the request was decoded: a refusal clients fail over on. */
+  private tooLate(log: LogSink, when: string): TransportRefusal {
     this.options.metrics.overload('deadline');
     log.warn({ code: DEADLINE_REASON }, `request deadline passed ${when}`);
-    return { status: 503, body: encodeSoapFault('Server', `${DEADLINE_REASON}: ${DEADLINE_MESSAGE}`) };
+    return { httpStatus: 503, message: `${DEADLINE_REASON}: ${DEADLINE_MESSAGE}` };
   }
 
   /** The answer given when the deadline passes during the decision: Indeterminate, under the decision's id. */
@@ -138,67 +185,6 @@ export class AuthorizationService {
       statusMessage: DEADLINE_MESSAGE,
       reasons: [DEADLINE_REASON],
     };
-  }
-
-  private async xacml(
-    decoded: { ok: false; error: ProtocolError } | ReturnType<typeof decodeParsedXacmlQuery>,
-    caller: AuthenticatedCaller,
-    decider: Decider,
-    log: LogSink,
-    deadline: RequestDeadline,
-  ): Promise<SoapAnswer> {
-    const now = this.options.clock();
-    const encodeOptions = { issuer: this.options.issuer, now, idGenerator: this.options.newId };
-    if (!decoded.ok) {
-      log.warn({ code: decoded.error.code, detail: decoded.error.detail }, 'undecodable SAML2-XACML2 request');
-      const answer = encodeProtocolError(decoded.error, encodeOptions);
-      return { status: answer.httpStatus, body: answer.body };
-    }
-    const started = performance.now();
-    const request: AuthzRequest = { ...decoded.value.request, caller };
-    const { result } = await deadline.race(decider.decide(request, now, { deadline }), () => ({ result: this.lateResult(deadline, log) }));
-    this.audit(log, request, result, started);
-    if (!this.options.signingKey) return { status: 200, body: encodeXacmlResponse(decoded.value, result, encodeOptions) };
-    const signed = encodeSignedXacmlResponse(decoded.value, result, { ...encodeOptions, signingKey: this.options.signingKey });
-    if (!signed.ok) {
-      // The decision is recorded; the client gets a fault rather than an unsigned answer it was promised signed.
-      log.error({ code: signed.error.code, detail: signed.error.detail }, 'could not sign the response');
-      return { status: 500, body: encodeSoapFault('Server', 'the response could not be signed') };
-    }
-    return { status: 200, body: signed.value };
-  }
-
-  private async prima(parsed: ParsedXml, caller: AuthenticatedCaller, decider: Decider, log: LogSink, deadline: RequestDeadline): Promise<SoapAnswer> {
-    const now = this.options.clock();
-    const decoded = decodeParsedPrimaRequest(parsed);
-    if (!decoded.ok) {
-      log.warn({ code: decoded.error.code, detail: decoded.error.detail }, 'undecodable PRIMA request');
-      const answer = encodePrimaError(decoded.error);
-      return { status: answer.httpStatus, body: answer.body };
-    }
-    const encodeOptions = { issuer: PRIMA_DEFAULT_ISSUER, now, idGenerator: this.options.newId, recipient: caller.dn };
-    const query = decoded.value;
-    if (query.kind === 'request-denied') return { status: 200, body: encodePrimaResponse(query, undefined, encodeOptions) };
-
-    // A PRIMA caller may only ask about the resources it serves (prima-saml1.md §1.1, §11). Whether it may assert the subject's DN
-    // and FQANs is the caller model's question (asserter role), asked by the decision like for every dialect.
-    const verdict = authorizePrimaCaller({ caller: caller.dn, resource: query.resource, ...(query.request.subject.assertedDn ? { subject: query.request.subject.assertedDn } : {}) }, this.options.primaCallers);
-    const started = performance.now();
-    // A query whose answer could not carry a Permit is decided as a defect: no lease, recorded as Indeterminate.
-    const unreadable = primaPermitUnreadable(query);
-    const request: AuthzRequest = {
-      ...query.request,
-      resource: this.options.primaResource,
-      caller,
-      ...(unreadable !== undefined ? { defects: [...query.request.defects, { kind: 'missing-attribute', attribute: 'RespondWith/Action', detail: unreadable }] } : {}),
-    };
-    const { result } = await deadline.race(
-      decider.decide(request, now, { ...(verdict.allowed ? {} : { refuseCaller: verdict.reason }), deadline }),
-      () => ({ result: this.lateResult(deadline, log) }),
-    );
-    const answer = encodePrimaResponse(query, result, encodeOptions);
-    this.audit(log, request, result, started);
-    return { status: 200, body: answer };
   }
 
   private audit(log: LogSink, request: AuthzRequest, result: AuthzResult, started: number): void {
@@ -219,4 +205,14 @@ export class AuthorizationService {
       'decision',
     );
   }
+}
+
+function wire(answer: EncodedAnswer): PdpAnswer {
+  return { status: answer.httpStatus, contentType: answer.contentType, body: answer.body };
+}
+
+/** The PRIMA query inside an XML-family message, for the caller rule above (removed with it). */
+function primaQueryOf(decoded: DecodedMessage): PrimaQuery | undefined {
+  const inner = (decoded.message as { decoded?: DecodedMessage } | undefined)?.decoded?.message as Partial<PrimaQuery> | undefined;
+  return inner?.kind === 'query' && inner.request?.dialect === 'prima' ? (inner as PrimaQuery) : undefined;
 }

@@ -8,7 +8,8 @@ export const AUTHORIZATION_SERVICE = Symbol('AuthorizationService');
 /**
  * POST on any path of the PDP listener: SCAS clients use the bare URL, GUMS clients
  * /gums/services/GUMSXACMLAuthorizationServicePort or GUMSAuthorizationServicePort, Argus clients /authz.
- * The body decides the protocol, not the path (saml2-xacml2.md §2.2, §10 item 1).
+ * The service's codec list decides the protocol; for the XML family the body does, not the path (saml2-xacml2.md §2.2,
+ * §10 item 1).
  */
 @Controller()
 export class AuthorizationController {
@@ -30,10 +31,12 @@ export class AuthorizationController {
       ...(socket.remotePort !== undefined ? { sourcePort: socket.remotePort } : {}),
     };
     // The deadline counts from the request's arrival (fastify's start time), body upload and queueing included.
-    const answer = await this.service.answer(body, caller, request.log, performance.now() - reply.elapsedTime);
+    const contentType = request.headers['content-type'];
+    const path = request.url.split('?')[0] ?? '/';
+    const answer = await this.service.answer(body, caller, request.log, performance.now() - reply.elapsedTime, path, contentType);
     await reply
       .status(answer.status)
-      .header('content-type', 'text/xml; charset=UTF-8')
+      .header('content-type', answer.contentType)
       .header('cache-control', 'no-cache, no-store')
       .header('pragma', 'no-cache')
       .send(answer.body);

@@ -3,11 +3,11 @@ import type { Fqan } from '../name/fqan';
 import type { Obligation } from './subject';
 
 /**
- * The protocol dialects gridauthz answers (saml2-xacml2.md §4.4, prima-saml1.md). `xacml` is §4.4 item 4: a
- * query that carries no profile's attributes (ARC "subject" conversion, pepcli-like use), answered with a
- * decision and no obligations.
+ * The name of the dialect a message came in (authz-interop, grid-wn, prima, …), chosen by the codec that decoded it
+ * and recorded with the decision. The core never inspects it (docs/architecture.md, "Codecs"): what a dialect
+ * means for the decision travels in fields such as `accountExpected`.
  */
-export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'xacml' | 'prima';
+export type Dialect = string;
 
 export type DecisionValue = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminate';
 
@@ -107,6 +107,13 @@ export interface AuthzQuery {
    * dialect.
    */
   readonly accountExpected?: boolean;
+  /** The resource-id is the service's endpoint URL and names the host asked about (grid-ce, EMI); set by the codec. */
+  readonly resourceNamesHost?: boolean;
+  /**
+   * Resource attributes the message carried for policy, by the policy language's short names (EMI resource-owner,
+   * policy-language.md §12.8); set by the codec, read by policy as sent.
+   */
+  readonly resourceAttributes?: Readonly<Record<string, readonly string[]>>;
   /** Obligation ids the caller says it can enforce (authz-interop pep-oblig-supported). */
   readonly obligationsSupported: readonly string[];
   readonly pilotJob?: PilotJob;

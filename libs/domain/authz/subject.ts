@@ -1,5 +1,6 @@
 import type { Dn } from '../name/dn';
 import type { Fqan } from '../name/fqan';
+import { EMI_MAP_LOCAL_USER, GLITE_LOCAL_ENVIRONMENT_MAP } from '../vocabulary/obligations';
 
 /**
  * A bearer token's identity (docs/tokens.md §2.1): the subject is unique only within its issuer, so the pair is the
@@ -65,7 +66,4 @@ export interface Obligation {
  * Obligation ids with which a policy asks for a local account (policy-language.md: Argus's gLite map obligation,
  * the EMI/dci-sec one). Mapping happens because the policy said so, as in Argus (docs/architecture.md).
  */
-export const ACCOUNT_MAPPING_OBLIGATIONS: readonly string[] = Object.freeze([
-  'http://glite.org/xacml/obligation/local-environment-map',
-  'http://dci-sec.org/xacml/obligation/map-local-user',
-]);
+export const ACCOUNT_MAPPING_OBLIGATIONS: readonly string[] = Object.freeze([GLITE_LOCAL_ENVIRONMENT_MAP, EMI_MAP_LOCAL_USER]);

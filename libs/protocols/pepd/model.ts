@@ -3,6 +3,9 @@
  * in Hessian (docs/pepd.md §3). Field names are the Java field names; the C client uses the same ones.
  */
 
+import { GLITE } from '../profiles/glite';
+import { XACML, XS } from '../profiles/xacml';
+
 export const PEP_MODEL = 'org.glite.authz.common.model.';
 
 export const PepClass = {
@@ -22,27 +25,27 @@ export const PepClass = {
 
 /** Attribute and data-type identifiers the PEP clients and the grid-wn/grid-ce profiles use. */
 export const PepIds = {
-  subjectId: 'urn:oasis:names:tc:xacml:1.0:subject:subject-id',
-  keyInfo: 'urn:oasis:names:tc:xacml:1.0:subject:key-info',
-  fqan: 'http://glite.org/xacml/attribute/fqan',
-  primaryFqan: 'http://glite.org/xacml/attribute/fqan/primary',
-  resourceId: 'urn:oasis:names:tc:xacml:1.0:resource:resource-id',
-  actionId: 'urn:oasis:names:tc:xacml:1.0:action:action-id',
-  profileId: 'http://glite.org/xacml/attribute/profile-id',
-  accessSubject: 'urn:oasis:names:tc:xacml:1.0:subject-category:access-subject',
-  dtString: 'http://www.w3.org/2001/XMLSchema#string',
-  dtAnyUri: 'http://www.w3.org/2001/XMLSchema#anyURI',
-  dtX500Name: 'urn:oasis:names:tc:xacml:1.0:data-type:x500Name',
-  dtFqan: 'http://glite.org/xacml/datatype/fqan',
+  subjectId: XACML.subjectId,
+  keyInfo: XACML.keyInfo,
+  fqan: GLITE.subject.fqan,
+  primaryFqan: GLITE.subject.fqanPrimary,
+  resourceId: XACML.resourceId,
+  actionId: XACML.actionId,
+  profileId: GLITE.profileIdAttribute,
+  accessSubject: XACML.accessSubject,
+  dtString: XS.string,
+  dtAnyUri: XS.anyURI,
+  dtX500Name: XACML.x500Name,
+  dtFqan: GLITE.fqanDataType,
   /** The account obligation a PEPd's obligation handler returns (docs/reference/saml2-xacml2.md §6.2). */
-  obligationPosix: 'http://glite.org/xacml/obligation/local-environment-map/posix',
-  userId: 'http://glite.org/xacml/attribute/user-id',
-  groupIdPrimary: 'http://glite.org/xacml/attribute/group-id/primary',
-  groupId: 'http://glite.org/xacml/attribute/group-id',
-  statusOk: 'urn:oasis:names:tc:xacml:1.0:status:ok',
-  statusMissingAttribute: 'urn:oasis:names:tc:xacml:1.0:status:missing-attribute',
-  statusSyntaxError: 'urn:oasis:names:tc:xacml:1.0:status:syntax-error',
-  statusProcessingError: 'urn:oasis:names:tc:xacml:1.0:status:processing-error',
+  obligationPosix: GLITE.obligation.posix,
+  userId: GLITE.attribute.userId,
+  groupIdPrimary: GLITE.attribute.groupIdPrimary,
+  groupId: GLITE.attribute.groupId,
+  statusOk: XACML.status.ok,
+  statusMissingAttribute: XACML.status['missing-attribute'],
+  statusSyntaxError: XACML.status['syntax-error'],
+  statusProcessingError: XACML.status['processing-error'],
 } as const;
 
 export interface PepAttribute {

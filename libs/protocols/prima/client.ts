@@ -2,7 +2,7 @@ import { ErrorCodes } from '@gridauthz/domain';
 import type { Dn, Failure, Fqan } from '@gridauthz/domain';
 import type { Element } from '@xmldom/xmldom';
 import type { ProtocolErrorCode } from '../errors';
-import { SOAP11 } from '../saml2-xacml2/profiles/soap';
+import { SOAP11 } from '../profiles/soap';
 import { soapBodyPayload, soapEnvelope } from '../soap/envelope';
 import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom';
 import { parseUntrustedXml } from '../xml/safe-parse';

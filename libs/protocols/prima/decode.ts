@@ -298,6 +298,8 @@ function toAuthzQuery(requestId: string, respondWith: PrimaRespondWith, parts: Q
   const action = parts.actionSupported ? OSG.actionAccessAsLocalIdentity : requested;
   return {
     dialect: 'prima',
+    // GUMS's clients (gatekeepers, GridFTP doors) switch to the account the answer names (§1).
+    accountExpected: true,
     requestId,
     subject: {
       ...(assertedDn === undefined ? {} : { assertedDn }),

@@ -68,7 +68,7 @@ export function encodePrimaError(error: ProtocolError): { httpStatus: 500; body:
 
 /**
  * Why this query cannot receive a Permit whatever the decision (§5.3 b, c; §6 step 6): an action other than
- * access-as-local-identity, or no obligated statement asked for in RespondWith. The service turns it into a request
+ * access-as-local-identity, or no obligated statement asked for in RespondWith. The PRIMA codec turns it into a request
  * defect before deciding, so no lease is taken and the record says Indeterminate, as the answer does.
  */
 export function primaPermitUnreadable(query: PrimaQuery): string | undefined {

@@ -2,6 +2,9 @@
  * Identifiers of the legacy GUMS/PRIMA SAML 1.1 mapping callout (prima-saml1.md §2–§5). The only file of this
  * codec that holds URIs; misspellings are the real ones and must stay.
  */
+import { SAML } from '../profiles/saml';
+import { XS } from '../profiles/xacml';
+
 export const OGSA_AUTHZ = {
   /** Wrapper namespace of SAMLRequest / SAMLRequestResponse (§2). */
   ns: 'http://www.gridforum.org/namespaces/2004/03/ogsa-authz/saml',
@@ -28,7 +31,7 @@ export const SAML1 = {
   /** saml:AssertionIDReference may stand in samlp:Request too (same answer). */
   assertionIdReference: 'AssertionIDReference',
   status: { success: 'Success', requestDenied: 'RequestDenied' },
-  nameIdFormatX509: 'urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName',
+  nameIdFormatX509: SAML.nameIdFormatX509SubjectName,
   /** What the privilege Java client sends (sic: "osasis", no colon before nameid-format; §4). Accepted, never checked. */
   nameIdFormatX509JavaClient: 'urn:osasis:names:tc:SAML:1.1nameid-format:X509SubjectName',
   confirmationX509Pki: 'urn:oasis:names:tc:SAML:1.0:am:X509-PKI',
@@ -53,7 +56,7 @@ export const OSG = {
   attributeUserId: 'opensciencegrid:authorization:attribute:UserId',
   obligationGroupId: 'opensciencegrid:authorization:GroupIdObligation',
   attributeGroupId: 'opensciencegrid:authorization:attribute:GroupId',
-  xsString: 'http://www.w3.org/2001/XMLSchema#string',
+  xsString: XS.string,
 } as const;
 
 /** The assertion Issuer privilege 1.0.1.5 wrote (§5); clients must not check it, but parity is cheap. */

@@ -1,40 +1,24 @@
-import { NOT_ONE_SUBJECT, presentedChainFromText } from '@gridauthz/credentials';
-import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
-import type { AuthzQuery, Dialect, PilotJob, RequestDefect } from '@gridauthz/domain';
-import type { Element } from '@xmldom/xmldom';
 import { ProtocolErrorCodes, protocolError } from '../errors';
 import type { ProtocolResult } from '../errors';
+import { SAML } from '../profiles/saml';
+import { XACML, XACML_SAML } from '../profiles/xacml';
+import type { NamespaceFamily } from '../profiles/xacml';
+import { XMLDSIG } from '../profiles/xmldsig';
 import { soapBodyPayload } from '../soap/envelope';
-import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom';
+import { attributeOf, childrenNamed, textOf } from '../xml/dom';
 import { parseUntrustedXml } from '../xml/safe-parse';
 import type { ParsedXml, XmlLimits } from '../xml/safe-parse';
-import { AUTHZ_INTEROP } from './profiles/authz-interop';
-import { EMI } from './profiles/emi';
-import { GLITE } from './profiles/glite';
-import { SAML } from './profiles/saml';
-import { XACML, XACML_SAML, XS } from './profiles/xacml';
-import type { NamespaceFamily } from './profiles/xacml';
-import { XMLDSIG } from './profiles/xmldsig';
+import { readContext } from './context';
+import type { XacmlContext } from './context';
+import { detectDialect, XACML_DIALECTS } from './dialects';
+import type { XacmlDialect } from './dialects';
+import { extractQuery } from './extract';
 import { verifyQuerySignature } from './signature';
 import type { RequestSignaturePolicy } from './signature';
+import type { AuthzQuery } from '@gridauthz/domain';
 
-/** One xacml-context:Attribute element as received; values untrimmed so the echo returns what was sent. */
-export interface XacmlAttribute {
-  readonly id: string;
-  /** The declared DataType, or xs:string when absent (§4.3). */
-  readonly dataType: string;
-  readonly issuer?: string;
-  readonly values: readonly string[];
-}
-
-/** The xacml-context:Request as received, for the ReturnContext echo and for consumers needing more. */
-export interface XacmlContext {
-  /** `category` is the SubjectCategory attribute when the element had one. */
-  readonly subjects: readonly { readonly category?: string; readonly attributes: readonly XacmlAttribute[] }[];
-  readonly resources: readonly { readonly attributes: readonly XacmlAttribute[] }[];
-  readonly action: readonly XacmlAttribute[];
-  readonly environment: readonly XacmlAttribute[];
-}
+export type { XacmlAttribute, XacmlContext } from './context';
+export { decodeCertificates, NOT_ONE_CHAIN } from './certificates';
 
 export interface DecodedQuery {
   /** Namespace family of the query; the answer uses the same (§0 item 2). */
@@ -46,7 +30,8 @@ export interface DecodedQuery {
   readonly returnContext: boolean;
   /** Recorded only: grid clients always send false and there are no PIPs to suppress. */
   readonly inputContextOnly: boolean;
-  readonly dialect: Dialect;
+  /** The detected dialect's name (dialects/index.ts); its module renders the answer. */
+  readonly dialect: string;
   readonly context: XacmlContext;
   readonly request: AuthzQuery;
   /** Set when a signature was verified; the index into the caller's trusted certificates. */
@@ -54,6 +39,8 @@ export interface DecodedQuery {
 }
 
 export interface DecodeOptions {
+  /** The dialects to detect and read (default XACML_DIALECTS). */
+  readonly dialects?: readonly XacmlDialect[];
   /** Verify ds:Signature on queries against these certificates; absent: signatures are ignored (§2.3). */
   readonly signature?: RequestSignaturePolicy;
 }
@@ -117,8 +104,9 @@ export function decodeParsedXacmlQuery(xml: ParsedXml, limits: XmlLimits = {}, o
   const issuerFormat = issuerElement === undefined ? undefined : attributeOf(issuerElement, 'Format');
   const issuer = issuerText === '' ? undefined : issuerFormat === undefined ? { value: issuerText } : { value: issuerText, format: issuerFormat };
   const issueInstant = attributeOf(query, 'IssueInstant');
-  const dialect = detectDialect(context);
-  const request = extractRequest(context, dialect, id, issuer?.value);
+  const dialects = options.dialects ?? XACML_DIALECTS;
+  const detected = detectDialect(context, dialects);
+  const request = extractQuery(context, detected, dialects, id, issuer?.value);
 
   return {
     ok: true,
@@ -129,7 +117,7 @@ export function decodeParsedXacmlQuery(xml: ParsedXml, limits: XmlLimits = {}, o
       ...(issuer === undefined ? {} : { issuer }),
       returnContext: xsBoolean(attributeOf(query, 'ReturnContext'), false),
       inputContextOnly: xsBoolean(attributeOf(query, 'InputContextOnly'), false),
-      dialect,
+      dialect: detected.name,
       context,
       request,
       ...(signedBy === undefined ? {} : { signedBy }),
@@ -145,324 +133,3 @@ function xsBoolean(value: string | undefined, fallback: boolean): boolean {
   return fallback;
 }
 
-function readAttributes(parent: Element): XacmlAttribute[] {
-  return childrenNamed(parent, [XACML.contextNs], 'Attribute').flatMap((attribute) => {
-    const id = attributeOf(attribute, 'AttributeId')?.trim();
-    if (id === undefined || id === '') return [];
-    const issuer = attributeOf(attribute, 'Issuer');
-    const values = childrenNamed(attribute, [XACML.contextNs], 'AttributeValue').map(textOf);
-    return [{ id, dataType: attributeOf(attribute, 'DataType')?.trim() || XS.string, ...(issuer === undefined ? {} : { issuer }), values }];
-  });
-}
-
-function readContext(request: Element): XacmlContext {
-  const children = elementChildren(request);
-  const named = (localName: string): Element[] => children.filter((child) => isElement(child, [XACML.contextNs], localName));
-  return {
-    subjects: named('Subject').map((subject) => {
-      const category = attributeOf(subject, 'SubjectCategory');
-      return { ...(category === undefined ? {} : { category }), attributes: readAttributes(subject) };
-    }),
-    resources: named('Resource').map((resource) => ({ attributes: readAttributes(resource) })),
-    action: named('Action').flatMap(readAttributes),
-    environment: named('Environment').flatMap(readAttributes),
-  };
-}
-
-/** Attributes of the access subject(s): other categories (intermediary, codebase) do not identify the user. */
-function accessSubjectAttributes(context: XacmlContext): XacmlAttribute[] {
-  return context.subjects.filter((s) => (s.category?.trim() ?? XACML.accessSubject) === XACML.accessSubject).flatMap((s) => [...s.attributes]);
-}
-
-/** §4.4, in its order: a declared profile wins over attribute ids. */
-function detectDialect(context: XacmlContext): Dialect {
-  // The attribute's presence decides the family; its value only picks grid-ce (anything else is answered as
-  // grid-wn, whose obligations are the same).
-  if (hasId(context.environment, GLITE.profileIdAttribute)) {
-    return valuesOf(context.environment, GLITE.profileIdAttribute)[0] === GLITE.profile.gridCe ? 'grid-ce' : 'grid-wn';
-  }
-  if (hasId(context.environment, EMI.profileIdAttribute)) return 'emi';
-  const all = [...context.subjects.flatMap((s) => s.attributes), ...context.resources.flatMap((r) => r.attributes), ...context.action, ...context.environment];
-  if (all.some((a) => a.id.startsWith(AUTHZ_INTEROP.prefix))) return 'authz-interop';
-  return 'xacml';
-}
-
-function hasId(attributes: readonly XacmlAttribute[], id: string): boolean {
-  return attributes.some((a) => a.id === id);
-}
-
-/** Values of every attribute with this id, merged (§4.3: split across elements), trimmed, empties dropped (§14.1). */
-function valuesOf(attributes: readonly XacmlAttribute[], ...ids: string[]): string[] {
-  // A Set, since a hostile message may repeat a value thousands of times.
-  const out = new Set<string>();
-  for (const id of ids) {
-    for (const attribute of attributes) {
-      if (attribute.id !== id) continue;
-      for (const raw of attribute.values) {
-        const value = raw.trim();
-        if (value !== '') out.add(value);
-      }
-    }
-  }
-  return [...out];
-}
-
-function extractRequest(context: XacmlContext, dialect: Dialect, requestId: string | undefined, messageIssuer: string | undefined): AuthzQuery {
-  const defects: RequestDefect[] = [];
-  // Ambiguity (issue 15 finding 3): a request that could be read as two different questions is refused whole,
-  // never decided on its first value. Each refusal has its own reason code in the decision record.
-  const ambiguous = (code: string, attribute: string, detail: string): void => {
-    defects.push({ kind: 'syntax-error', code, attribute, detail });
-  };
-  const accessSubjects = context.subjects.filter((s) => (s.category?.trim() ?? XACML.accessSubject) === XACML.accessSubject);
-  if (accessSubjects.length > 1) {
-    ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, 'subject', `the request has ${accessSubjects.length} access-subject elements; exactly one is accepted`);
-  }
-  const subject = accessSubjectAttributes(context);
-  const allResources = context.resources.flatMap((r) => [...r.attributes]);
-
-  const parseDn = (attributeId: string, value: string | undefined): Dn | undefined => {
-    if (value === undefined) return undefined;
-    try {
-      return Dn.parse(value);
-    } catch (error) {
-      defects.push({ kind: 'syntax-error', attribute: attributeId, detail: `not a DN: ${describe(error)}` });
-      return undefined;
-    }
-  };
-  /** At most one DN, given by any of `ids` (values that parse to the same name agree); otherwise ambiguous. */
-  const oneDn = (code: string, what: string, ids: readonly string[], attributes: readonly XacmlAttribute[]): { dn?: Dn; id?: string } => {
-    let found: { dn: Dn; id: string } | undefined;
-    for (const id of ids) {
-      for (const value of valuesOf(attributes, id)) {
-        const dn = parseDn(id, value);
-        if (dn === undefined) continue;
-        if (found === undefined) found = { dn, id };
-        else if (!found.dn.equals(dn)) {
-          ambiguous(code, id, `${what} is named twice, differently ("${found.dn.toRfc2253()}" by ${found.id}, "${dn.toRfc2253()}" by ${id})`);
-          return {};
-        }
-      }
-    }
-    return found ?? {};
-  };
-  const parseFqans = (attributeId: string, values: readonly string[]): Fqan[] => {
-    const out: Fqan[] = [];
-    for (const value of values) {
-      const fqan = Fqan.tryParse(value);
-      if (fqan === undefined) defects.push({ kind: 'syntax-error', attribute: attributeId, detail: `not an FQAN: "${value}"` });
-      else if (!out.some((known) => known.equals(fqan))) out.push(fqan);
-    }
-    return out;
-  };
-
-  // Subject DN: subject-id (gLite, EMI, ARC) and authz-interop subject-x509-id (ARC mixes them); both may be
-  // sent, and must then name the same DN.
-  const dnIds: readonly string[] = dialect === 'authz-interop' ? [AUTHZ_INTEROP.subject.x509Id, XACML.subjectId] : [XACML.subjectId, AUTHZ_INTEROP.subject.x509Id];
-  const defectsBeforeDn = defects.length;
-  const assertedDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, 'the subject DN', dnIds, subject).dn;
-  const dnDefect = defects.length > defectsBeforeDn;
-
-  // Issuer of the end-entity certificate: each profile's own id (docs/dialects.md). The subject-issuer ids
-  // (gLite, and dci-sec as ARC's emi conversion sends the CA) list every issuer on the chain; a single value
-  // there is the CA, several leave the end-entity's issuer unknown but still go to policy.
-  const eecIssuerIds = [AUTHZ_INTEROP.subject.x509Issuer, GLITE.subject.x509SubjectIssuer, EMI.subject.x509SubjectIssuer];
-  const chainIssuerIds = [EMI.subject.subjectIssuer, GLITE.subject.subjectIssuer];
-  let assertedIssuerDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, "the subject's CA", eecIssuerIds, subject).dn;
-  const assertedIssuerDns: Dn[] = [];
-  for (const id of [...eecIssuerIds, ...chainIssuerIds]) {
-    for (const value of valuesOf(subject, id)) {
-      const dn = parseDn(id, value);
-      if (dn !== undefined && !assertedIssuerDns.some((known) => known.equals(dn))) assertedIssuerDns.push(dn);
-    }
-  }
-  if (assertedIssuerDn === undefined) {
-    const chainIssuers = assertedIssuerDns.length === 1 ? assertedIssuerDns : [];
-    assertedIssuerDn = chainIssuers[0];
-  }
-
-  // One certificate chain at most: two chain attributes (key-info and cert-chain, or either twice) could name two
-  // people, and the first is not more likely the one meant.
-  const chainAttributes = subject.filter((a) => a.id === XACML.keyInfo || a.id === AUTHZ_INTEROP.subject.certChain);
-  let chain: Buffer[] | undefined;
-  const chainId = chainAttributes[0]?.id;
-  if (chainAttributes.length > 1) {
-    ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_CHAIN, chainId ?? XACML.keyInfo, `the subject carries ${chainAttributes.length} certificate-chain attributes; exactly one is accepted`);
-  } else if (chainId !== undefined && valuesOf(subject, chainId).length > 0) {
-    const decoded = decodeCertificates(valuesOf(subject, chainId));
-    if (decoded === NOT_ONE_CHAIN) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_CHAIN, chainId, decoded);
-    else if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
-    else chain = decoded;
-  }
-  if (assertedDn === undefined && chain === undefined && !dnDefect && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId)) {
-    defects.push({ kind: 'missing-attribute', attribute: 'subject', detail: 'the query identifies no subject (no subject DN, key-info or cert-chain)' });
-  }
-
-  // An EMI role that names no group among several cannot be placed; dropping it could slip past a deny on the role.
-  const groupCount = valuesOf(subject, EMI.subject.group).length;
-  for (const roleId of [EMI.subject.role, EMI.subject.rolePrimary]) {
-    const loose = subject.some((a) => a.id === roleId && !a.issuer?.trim() && a.values.some((v) => v.trim() !== ''));
-    const groups = roleId === EMI.subject.role ? groupCount : valuesOf(subject, EMI.subject.groupPrimary).length;
-    if (loose && groups !== 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, roleId, 'a role without an Issuer naming its group, among several groups');
-  }
-  // One pilot job at most: glexec's caller names one.
-  const pilotDns = valuesOf(context.environment, AUTHZ_INTEROP.environment.pilotJob.x509Id, AUTHZ_INTEROP.environment.pilotJob.x509IdMisspelt);
-  if (new Set(pilotDns).size > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, AUTHZ_INTEROP.environment.pilotJob.x509Id, `the request names ${pilotDns.length} pilot jobs`);
-
-  const fqanList = [
-    ...parseFqans(AUTHZ_INTEROP.subject.vomsFqan, valuesOf(subject, AUTHZ_INTEROP.subject.vomsFqan)),
-    ...parseFqans(GLITE.subject.fqan, valuesOf(subject, GLITE.subject.fqan)),
-    ...parseFqans(EMI.subject.group, emiFqans(subject, EMI.subject.group, EMI.subject.role)),
-  ].filter((fqan, index, list) => list.findIndex((other) => other.equals(fqan)) === index);
-  // The primary FQAN comes in its own attribute (ARC emi: group/primary + role/primary; gLite fqan/primary;
-  // authz-interop voms-primary-fqan). Two different primaries are two different questions.
-  const primaries = [
-    ...parseFqans(AUTHZ_INTEROP.subject.vomsPrimaryFqan, valuesOf(subject, AUTHZ_INTEROP.subject.vomsPrimaryFqan)),
-    ...parseFqans(GLITE.subject.fqanPrimary, valuesOf(subject, GLITE.subject.fqanPrimary)),
-    ...parseFqans(EMI.subject.groupPrimary, emiPrimaryFqans(subject)),
-  ].filter((fqan, index, list) => list.findIndex((other) => other.equals(fqan)) === index);
-  if (primaries.length > 1) {
-    ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, 'primary-fqan', `the request names ${primaries.length} different primary FQANs (${primaries.map((f) => f.toString()).join(', ')})`);
-  }
-  const primaryFqan = primaries[0];
-  // Primary first: mapping (like LCMAPS and Argus) maps on the first FQAN, whatever order the group list came in.
-  const fqans = primaryFqan === undefined ? fqanList : [primaryFqan, ...fqanList.filter((f) => !f.equals(primaryFqan))];
-  const fqanIssuer = subject.find((a) => a.id === AUTHZ_INTEROP.subject.vomsPrimaryFqan)?.issuer?.trim();
-  const vos = valuesOf(subject, AUTHZ_INTEROP.subject.vo, GLITE.subject.virtualOrganization, EMI.subject.virtualOrganization);
-
-  const hostDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_RESOURCE, 'the resource host', [AUTHZ_INTEROP.resource.x509Id, EMI.resource.owner], allResources).dn;
-
-  // Null prototype: attribute ids are attacker-chosen ("__proto__" must stay an ordinary key).
-  const environment = Object.create(null) as Record<string, string[]>;
-  for (const attribute of context.environment) {
-    const merged = new Set(environment[attribute.id] ?? []);
-    for (const raw of attribute.values) if (raw.trim() !== '') merged.add(raw.trim());
-    environment[attribute.id] = [...merged];
-  }
-  const attributes = Object.create(null) as Record<string, string[]>;
-  for (const attribute of subject) attributes[attribute.id] ??= valuesOf(subject, attribute.id);
-
-  const pilotJob = extractPilotJob(context, parseDn, parseFqans);
-  const resourceIds = valuesOf(allResources, XACML.resourceId);
-  if (resourceIds.length > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_RESOURCE, XACML.resourceId, `the request names ${resourceIds.length} resources; exactly one is accepted`);
-  const actionIds = valuesOf(context.action, XACML.actionId);
-  if (actionIds.length > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_ACTION, XACML.actionId, `the request names ${actionIds.length} actions; exactly one is accepted`);
-  const resourceId = resourceIds[0];
-  const actionId = actionIds[0];
-  const host = valuesOf(allResources, AUTHZ_INTEROP.resource.dnsHostName)[0];
-  const profileId = valuesOf(context.environment, GLITE.profileIdAttribute, EMI.profileIdAttribute)[0];
-
-  return {
-    dialect,
-    ...(requestId === undefined ? {} : { requestId }),
-    ...(messageIssuer === undefined ? {} : { messageIssuer }),
-    ...(profileId === undefined ? {} : { profileId }),
-    subject: {
-      ...(chain === undefined ? {} : { chain }),
-      ...(assertedDn === undefined ? {} : { assertedDn }),
-      ...(assertedIssuerDn === undefined ? {} : { assertedIssuerDn }),
-      ...(assertedIssuerDns.length === 0 ? {} : { assertedIssuerDns }),
-      ...(vos.length === 0 ? {} : { assertedVos: vos }),
-      ...(fqans.length === 0 ? {} : { assertedFqans: fqans }),
-      ...(primaryFqan === undefined ? {} : { assertedPrimaryFqan: primaryFqan }),
-      ...(fqanIssuer === undefined || fqanIssuer === '' || fqanIssuer === AUTHZ_INTEROP.issuerNone ? {} : { assertedFqanIssuer: fqanIssuer }),
-      attributes,
-    },
-    ...(resourceId === undefined ? {} : { resource: resourceId }),
-    ...(actionId === undefined ? {} : { action: actionId }),
-    ...(host === undefined ? {} : { host }),
-    ...(hostDn === undefined ? {} : { hostDn }),
-    obligationsSupported: valuesOf(context.environment, AUTHZ_INTEROP.environment.pepObligSupported)
-      .map((value) => (value.includes(':') ? value : `${AUTHZ_INTEROP.obligationPrefix}${value}`))
-      .filter((value, index, list) => list.indexOf(value) === index),
-    ...(pilotJob === undefined ? {} : { pilotJob }),
-    environment,
-    defects,
-  };
-}
-
-/**
- * EMI carries VOMS attributes as group paths plus role names whose Attribute Issuer names their group
- * (§5.4); rebuild long-form FQANs: each group with Role=NULL, then its roles.
- */
-function emiFqans(subject: readonly XacmlAttribute[], groupId: string, roleId: string): string[] {
-  const groups = valuesOf(subject, groupId);
-  const roles: Array<{ group: string; role: string }> = [];
-  for (const attribute of subject) {
-    if (attribute.id !== roleId) continue;
-    const group = attribute.issuer?.trim() || (groups.length === 1 ? groups[0] : undefined);
-    if (group === undefined) continue;
-    for (const raw of attribute.values) if (raw.trim() !== '') roles.push({ group, role: raw.trim() });
-  }
-  const out: string[] = [];
-  for (const group of groups) {
-    out.push(group);
-    for (const r of roles) if (r.group === group) out.push(`${group}/Role=${r.role}`);
-  }
-  for (const r of roles) if (!groups.includes(r.group)) out.push(`${r.group}/Role=${r.role}`);
-  return out;
-}
-
-/**
- * The primary FQAN of an EMI request: group/primary qualified by the role/primary whose Issuer names that group
- * (ARC's emi conversion sends them so, docs/dialects.md). Every primary group is returned, so that two of them
- * are seen as the ambiguity they are; a primary role of another group does not qualify this one.
- */
-function emiPrimaryFqans(subject: readonly XacmlAttribute[]): string[] {
-  const groups = valuesOf(subject, EMI.subject.groupPrimary);
-  const roles: Array<{ group: string | undefined; role: string }> = [];
-  for (const attribute of subject) {
-    if (attribute.id !== EMI.subject.rolePrimary) continue;
-    const group = attribute.issuer?.trim() || undefined;
-    for (const raw of attribute.values) if (raw.trim() !== '') roles.push({ group, role: raw.trim() });
-  }
-  return groups.flatMap((group) => {
-    // A role without an Issuer qualifies the primary group only when there is no doubt which group that is.
-    const mine = roles.filter((r) => r.group === group || (r.group === undefined && groups.length === 1));
-    return mine.length === 0 ? [group] : mine.map((r) => `${group}/Role=${r.role}`);
-  });
-}
-
-function extractPilotJob(
-  context: XacmlContext,
-  parseDn: (id: string, value: string | undefined) => Dn | undefined,
-  parseFqans: (id: string, values: readonly string[]) => Fqan[],
-): PilotJob | undefined {
-  const env = context.environment;
-  const ids = AUTHZ_INTEROP.environment.pilotJob;
-  const dnId = [ids.x509Id, ids.x509IdMisspelt].find((candidate) => valuesOf(env, candidate).length > 0);
-  const dn = dnId === undefined ? undefined : parseDn(dnId, valuesOf(env, dnId)[0]);
-  const issuerDn = parseDn(ids.x509Issuer, valuesOf(env, ids.x509Issuer)[0]);
-  const vo = valuesOf(env, ids.vo)[0];
-  const fqans = parseFqans(ids.vomsFqan, valuesOf(env, ids.vomsFqan));
-  const primaryFqan = parseFqans(ids.vomsPrimaryFqan, valuesOf(env, ids.vomsPrimaryFqan))[0];
-  const classifier = valuesOf(context.action, GLITE.action.pilotJobClassifier, GLITE.action.pilotJobClassifierMisspelt)[0];
-  const pilot: PilotJob = {
-    ...(dn === undefined ? {} : { dn }),
-    ...(issuerDn === undefined ? {} : { issuerDn }),
-    ...(vo === undefined ? {} : { vo }),
-    ...(fqans.length === 0 ? {} : { fqans }),
-    ...(primaryFqan === undefined ? {} : { primaryFqan }),
-    ...(classifier === undefined ? {} : { classifier }),
-  };
-  return Object.keys(pilot).length === 0 ? undefined : pilot;
-}
-
-/**
- * key-info / cert-chain values as sent (PEM blocks, or bare base64 DER, §4.3) → their certificates, or a reason
- * string when a value is not certificates. Reading them is the credentials lib's (presentedChainFromText, which
- * remembers a repeated chain), and so are ordering and validation later (validateChain); its verdict that two
- * people's chains were sent is this request's ambiguity (NOT_ONE_CHAIN).
- */
-export function decodeCertificates(values: readonly string[]): Buffer[] | string {
-  const presented = presentedChainFromText(values);
-  if (presented.ok) return presented.value;
-  return presented.problem === 'not-one-subject' ? NOT_ONE_CHAIN : presented.detail;
-}
-
-/** The reason `decodeCertificates` gives for certificates of more than one person (an ambiguity, not a syntax error). */
-export const NOT_ONE_CHAIN = NOT_ONE_SUBJECT;
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

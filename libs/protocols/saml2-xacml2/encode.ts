@@ -1,16 +1,17 @@
-import type { Account, AuthzResult, DecisionValue, Dialect } from '@gridauthz/domain';
+import type { AuthzResult } from '@gridauthz/domain';
 import { faultCodeFor, ProtocolErrorCodes } from '../errors';
 import type { ProtocolError, ProtocolResult } from '../errors';
+import { SAML } from '../profiles/saml';
+import { XSI } from '../profiles/soap';
+import { XACML, XACML_SAML } from '../profiles/xacml';
+import type { NamespaceFamily } from '../profiles/xacml';
 import { encodeSoapFault, soapEnvelope } from '../soap/envelope';
 import { attr, ncName, text } from '../xml/escape';
-import type { DecodedQuery, XacmlAttribute, XacmlContext } from './decode';
-import { AUTHZ_INTEROP } from './profiles/authz-interop';
-import { EMI } from './profiles/emi';
-import { GLITE } from './profiles/glite';
-import { SAML } from './profiles/saml';
-import { XSI } from './profiles/soap';
-import { XACML, XACML_SAML, XS } from './profiles/xacml';
-import type { NamespaceFamily } from './profiles/xacml';
+import type { XacmlAttribute, XacmlContext } from './context';
+import type { DecodedQuery } from './decode';
+import { dialectNamed, XACML_DIALECTS } from './dialects';
+import type { XacmlDialect } from './dialects';
+import type { RenderedObligation } from './dialects/dialect';
 import { signResponse } from './signature';
 import type { ResponseSigningKey } from './signature';
 
@@ -20,27 +21,8 @@ export interface EncodeOptions {
   readonly now: Date;
   /** Fresh IDs for Response and Assertion; made NCNames here if they are not. */
   readonly idGenerator: () => string;
-}
-
-type XacmlStatus = keyof typeof XACML.status;
-
-interface Assignment {
-  readonly id: string;
-  readonly dataType: string;
-  readonly value: string;
-}
-
-interface Obligation {
-  readonly id: string;
-  readonly assignments: readonly Assignment[];
-}
-
-/** What goes into the one xacml-context:Result, after the dialect's rules (§6, §7.3, §14) were applied. */
-interface Outcome {
-  readonly decision: DecisionValue;
-  readonly status: XacmlStatus;
-  readonly statusMessage?: string;
-  readonly obligations: readonly Obligation[];
+  /** The dialect modules (default XACML_DIALECTS); the query's dialect name picks the one that renders. */
+  readonly dialects?: readonly XacmlDialect[];
 }
 
 const p = SAML.protocolPrefix;
@@ -82,12 +64,13 @@ function buildResponse(query: DecodedQuery, result: AuthzResult, opts: EncodeOpt
   const responseId = ncName(opts.idGenerator());
   const assertionId = ncName(opts.idGenerator());
   const instant = opts.now.toISOString();
-  const outcome = outcomeFor(query, result);
+  const dialect = dialectNamed(query.dialect, opts.dialects ?? XACML_DIALECTS);
+  const outcome = dialect.render(result, query.request);
   const inResponseTo = query.id === undefined ? '' : ` InResponseTo="${attr(query.id)}"`;
   // SCAS put an Issuer on the Response, the Argus PDP does not (§9, §11): each dialect gets its server's shape.
-  const responseIssuer = query.dialect === 'authz-interop' ? samlIssuer(opts.issuer, true) : '';
+  const responseIssuer = dialect.responseIssuer ? samlIssuer(opts.issuer, true) : '';
   // Argus sets ResourceId to the resource-id, SCAS leaves it out (§9).
-  const resourceId = query.dialect !== 'authz-interop' && query.request.resource !== undefined ? ` ResourceId="${attr(query.request.resource)}"` : '';
+  const resourceId = dialect.resultResourceId && query.request.resource !== undefined ? ` ResourceId="${attr(query.request.resource)}"` : '';
 
   const xml =
     `<${p}:Response xmlns:${p}="${SAML.protocolNs}" ID="${responseId}"${inResponseTo} IssueInstant="${instant}" Version="${SAML.version}">` +
@@ -124,7 +107,7 @@ function statementOpen(family: NamespaceFamily): string {
   );
 }
 
-function obligationsXml(obligations: readonly Obligation[]): string {
+function obligationsXml(obligations: readonly RenderedObligation[]): string {
   if (obligations.length === 0) return '';
   const body = obligations
     .map((o) => {
@@ -132,8 +115,8 @@ function obligationsXml(obligations: readonly Obligation[]): string {
         .map((x) => `<${pol}:AttributeAssignment AttributeId="${attr(x.id)}" DataType="${attr(x.dataType)}">${text(x.value)}</${pol}:AttributeAssignment>`)
         .join('');
       return assignments === ''
-        ? `<${pol}:Obligation ObligationId="${attr(o.id)}" FulfillOn="Permit"/>`
-        : `<${pol}:Obligation ObligationId="${attr(o.id)}" FulfillOn="Permit">${assignments}</${pol}:Obligation>`;
+        ? `<${pol}:Obligation ObligationId="${attr(o.id)}" FulfillOn="${o.fulfillOn}"/>`
+        : `<${pol}:Obligation ObligationId="${attr(o.id)}" FulfillOn="${o.fulfillOn}">${assignments}</${pol}:Obligation>`;
     })
     .join('');
   return `<${pol}:Obligations xmlns:${pol}="${XACML.policyNs}">${body}</${pol}:Obligations>`;
@@ -169,125 +152,3 @@ function requestEcho(context: XacmlContext): string {
     `</${ctx}:Request>`
   );
 }
-
-function outcomeFor(query: DecodedQuery, result: AuthzResult): Outcome {
-  const message = result.statusMessage === undefined ? {} : { statusMessage: result.statusMessage };
-  // XACML: Indeterminate always carries an error status.
-  const indeterminateStatus: XacmlStatus = result.status === 'ok' ? 'processing-error' : result.status;
-  switch (dialectFamily(query.dialect)) {
-    case 'authz-interop':
-      return authzInteropOutcome(query.request.obligationsSupported, result, message);
-    case 'glite':
-      return mappingOutcome(result, indeterminateStatus, message, GLITE);
-    case 'emi':
-      return mappingOutcome(result, indeterminateStatus, message, {
-        obligation: { localEnvironmentMap: EMI.obligation.mapLocalUser, posix: EMI.obligation.posix },
-        attribute: EMI.attribute,
-      });
-    case 'xacml':
-      // §4.4 item 4: decision only.
-      return result.decision === 'Indeterminate'
-        ? { decision: 'Indeterminate', status: indeterminateStatus, ...message, obligations: [] }
-        : { decision: result.decision, status: result.status, ...message, obligations: [] };
-  }
-}
-
-function dialectFamily(dialect: Dialect): 'authz-interop' | 'glite' | 'emi' | 'xacml' {
-  switch (dialect) {
-    case 'authz-interop':
-      return 'authz-interop';
-    case 'grid-wn':
-    case 'grid-ce':
-      return 'glite';
-    case 'emi':
-      return 'emi';
-    case 'xacml':
-    case 'prima':
-      return 'xacml';
-  }
-}
-
-/**
- * SCAS/GUMS dialect (§6.1, §7.3, §14): numbers, only what the PEP advertised (the OSG client throws on
- * anything else), never NotApplicable, errors always processing-error (the OSG client reports exactly that).
- */
-function authzInteropOutcome(supported: readonly string[], result: AuthzResult, message: { statusMessage?: string }): Outcome {
-  const ob = AUTHZ_INTEROP.obligation;
-  const wanted = supported.length > 0 ? supported : [ob.uidgid, ob.secondaryGids, ob.username];
-  const want = (id: string): boolean => wanted.includes(id);
-  const mapping = [ob.uidgid, ob.secondaryGids, ob.username, ob.account].filter(want);
-
-  if (result.decision === 'Indeterminate') return { decision: 'Indeterminate', status: 'processing-error', ...message, obligations: [] };
-  if (result.decision === 'Deny' || result.decision === 'NotApplicable') {
-    // The OSG client dereferences Obligations even on Deny (§14.2): answer as GUMS did, with an empty username.
-    const obligations = want(ob.username) ? [{ id: ob.username, assignments: [{ id: AUTHZ_INTEROP.attribute.username, dataType: XS.string, value: '' }] }] : [];
-    return { decision: 'Deny', status: 'ok', ...(result.decision === 'Deny' ? message : {}), obligations };
-  }
-  const account = result.account;
-  if (account === undefined) {
-    // A Permit the PEP cannot enforce would leave LCMAPS without a uid (§8.1): say so rather than pretend.
-    if (mapping.length > 0) {
-      return { decision: 'Indeterminate', status: 'processing-error', statusMessage: 'permitted, but no local account was mapped', obligations: [] };
-    }
-    return { decision: 'Permit', status: result.status, ...message, obligations: [] };
-  }
-  return { decision: 'Permit', status: result.status, ...message, obligations: authzInteropObligations(account, want) };
-}
-
-function authzInteropObligations(account: Account, want: (id: string) => boolean): Obligation[] {
-  const ob = AUTHZ_INTEROP.obligation;
-  const at = AUTHZ_INTEROP.attribute;
-  const obligations: Obligation[] = [];
-  if (want(ob.uidgid)) {
-    obligations.push({
-      id: ob.uidgid,
-      assignments: [
-        { id: at.posixUid, dataType: XS.integer, value: String(account.uid) },
-        { id: at.posixGid, dataType: XS.integer, value: String(account.gid) },
-      ],
-    });
-  }
-  const secondary = [...new Set(account.secondaryGids)].slice(0, AUTHZ_INTEROP.maxSecondaryGids);
-  if (want(ob.secondaryGids) && secondary.length > 0) {
-    obligations.push({ id: ob.secondaryGids, assignments: secondary.map((gid) => ({ id: at.posixGid, dataType: XS.integer, value: String(gid) })) });
-  }
-  if (want(ob.username)) {
-    obligations.push({ id: ob.username, assignments: [{ id: at.username, dataType: XS.string, value: account.username }] });
-  }
-  if (want(ob.account) && account.groupName !== undefined) {
-    obligations.push({
-      id: ob.account,
-      assignments: [
-        { id: at.username, dataType: XS.string, value: account.username },
-        { id: at.primaryGroupname, dataType: XS.string, value: account.groupName },
-      ],
-    });
-  }
-  return obligations;
-}
-
-interface MappingVocabulary {
-  readonly obligation: { readonly localEnvironmentMap: string; readonly posix: string };
-  readonly attribute: { readonly userId: string; readonly groupIdPrimary: string; readonly groupId: string };
-}
-
-/**
- * gLite and EMI (§6.2, §6.3): names, resolved by the PEP host. With a mapped account, the posix obligation
- * (central mapping); a Permit without one carries the trigger obligation so a PEPd maps locally.
- */
-function mappingOutcome(result: AuthzResult, indeterminateStatus: XacmlStatus, message: { statusMessage?: string }, vocabulary: MappingVocabulary): Outcome {
-  if (result.decision === 'Indeterminate') return { decision: 'Indeterminate', status: indeterminateStatus, ...message, obligations: [] };
-  if (result.decision !== 'Permit') return { decision: result.decision, status: result.status, ...message, obligations: [] };
-  const account = result.account;
-  if (account === undefined) {
-    return { decision: 'Permit', status: result.status, ...message, obligations: [{ id: vocabulary.obligation.localEnvironmentMap, assignments: [] }] };
-  }
-  const at = vocabulary.attribute;
-  const assignments: Assignment[] = [{ id: at.userId, dataType: XS.string, value: account.username }];
-  if (account.groupName !== undefined) assignments.push({ id: at.groupIdPrimary, dataType: XS.string, value: account.groupName });
-  // group-id lists the primary group too (Argus bug fix #64340).
-  const groups = [...new Set([...(account.groupName === undefined ? [] : [account.groupName]), ...(account.secondaryGroupNames ?? [])])];
-  for (const group of groups) assignments.push({ id: at.groupId, dataType: XS.string, value: group });
-  return { decision: 'Permit', status: result.status, ...message, obligations: [{ id: vocabulary.obligation.posix, assignments }] };
-}
-

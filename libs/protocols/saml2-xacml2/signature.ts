@@ -7,8 +7,8 @@ import type { ProtocolResult } from '../errors';
 import { attributeOf, childrenNamed, elementChildren } from '../xml/dom';
 import { parseUntrustedXml } from '../xml/safe-parse';
 import type { XmlLimits } from '../xml/safe-parse';
-import { SAML } from './profiles/saml';
-import { ALLOWED_CANONICALIZATIONS, ALLOWED_DIGEST_METHODS, ALLOWED_SIGNATURE_METHODS, ALLOWED_TRANSFORMS, XMLDSIG } from './profiles/xmldsig';
+import { SAML } from '../profiles/saml';
+import { ALLOWED_CANONICALIZATIONS, ALLOWED_DIGEST_METHODS, ALLOWED_SIGNATURE_METHODS, ALLOWED_TRANSFORMS, XMLDSIG } from '../profiles/xmldsig';
 
 /** Key and certificate (PEM) the responses are signed with. */
 export interface ResponseSigningKey {

@@ -1,7 +1,7 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import { ProtocolErrorCodes, protocolError } from '../errors';
 import type { ProtocolResult } from '../errors';
-import { SOAP11 } from '../saml2-xacml2/profiles/soap';
+import { SOAP11 } from '../profiles/soap';
 import { childrenNamed, elementChildren, isElement } from '../xml/dom';
 import { escapeText, xmlSafe } from '../xml/escape';
 

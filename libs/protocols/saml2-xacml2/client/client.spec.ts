@@ -9,7 +9,7 @@ import { soapPayload, validatePayload } from '../../test-support/xmllint';
 import { decodeXacmlQuery } from '../decode';
 import type { DecodedQuery } from '../decode';
 import { encodeProtocolError, encodeXacmlResponse } from '../encode';
-import { XACML_SAML } from '../profiles/xacml';
+import { XACML_SAML } from '../../profiles/xacml';
 import { encodeXacmlQuery, XACML_CLIENT_DIALECTS } from './query';
 import type { XacmlClientDialect, XacmlClientRequest } from './query';
 import { decodeXacmlResponse } from './response';

@@ -2,12 +2,12 @@ import { isCertificateLabel, pemBlocks, pemEncode } from '@gridauthz/credentials
 import { Dn, Fqan } from '@gridauthz/domain';
 import { attr, ncName, text } from '../../xml/escape';
 import { soapEnvelope } from '../../soap/envelope';
-import { AUTHZ_INTEROP } from '../profiles/authz-interop';
-import { EMI } from '../profiles/emi';
-import { GLITE } from '../profiles/glite';
-import { SAML } from '../profiles/saml';
-import { SOAP11 } from '../profiles/soap';
-import { XACML, XACML_SAML, XS } from '../profiles/xacml';
+import { AUTHZ_INTEROP } from '../dialects/authz-interop/profile';
+import { EMI } from '../dialects/emi/profile';
+import { GLITE } from '../../profiles/glite';
+import { SAML } from '../../profiles/saml';
+import { SOAP11 } from '../../profiles/soap';
+import { XACML, XACML_SAML, XS } from '../../profiles/xacml';
 
 /** The request dialects a PEP speaks (saml2-xacml2.md §4.4): which real client `encodeXacmlQuery` imitates. */
 export type XacmlClientDialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi';

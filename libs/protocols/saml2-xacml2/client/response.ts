@@ -7,12 +7,12 @@ import { soapBodyPayload } from '../../soap/envelope';
 import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../../xml/dom';
 import { parseUntrustedXml } from '../../xml/safe-parse';
 import type { XmlLimits } from '../../xml/safe-parse';
-import { AUTHZ_INTEROP } from '../profiles/authz-interop';
-import { EMI } from '../profiles/emi';
-import { GLITE } from '../profiles/glite';
-import { SAML } from '../profiles/saml';
-import { SOAP11, XSI } from '../profiles/soap';
-import { XACML, XACML_SAML } from '../profiles/xacml';
+import { AUTHZ_INTEROP } from '../dialects/authz-interop/profile';
+import { EMI } from '../dialects/emi/profile';
+import { GLITE } from '../../profiles/glite';
+import { SAML } from '../../profiles/saml';
+import { SOAP11, XSI } from '../../profiles/soap';
+import { XACML, XACML_SAML } from '../../profiles/xacml';
 
 export type XacmlClientErrorCode =
   | ProtocolErrorCode

@@ -1,3 +1,5 @@
+import { DATA_TYPES, attributeUri } from '@gridauthz/domain';
+
 /** XACML 2.0 core and the SAML 2.0 profile of XACML (saml2-xacml2.md §3, §5.1, §7.3). */
 
 /** Which family of the XACML-SAML profile a query used; the answer uses the same one (§0 item 2). */
@@ -26,12 +28,12 @@ export const XACML = {
   policyNs: 'urn:oasis:names:tc:xacml:2.0:policy:schema:os',
   policyPrefix: 'xacml',
   accessSubject: 'urn:oasis:names:tc:xacml:1.0:subject-category:access-subject',
-  subjectId: 'urn:oasis:names:tc:xacml:1.0:subject:subject-id',
+  subjectId: attributeUri('subject'),
   keyInfo: 'urn:oasis:names:tc:xacml:1.0:subject:key-info',
-  resourceId: 'urn:oasis:names:tc:xacml:1.0:resource:resource-id',
-  actionId: 'urn:oasis:names:tc:xacml:1.0:action:action-id',
+  resourceId: attributeUri('resource'),
+  actionId: attributeUri('action'),
   currentDateTime: 'urn:oasis:names:tc:xacml:1.0:environment:current-dateTime',
-  x500Name: 'urn:oasis:names:tc:xacml:1.0:data-type:x500Name',
+  x500Name: DATA_TYPES.x500Name,
   status: {
     ok: 'urn:oasis:names:tc:xacml:1.0:status:ok',
     'missing-attribute': 'urn:oasis:names:tc:xacml:1.0:status:missing-attribute',
@@ -40,12 +42,12 @@ export const XACML = {
   },
 } as const;
 
-/** XML Schema data types used in attributes and assignments (§5.1). */
+/** XML Schema data types used in attributes and assignments (§5.1), from the domain vocabulary. */
 export const XS = {
-  string: 'http://www.w3.org/2001/XMLSchema#string',
-  integer: 'http://www.w3.org/2001/XMLSchema#integer',
-  boolean: 'http://www.w3.org/2001/XMLSchema#boolean',
-  dateTime: 'http://www.w3.org/2001/XMLSchema#dateTime',
-  anyURI: 'http://www.w3.org/2001/XMLSchema#anyURI',
-  base64Binary: 'http://www.w3.org/2001/XMLSchema#base64Binary',
+  string: DATA_TYPES.string,
+  integer: DATA_TYPES.integer,
+  boolean: DATA_TYPES.boolean,
+  dateTime: DATA_TYPES.dateTime,
+  anyURI: DATA_TYPES.anyURI,
+  base64Binary: DATA_TYPES.base64Binary,
 } as const;

@@ -1,32 +1,34 @@
+import { DATA_TYPES, GLITE_LOCAL_ENVIRONMENT_MAP, attributeUri } from '@gridauthz/domain';
+
 /** gLite XACML grid-wn / grid-ce profile identifiers (saml2-xacml2.md §5.3, §6.2). */
 export const GLITE = {
   profileIdAttribute: 'http://glite.org/xacml/attribute/profile-id',
-  fqanDataType: 'http://glite.org/xacml/datatype/fqan',
+  fqanDataType: DATA_TYPES.fqan,
   profile: {
     gridWn: 'http://glite.org/xacml/profile/grid-wn/1.0',
     gridCe: 'http://glite.org/xacml/profile/grid-ce/1.0',
   },
   subject: {
-    virtualOrganization: 'http://glite.org/xacml/attribute/virtual-organization',
-    fqan: 'http://glite.org/xacml/attribute/fqan',
-    fqanPrimary: 'http://glite.org/xacml/attribute/fqan/primary',
-    x509SubjectIssuer: 'http://glite.org/xacml/attribute/x509-subject-issuer',
+    virtualOrganization: attributeUri('vo'),
+    fqan: attributeUri('fqan'),
+    fqanPrimary: attributeUri('pfqan'),
+    x509SubjectIssuer: attributeUri('x509-subject-issuer'),
     /** Every issuer on the chain (PEPd: the EEC DN too when a proxy is present); ARC cream sends the CA. */
-    subjectIssuer: 'http://glite.org/xacml/attribute/subject-issuer',
-    x509AuthnProfile: 'http://glite.org/xacml/attribute/x509-authn-profile',
+    subjectIssuer: attributeUri('subject-issuer'),
+    x509AuthnProfile: attributeUri('x509-authn-profile'),
   },
   action: {
     /** grid-wn action-id (§5.3). */
     execute: 'http://glite.org/xacml/action/execute',
     /** grid-ce job submission action-id (§5.3). */
     ceJobSubmit: 'http://glite.org/xacml/action/ce/job/submit',
-    pilotJobClassifier: 'http://glite.org/xacml/attribute/pilot-job-classifier',
+    pilotJobClassifier: attributeUri('pilot-classifier'),
     /** Spelling of the C PEP API and ARC (§5.3); accepted too. */
     pilotJobClassifierMisspelt: 'http://glite.org/xacml/attribute/pilot-job-classifer',
   },
   obligation: {
-    localEnvironmentMap: 'http://glite.org/xacml/obligation/local-environment-map',
-    posix: 'http://glite.org/xacml/obligation/local-environment-map/posix',
+    localEnvironmentMap: GLITE_LOCAL_ENVIRONMENT_MAP,
+    posix: `${GLITE_LOCAL_ENVIRONMENT_MAP}/posix`,
   },
   attribute: {
     userId: 'http://glite.org/xacml/attribute/user-id',

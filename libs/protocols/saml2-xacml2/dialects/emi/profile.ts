@@ -1,3 +1,5 @@
+import { EMI_MAP_LOCAL_USER, attributeUri } from '@gridauthz/domain';
+
 /** EMI Common XACML Authorization Profile identifiers (saml2-xacml2.md §5.4, §6.3). */
 export const EMI = {
   profileIdAttribute: 'http://dci-sec.org/xacml/attribute/profile-id',
@@ -12,23 +14,23 @@ export const EMI = {
     any: 'http://dci-sec.org/xacml/action/ANY',
   },
   subject: {
-    virtualOrganization: 'http://dci-sec.org/xacml/attribute/virtual-organization',
-    group: 'http://dci-sec.org/xacml/attribute/group',
-    groupPrimary: 'http://dci-sec.org/xacml/attribute/group/primary',
+    virtualOrganization: attributeUri('emi-vo'),
+    group: attributeUri('emi-group'),
+    groupPrimary: attributeUri('emi-primary-group'),
     /** Role values; each Attribute's Issuer names the group the role belongs to. */
-    role: 'http://dci-sec.org/xacml/attribute/role',
-    rolePrimary: 'http://dci-sec.org/xacml/attribute/role/primary',
-    x509SubjectIssuer: 'http://dci-sec.org/xacml/attribute/x509-subject-issuer',
+    role: attributeUri('emi-role'),
+    rolePrimary: attributeUri('emi-primary-role'),
+    x509SubjectIssuer: attributeUri('emi-x509-subject-issuer'),
     /** Every issuer on the chain; ARC's emi conversion sends the subject's CA here (docs/dialects.md). */
-    subjectIssuer: 'http://dci-sec.org/xacml/attribute/subject-issuer',
-    x509AuthnProfile: 'http://dci-sec.org/xacml/attribute/x509-authn-profile',
+    subjectIssuer: attributeUri('emi-subject-issuer'),
+    x509AuthnProfile: attributeUri('emi-x509-authn-profile'),
   },
   resource: {
-    owner: 'http://dci-sec.org/xacml/attribute/resource-owner',
+    owner: attributeUri('emi-resource-owner'),
   },
   obligation: {
-    mapLocalUser: 'http://dci-sec.org/xacml/obligation/map-local-user',
-    posix: 'http://dci-sec.org/xacml/obligation/map-local-user/posix',
+    mapLocalUser: EMI_MAP_LOCAL_USER,
+    posix: `${EMI_MAP_LOCAL_USER}/posix`,
   },
   attribute: {
     userId: 'http://dci-sec.org/xacml/attribute/user-id',
