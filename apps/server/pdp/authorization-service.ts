@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { DEADLINE_MESSAGE, DEADLINE_REASON, type Decider } from '@gridauthz/decision';
 import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
 import {
-  authorizePrimaCaller,
   decodeParsedPrimaRequest,
   decodeParsedXacmlQuery,
   isParsedPrimaRequest,
@@ -16,7 +15,6 @@ import {
   encodeXacmlResponse,
   type ResponseSigningKey,
   PRIMA_DEFAULT_ISSUER,
-  type PrimaCallerPolicy,
   primaPermitUnreadable,
   type ProtocolError,
   type XmlLimits,
@@ -41,7 +39,6 @@ export interface AuthorizationServiceOptions {
   /** Our SAML issuer (entity id) for SAML2-XACML2 answers. */
   readonly issuer: string;
   readonly limits: XmlLimits;
-  readonly primaCallers: PrimaCallerPolicy;
   /** Resource id PRIMA questions are decided under (they name a host, not a resource type). */
   readonly primaResource: string;
   readonly newId: () => string;
@@ -180,9 +177,6 @@ export class AuthorizationService {
     const query = decoded.value;
     if (query.kind === 'request-denied') return { status: 200, body: encodePrimaResponse(query, undefined, encodeOptions) };
 
-    // A PRIMA caller may only ask about the resources it serves (prima-saml1.md §1.1, §11). Whether it may assert the subject's DN
-    // and FQANs is the caller model's question (asserter role), asked by the decision like for every dialect.
-    const verdict = authorizePrimaCaller({ caller: caller.dn, resource: query.resource, ...(query.request.subject.assertedDn ? { subject: query.request.subject.assertedDn } : {}) }, this.options.primaCallers);
     const started = performance.now();
     // A query whose answer could not carry a Permit is decided as a defect: no lease, recorded as Indeterminate.
     const unreadable = primaPermitUnreadable(query);
@@ -193,7 +187,7 @@ export class AuthorizationService {
       ...(unreadable !== undefined ? { defects: [...query.request.defects, { kind: 'missing-attribute', attribute: 'RespondWith/Action', detail: unreadable }] } : {}),
     };
     const { result } = await deadline.race(
-      decider.decide(request, now, { ...(verdict.allowed ? {} : { refuseCaller: verdict.reason }), deadline }),
+      decider.decide(request, now, { deadline }),
       () => ({ result: this.lateResult(deadline, log) }),
     );
     const answer = encodePrimaResponse(query, result, encodeOptions);

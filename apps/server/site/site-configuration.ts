@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DecisionConfiguration } from '@gridauthz/decision';
+import type { AccountObligationMode, DecisionConfiguration } from '@gridauthz/decision';
 import type { LogSink } from '@gridauthz/domain';
 import {
   type Ban,
@@ -10,6 +10,7 @@ import {
   type CompiledMappingConfig,
   compileMappingConfig,
   describeProblem,
+  type HostRules,
   type MappingConfigStore,
   type MappingSettings,
 } from '@gridauthz/mapping';
@@ -42,15 +43,24 @@ export class SiteConfiguration implements DecisionConfiguration {
   private storedCallers: readonly CallerEntry[] = [];
   private callerModel: CallerModel;
 
-  /** `configCallers`: from the settings (pdp.callers, pdp.trustedAsserters), fixed for the process's life. */
+  /**
+   * `configCallers`, `hostRules` and `accountObligationMode`: from the settings (pdp.callers, pdp.trustedAsserters;
+   * prima.hostToResource, prima.gumsLegacy; policy.accountObligation), fixed for the process's life.
+   */
   constructor(
     private readonly stores: SiteStores,
     private readonly settings: MappingSettings,
     private readonly configCallers: readonly CallerEntry[],
     private readonly log: LogSink,
     private readonly clock: () => Date = () => new Date(),
+    private readonly hostRules: HostRules = {},
+    private readonly accountObligationMode: AccountObligationMode = 'auto',
   ) {
-    this.callerModel = CallerModel.of(configCallers);
+    this.callerModel = CallerModel.of(configCallers, hostRules);
+  }
+
+  accountObligation(): AccountObligationMode {
+    return this.accountObligationMode;
   }
 
   policy(): PolicySet | undefined {
@@ -161,7 +171,7 @@ export class SiteConfiguration implements DecisionConfiguration {
   /** Settings, the caller table and, for databases written before it, the old payload_caller whitelist (as pilots). */
   private rebuildCallers(): void {
     const legacy: CallerEntry[] = (this.compiledMapping?.payloadCallers ?? []).map((c) => ({ dn: c.parsedDn, role: 'pilot', source: 'legacy', comment: `payload caller ${c.id}` }));
-    this.callerModel = CallerModel.of([...this.configCallers, ...this.storedCallers, ...legacy]);
+    this.callerModel = CallerModel.of([...this.configCallers, ...this.storedCallers, ...legacy], this.hostRules);
   }
 
   private async reloadBans(): Promise<void> {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { Decider, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
-import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
+import { ARGUS_SETTINGS, type CallerEntry, describeProblem, type HostRules, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
 import { type Database, DecisionRetention, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
@@ -59,7 +59,7 @@ export async function startSite(options: {
     callers: new PostgresCallerStore(db),
   };
   if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, stores.callers, options.seedMapping, log);
-  const configuration = new SiteConfiguration(stores, settings, configCallers(config), log.child({ component: 'site' }));
+  const configuration = new SiteConfiguration(stores, settings, configCallers(config), log.child({ component: 'site' }), undefined, configHostRules(config), config.policy.accountObligation ?? 'auto');
   await configuration.bootstrapPolicy(config.policy.dir);
   await configuration.reload();
   const watcher = new GenerationWatcher(db, (topics) => configuration.reload(topics), log.child({ component: 'change-feed' }), SITE_POLL_MS);
@@ -115,6 +115,23 @@ export function configCallers(config: Config): CallerEntry[] {
   }
   for (const text of config.pdp.trustedAsserters) out.push({ dn: Dn.parse(text), role: 'asserter', source: 'config', comment: 'pdp.trustedAsserters' });
   return out;
+}
+
+/** Who may ask on behalf of which host: prima.hostToResource and, INSECURE, prima.gumsLegacy (docs/callers.md). */
+export function configHostRules(config: Config): HostRules {
+  const legacy = config.prima.gumsLegacy;
+  return {
+    hostToResource: config.prima.hostToResource.map((r) => ({ caller: Dn.parse(r.caller), resources: r.resources.map((x) => Dn.parse(x)) })),
+    ...(legacy.enabled
+      ? {
+          gumsLegacy: {
+            readAll: legacy.readAll.map((d) => Dn.parse(d)),
+            readSelf: legacy.readSelf.map((d) => Dn.parse(d)),
+            hostPatterns: legacy.hostPatterns.map((p) => new RegExp(`^(?:${p})$`)),
+          },
+        }
+      : {}),
+  };
 }
 
 async function seed(store: MappingConfigStore, callers: PostgresCallerStore, config: MappingConfig, log: Logger): Promise<void> {

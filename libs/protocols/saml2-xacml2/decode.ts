@@ -373,6 +373,7 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     ...(actionId === undefined ? {} : { action: actionId }),
     ...(host === undefined ? {} : { host }),
     ...(hostDn === undefined ? {} : { hostDn }),
+    accountExpected: dialect !== 'xacml',
     obligationsSupported: valuesOf(context.environment, AUTHZ_INTEROP.environment.pepObligSupported)
       .map((value) => (value.includes(':') ? value : `${AUTHZ_INTEROP.obligationPrefix}${value}`))
       .filter((value, index, list) => list.indexOf(value) === index),
