@@ -6,3 +6,5 @@ export { ACCOUNT_OBLIGATION_MODES, IMPLICIT_ACCOUNT_OBLIGATION } from './stages/
 export type { AccountObligationMode } from './stages/obligations';
 export { InMemoryDecisionStorage } from './in-memory-storage';
 export { hostOfDn, normalHost, requestHost } from './provenance';
+export { SITE_TOPICS, SiteSnapshot } from './site/snapshot';
+export type { SiteReadiness, SiteSettings, SiteSources, SiteTopic, StoredPolicy } from './site/snapshot';

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { Decider, type SubjectVerifier } from '@gridauthz/decision';
+import { Decider, SiteSnapshot, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
 import { ARGUS_SETTINGS, type CallerEntry, describeProblem, type HostRules, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
 import { type Database, DecisionRetention, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
-import { SiteConfiguration, type SiteStores } from './site-configuration';
+import { bootstrapPolicy, siteSources, type SiteStores } from './site-configuration';
 
 export interface TransactionStores {
   readonly policies: PolicyVersionRepository;
@@ -22,7 +22,7 @@ export interface SiteRuntime {
   readonly stores: SiteStores;
   /** The same stores bound to a caller's transaction: an admin change writes through these and its audit row commits with it. */
   storesIn(manager: EntityManager): TransactionStores;
-  readonly configuration: SiteConfiguration;
+  readonly configuration: SiteSnapshot;
   readonly readiness: readonly ReadinessCheck[];
   /** Polls the change feed now (tests; after this process changed something itself). */
   refresh(): Promise<void>;
@@ -59,8 +59,14 @@ export async function startSite(options: {
     callers: new PostgresCallerStore(db),
   };
   if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, stores.callers, options.seedMapping, log);
-  const configuration = new SiteConfiguration(stores, settings, configCallers(config), log.child({ component: 'site' }), undefined, configHostRules(config), config.policy.accountObligation ?? 'auto');
-  await configuration.bootstrapPolicy(config.policy.dir);
+  const siteLog = log.child({ component: 'site' });
+  const configuration = new SiteSnapshot(
+    siteSources(stores),
+    { mapping: settings, configCallers: configCallers(config), hostRules: configHostRules(config), accountObligation: config.policy.accountObligation ?? 'auto' },
+    siteLog,
+  );
+  const noPolicy = await bootstrapPolicy(stores.policies, config.policy.dir, siteLog);
+  if (noPolicy !== undefined) configuration.explainNoPolicy(noPolicy);
   await configuration.reload();
   const watcher = new GenerationWatcher(db, (topics) => configuration.reload(topics), log.child({ component: 'change-feed' }), SITE_POLL_MS);
   // Expiry needs no reload: every decision checks each ban against its own time.
