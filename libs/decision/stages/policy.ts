@@ -33,9 +33,11 @@ export interface PolicyPermit {
 export function policyRequest(request: AuthzRequest, subject: Subject, assertionsBelieved: boolean): PolicyRequest {
   const attributes: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   const put = (name: string, values: readonly string[]): void => {
-    const unique = [...new Set([...(attributes[name] ?? []), ...values])];
+    const unique = [...new Set(values)];
     if (unique.length > 0) attributes[name] = unique;
   };
+  /** Adds to what is there: a credential's own attributes and a trusted caller's may name the same attribute. */
+  const add = (name: string, values: readonly string[]): void => put(name, [...(attributes[name] ?? []), ...values]);
   if (subject.issuerDn) {
     put('x509-subject-issuer', [subject.issuerDn.toRfc2253()]);
     put('emi-x509-subject-issuer', [subject.issuerDn.toRfc2253()]);
@@ -54,23 +56,23 @@ export function policyRequest(request: AuthzRequest, subject: Subject, assertion
   if (request.dialect === 'emi' && request.hostDn) put('emi-resource-owner', [request.hostDn.toRfc2253()]);
   const classifier = request.pilotJob?.classifier;
   if (classifier !== undefined) put('pilot-classifier', [classifier]);
-  for (const [name, values] of Object.entries(subject.attributes ?? {})) put(name, values);
+  const established = subject.attributes;
+  if (established !== undefined) for (const name of Object.keys(established)) add(name, established[name] ?? []);
   if (assertionsBelieved) {
     const sent = request.subject.attributes ?? {};
     for (const name of CALLER_KNOWN_ATTRIBUTES) {
       const definition = attributeDefinition(name);
       const values = definition === undefined ? undefined : sent[definition.xacmlId];
-      if (values !== undefined) put(name, values);
+      if (values !== undefined) add(name, values);
     }
   }
+  // Built by assignment, not by spreading `{ dn }` conditionally: that spread made this function several times
+  // slower in V8, and it runs on every decision.
+  const identity: { -readonly [K in keyof PolicyRequest['subject']]: PolicyRequest['subject'][K] } = { fqans: subject.fqans as Fqan[], issuerDns: subject.issuerDns, vo: subject.vos };
+  if (subject.dn) identity.dn = subject.dn;
+  if (primary) identity.primaryFqan = primary;
   return {
-    subject: {
-      ...(subject.dn ? { dn: subject.dn } : {}),
-      issuerDns: subject.issuerDns,
-      fqans: subject.fqans as Fqan[],
-      ...(primary ? { primaryFqan: primary } : {}),
-      vo: subject.vos,
-    },
+    subject: identity,
     ...(request.resource !== undefined ? { resource: request.resource } : {}),
     ...(request.action !== undefined ? { action: request.action } : {}),
     attributes,
