@@ -7,9 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { Dn } from '@gridauthz/domain';
 import { Database } from '@gridauthz/persistence';
-import type { PrimaCallerPolicy } from '@gridauthz/protocols';
 import { MIGRATIONS } from '../../migrations';
 import { type AdminListener, startAdminListener } from './admin';
 import type { Config } from './config';
@@ -130,7 +128,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     issuer: config.pdp.issuer,
     limits: { maxBytes: config.pdp.bodyLimit, maxElements: limits.maxXmlElements },
     requestLimits: limits,
-    primaCallers: primaCallerPolicy(config),
     primaResource: config.prima.resource,
     newId: () => `_${randomUUID()}`,
     clock,
@@ -379,20 +376,4 @@ function metricsText(metrics: ServiceMetrics): MetricsText {
   new AggregatorRegistry(); // registers the worker's answer to the supervisor's collection requests
   AggregatorRegistry.setRegistries([metrics.registry]);
   return { contentType: metrics.registry.contentType, render: () => clusterMetricsFromPrimary() };
-}
-
-function primaCallerPolicy(config: Config): PrimaCallerPolicy {
-  const legacy = config.prima.gumsLegacy;
-  return {
-    hostToResource: config.prima.hostToResource.map((r) => ({ caller: Dn.parse(r.caller), resources: r.resources.map((x) => Dn.parse(x)) })),
-    ...(legacy.enabled
-      ? {
-          gumsLegacy: {
-            readAll: legacy.readAll.map((d) => Dn.parse(d)),
-            readSelf: legacy.readSelf.map((d) => Dn.parse(d)),
-            hostPatterns: legacy.hostPatterns.map((p) => new RegExp(`^(?:${p})$`)),
-          },
-        }
-      : {}),
-  };
 }

@@ -75,6 +75,7 @@ function site() {
 function ask(caller: { dn: Dn; chain?: string }, about: { chain?: string; assertedDn?: Dn; fqans?: string[] }): AuthzRequest {
   return {
     dialect: 'prima',
+    accountExpected: true,
     caller: { dn: caller.dn, viaProxy: caller.chain !== undefined, ...(caller.chain !== undefined ? { chain: chain(caller.chain) } : {}) },
     subject: {
       ...(about.chain !== undefined ? { chain: chain(about.chain) } : {}),

@@ -27,7 +27,7 @@ function site() {
     mapping: (): CompiledMappingConfig => mapping.value,
     bans: () => [],
     // Every caller here asserts for itself as a trusted asserter would; caller rules have their own tests.
-    callers: () => ({ mayAsk: () => ({ allowed: true, as: 'asserted' }) }),
+    callers: () => ({ mayAsk: () => ({ allowed: true, as: 'asserted' }), mayAskForHost: () => ({ allowed: true, rule: 'test' }) }),
   };
   const storage = new InMemoryDecisionStorage([...mapping.value.pools.values()]);
   let n = 0;
@@ -47,6 +47,7 @@ function request(dn: string, ...fqans: string[]): AuthzRequest {
   const subject = Dn.fromSlash(dn);
   return {
     dialect: 'authz-interop',
+    accountExpected: true,
     caller: { dn: subject, viaProxy: false },
     subject: { assertedDn: subject, assertedFqans: fqans.map((f) => Fqan.parse(f)) },
     resource: 'wn',

@@ -1,7 +1,10 @@
-export { Decider, DEADLINE_MESSAGE, DEADLINE_REASON } from './decide';
+export { Decider, DEADLINE_MESSAGE, DEADLINE_REASON, DEFAULT_BAN_CLIENT_MESSAGE } from './decide';
 export type { Decided, DecideOptions, DecisionDeadline } from './decide';
 export type { DecisionRecord } from './decision-record';
-export type { DecisionConfiguration, DecisionDependencies, DecisionStorage, DecisionTransaction, HeldLease, SubjectVerifier, VerifiedSubject } from './ports';
+export type { DecisionConfiguration, DecisionDependencies, DecisionStorage, DecisionTransaction, HeldLease, SubjectVerifier, TokenVerifier, VerifiedSubject } from './ports';
+export { ACCOUNT_OBLIGATION_MODES, IMPLICIT_ACCOUNT_OBLIGATION } from './stages/obligations';
+export type { AccountObligationMode } from './stages/obligations';
 export { InMemoryDecisionStorage } from './in-memory-storage';
 export { hostOfDn, normalHost, requestHost } from './provenance';
-export { DEFAULT_BAN_CLIENT_MESSAGE } from './decide';
+export { SITE_TOPICS, SiteSnapshot } from './site/snapshot';
+export type { SiteReadiness, SiteSettings, SiteSources, SiteTopic, StoredPolicy } from './site/snapshot';

@@ -80,4 +80,14 @@ describe('policyRequest: every SPL attribute filled as Argus PIPs fill it', () =
     const { resourceAttributes: _emiOnly, ...authzInterop } = request({ dialect: 'authz-interop' });
     expect(policyRequest(authzInterop, subject, false).attributes?.['emi-resource-owner']).toBeUndefined();
   });
+
+  it("adds the attributes the credential itself established (a token's oidc-*), with no DN for a token subject", () => {
+    const token: VerifiedSubject = { token: { issuer: 'https://iam.example.org/', subject: 'u1' }, issuerDns: [], fqans: [], vos: [], limited: false, droppedAttributes: [], attributes: { 'oidc-issuer': ['https://iam.example.org/'], 'oidc-group': ['/wlcg/pilots', '/cms'] } };
+    const alone = policyRequest(request({ subject: {} }), token, true);
+    expect(alone.subject.dn).toBeUndefined();
+    expect(alone.attributes?.['oidc-issuer']).toEqual(['https://iam.example.org/']);
+    // Beside a trusted caller's own word, both count, each value once.
+    expect(policyRequest(request(), token, true).attributes?.['oidc-group']).toEqual(['/wlcg/pilots', '/cms', '/wlcg']);
+    expect(policyRequest(request(), token, false).attributes?.['oidc-group']).toEqual(['/wlcg/pilots', '/cms']);
+  });
 });

@@ -1,26 +1,26 @@
-import type { Dn, Fqan, LogSink, Result } from '@gridauthz/domain';
+import type { LogSink, Result, Subject } from '@gridauthz/domain';
 import type { Ban, CallerAuthority, CompiledMappingConfig, LeaseStore, PoolAccount } from '@gridauthz/mapping';
 import type { PolicySet } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
+import type { AccountObligationMode } from './stages/obligations';
 
-/** The subject as verified from its own certificate chain (and VOMS ACs), never as asserted. */
-export interface VerifiedSubject {
-  readonly dn: Dn;
-  /** Issuer of the end-entity certificate (the CA), for CA bans and subject-issuer policy. */
-  readonly issuerDn?: Dn;
-  /** Every CA DN on the path, for the SPL subject-issuer attribute. */
-  readonly issuerDns: readonly Dn[];
-  readonly fqans: readonly Fqan[];
-  readonly primaryFqan?: Fqan;
-  readonly vos: readonly string[];
-  readonly limited: boolean;
-  /** ACs that failed verification and were dropped, e.g. "CRED_AC_EXPIRED: …" (the proxy still identifies the user). */
-  readonly droppedAttributes: readonly string[];
-}
+/**
+ * The subject as its own credential established it (docs/architecture.md, "Identity seam"): the domain `Subject`.
+ * A chain's subject always has a DN; a token's has a token identity and may have none.
+ */
+export type VerifiedSubject = Subject;
 
 /** Port onto the credential validator: a DER chain, leaf first, to a verified subject or a CRED_* refusal. */
 export interface SubjectVerifier {
-  verify(chain: readonly Buffer[], now: Date): Result<VerifiedSubject, string>;
+  verify(chain: readonly Buffer[], now: Date): Result<Subject, string>;
+}
+
+/**
+ * Port onto the token validator (docs/tokens.md): a compact JWS to a subject with a token identity (issuer, subject),
+ * its groups, scopes and oidc-* policy attributes, or a CRED_TOKEN_* refusal.
+ */
+export interface TokenVerifier {
+  verify(token: string, now: Date): Result<Subject, string>;
 }
 
 /** What one transaction may do: take or refresh a lease, and write the decision record. */
@@ -65,10 +65,17 @@ export interface DecisionConfiguration {
   bans(): readonly Ban[];
   /** Who may ask what: pilots, trusted asserters (docs/callers.md). The pipeline asks it for every question. */
   callers(): CallerAuthority;
+  /**
+   * Setting policy.accountObligation: when a Permit is mapped to an account (docs/architecture.md, "Obligations").
+   * Absent: `auto`.
+   */
+  accountObligation?(): AccountObligationMode;
 }
 
 export interface DecisionDependencies {
   readonly verifier: SubjectVerifier;
+  /** Absent: the site accepts no bearer tokens; a query carrying one is denied CRED_TOKEN_NOT_ACCEPTED. */
+  readonly tokenVerifier?: TokenVerifier;
   readonly configuration: DecisionConfiguration;
   readonly storage: DecisionStorage;
   readonly newId: () => string;

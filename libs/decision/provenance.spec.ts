@@ -8,6 +8,7 @@ import { hostOfDn, requestHost } from './provenance';
 
 const base = (over: Partial<AuthzRequest>): AuthzRequest => ({
   dialect: 'grid-wn',
+  accountExpected: true,
   caller: { dn: Dn.fromSlash('/DC=org/DC=example/CN=host/argus.example.org'), viaProxy: false },
   subject: { assertedDn: Dn.fromSlash('/DC=org/CN=Jane') },
   obligationsSupported: [],
@@ -55,7 +56,7 @@ describe('Decider: what a banned subject is told', () => {
       storage,
       decider: new Decider({
         verifier: { verify: () => ({ ok: false, error: { code: 'CRED_UNUSED', detail: '' } }) },
-        configuration: { policy: () => policy.value, mapping: () => undefined, bans: () => [ban], callers: () => ({ mayAsk: () => ({ allowed: true, as: 'asserted' }) }) },
+        configuration: { policy: () => policy.value, mapping: () => undefined, bans: () => [ban], callers: () => ({ mayAsk: () => ({ allowed: true, as: 'asserted' }), mayAskForHost: () => ({ allowed: true, rule: 'test' }) }) },
         storage,
         newId: () => 'd-1',
         monotonicMs: () => 0,

@@ -51,4 +51,5 @@ export { exportGridMapfile, exportGroupMapfile, exportLcmapsBanFile } from './ma
 
 // Callers: who may ask what (pilot, trusted asserter, self)
 export { CALLER_ROLES, CallerModel, parseCallerRole, parseUserWhiteList } from './caller/caller';
+export type { GumsLegacyHostRule, HostRules, HostToResourceRule, HostVerdict } from './caller/host-rule';
 export type { CallerAuthority, CallerEntry, CallerRefusalCode, CallerRole, CallerSource, CallerVerdict, SubjectClaim, WhiteListItem } from './caller/caller';

@@ -25,8 +25,6 @@ export { decodePrimaRequest, isPrimaRequest, decodeParsedPrimaRequest, isParsedP
 export type { DecodedPrimaRequest, PrimaQuery, PrimaRequestDenied, PrimaSubject, PrimaNameIdentifier, PrimaAction, PrimaRespondWith, PrimaFqanEvidence } from './prima/decode';
 export { encodePrimaResponse, encodePrimaError, primaPermitUnreadable } from './prima/encode';
 export type { PrimaEncodeOptions } from './prima/encode';
-export { authorizePrimaCaller } from './prima/caller';
-export type { PrimaCallerPolicy, PrimaCallerQuestion, PrimaCallerVerdict, PrimaHostToResourceRule, PrimaGumsLegacyCallerRule } from './prima/caller';
 export { encodePrimaRequest, decodePrimaResponse } from './prima/client';
 export type { PrimaClientRequest, EncodedPrimaRequest, PrimaResponseExpectation, PrimaAnswer, PrimaClientErrorCode, PrimaClientResult } from './prima/client';
 export { PRIMA_DEFAULT_ISSUER } from './prima/profile';

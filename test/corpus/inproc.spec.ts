@@ -9,7 +9,7 @@ import { Decider, InMemoryDecisionStorage, type DecisionConfiguration } from '@g
 import { Dn, silentLog, type AuthzRequest, type AuthzResult } from '@gridauthz/domain';
 import { CallerModel, compileMappingConfig, DEFAULT_MAPPING_SETTINGS, type Ban } from '@gridauthz/mapping';
 import { parsePolicy } from '@gridauthz/policy';
-import { authorizePrimaCaller, decodePrimaRequest, decodeXacmlQuery, encodePrimaResponse, encodeXacmlResponse, PRIMA_DEFAULT_ISSUER, primaPermitUnreadable } from '@gridauthz/protocols';
+import { decodePrimaRequest, decodeXacmlQuery, encodePrimaResponse, encodeXacmlResponse, PRIMA_DEFAULT_ISSUER, primaPermitUnreadable } from '@gridauthz/protocols';
 import { devMappingConfig } from '../../apps/server/site/dev-site';
 import { subjectVerifier } from '../../apps/server/site/subject-verifier';
 import { fixturePath, fixturePki } from '../support/fixtures';
@@ -56,12 +56,11 @@ async function inProcessSite(policyFiles: readonly string[]) {
         const { result } = await decider.decide({ ...decoded.value.request, caller }, now);
         return { result, view: readAnswer(encoded, encodeXacmlResponse(decoded.value, result, { issuer: 'https://gridauthz.test/pdp', now, idGenerator: newId })) };
       }
-      // As apps/server/pdp/authorization-service.ts answers PRIMA: the Resource rule, then the Decider.
+      // As apps/server/pdp/authorization-service.ts answers PRIMA: the Decider's caller stage applies the Resource rule.
       const decoded = decodePrimaRequest(encoded.body);
       if (!decoded.ok) throw new Error(`${decoded.error.code}: ${decoded.error.detail}`);
       const query = decoded.value;
       if (query.kind !== 'query') throw new Error(`PRIMA request denied: ${query.reason}`);
-      const verdict = authorizePrimaCaller({ caller: caller.dn, resource: query.resource, ...(query.request.subject.assertedDn ? { subject: query.request.subject.assertedDn } : {}) }, { hostToResource: [] });
       const unreadable = primaPermitUnreadable(query);
       const request: AuthzRequest = {
         ...query.request,
@@ -69,7 +68,7 @@ async function inProcessSite(policyFiles: readonly string[]) {
         caller,
         ...(unreadable !== undefined ? { defects: [...query.request.defects, { kind: 'missing-attribute' as const, attribute: 'RespondWith/Action', detail: unreadable }] } : {}),
       };
-      const { result } = await decider.decide(request, now, verdict.allowed ? {} : { refuseCaller: verdict.reason });
+      const { result } = await decider.decide(request, now);
       return { result, view: readAnswer(encoded, encodePrimaResponse(query, result, { issuer: PRIMA_DEFAULT_ISSUER, now, idGenerator: newId, recipient: caller.dn })) };
     },
   };

@@ -3,6 +3,7 @@ import { accessSync, constants as fsConstants, existsSync, readFileSync, statSyn
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Dn } from '@gridauthz/domain';
+import type { AccountObligationMode } from '@gridauthz/decision';
 import type { LeaseNameSetting } from '@gridauthz/mapping';
 import type { Config, SettingSpec } from './settings';
 import { parseDuration, SETTINGS } from './settings';
@@ -134,7 +135,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       poolSize: values['database.poolSize'] as number,
       connectRetrySeconds: values['database.connectRetrySeconds'] as number,
     },
-    policy: { dir: pathOf('policy.dir') },
+    policy: { dir: pathOf('policy.dir'), accountObligation: values['policy.accountObligation'] as AccountObligationMode },
     limits: {
       requestDeadlineMs: values['limits.requestDeadlineMs'] as number,
       maxConcurrentDecisions: values['limits.maxConcurrentDecisions'] as number,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_OBLIGATION_MODES, type AccountObligationMode } from '@gridauthz/decision';
 import { LEASE_NAME_SETTINGS, type LeaseNameSetting } from '@gridauthz/mapping';
 
 /**
@@ -131,6 +132,7 @@ export const SETTINGS = [
   { key: 'database.dataDir', env: ['GRIDAUTHZ_DATA_DIR'], schema: path, default: './var/db', description: 'Directory of the embedded PGlite database, used when database.url is unset.' },
   { key: 'database.poolSize', env: ['GRIDAUTHZ_DATABASE_POOL_SIZE'], schema: positiveInt, default: 10, description: 'Connections per process to PostgreSQL (the embedded database always uses one).' },
   { key: 'policy.dir', env: ['GRIDAUTHZ_POLICY_DIR'], schema: path, default: '/etc/gridauthz/policies', description: 'Directory of the site policy files (SPL) loaded when the database holds no active policy.' },
+  { key: 'policy.accountObligation', env: ['GRIDAUTHZ_POLICY_ACCOUNT_OBLIGATION'], schema: z.enum(ACCOUNT_OBLIGATION_MODES), default: 'auto', description: 'When a Permit is mapped to a local account (architecture.md "Obligations"). required (Argus): only when the matched policy block carries an account-mapping obligation (http://glite.org/xacml/obligation/local-environment-map or http://dci-sec.org/xacml/obligation/map-local-user), whatever the protocol; a Permit without one has no account. implicit: every Permit of a protocol whose clients switch identity (glexec, CEs: not plain XACML) is mapped and carries the gLite map obligation. auto: required when the active policy names an account-mapping obligation anywhere, else implicit.' },
   // --- overload limits (docs/operations.md "Overload and limits"); defaults from BENCHMARKS.md "Overload" ---
   { key: 'limits.requestDeadlineMs', env: ['GRIDAUTHZ_REQUEST_DEADLINE_MS'], schema: millis, default: 5000, description: 'Longest a PDP request may take from arrival to answer, database waits included; past it the answer is Indeterminate (PRIMA, SAML2-XACML2) and the decision takes no lease. Also the PostgreSQL statement_timeout and lock_timeout of the serving connections.' },
   { key: 'limits.maxConcurrentDecisions', env: ['GRIDAUTHZ_MAX_CONCURRENT_DECISIONS'], schema: positiveInt, default: 256, description: 'Requests one process decides at once; one more is refused at once with HTTP 503 and a SOAP Server fault, so that clients fail over instead of queueing.' },
@@ -196,7 +198,8 @@ export interface Config {
   readonly tls: { readonly certFile: string; readonly keyFile: string };
   readonly trust: { readonly caDir: string; readonly vomsDir: string; readonly allowAmbiguousDns: boolean };
   readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number; readonly connectRetrySeconds?: number };
-  readonly policy: { readonly dir: string };
+  /** accountObligation: always set by loadConfig; absent (test configurations) means auto. */
+  readonly policy: { readonly dir: string; readonly accountObligation?: AccountObligationMode };
   readonly limits: {
     readonly requestDeadlineMs: number;
     readonly maxConcurrentDecisions: number;

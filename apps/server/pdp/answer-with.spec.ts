@@ -50,7 +50,6 @@ function service(decider: Decider | undefined, codecs: readonly ProtocolCodec[])
     decider: () => decider,
     issuer: 'pdp',
     limits: {},
-    primaCallers: {},
     primaResource: 'ce',
     newId: () => '_id',
     clock: () => new Date(),

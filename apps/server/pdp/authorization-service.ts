@@ -2,14 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { DEADLINE_MESSAGE, DEADLINE_REASON, type Decider, type DecideOptions } from '@gridauthz/decision';
 import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
 import {
-  authorizePrimaCaller,
   type CodecInput,
-  type DecodedMessage,
   type EncodeContext,
   type EncodedAnswer,
   encodeRefusal,
-  type PrimaCallerPolicy,
-  type PrimaQuery,
   type ProtocolCodec,
   type ResponseSigningKey,
   type TransportRefusal,
@@ -36,7 +32,6 @@ export interface AuthorizationServiceOptions {
   /** Our SAML issuer (entity id) for SAML2-XACML2 answers. */
   readonly issuer: string;
   readonly limits: XmlLimits;
-  readonly primaCallers: PrimaCallerPolicy;
   /** Resource id PRIMA questions are decided under (they name a host, not a resource type). */
   readonly primaResource: string;
   readonly newId: () => string;
@@ -138,7 +133,7 @@ export class AuthorizationService {
       if (decoded.value.answerWithoutDecision !== undefined) return wire(codec.encode(decoded.value, decoded.value.answerWithoutDecision, context()));
       const started = performance.now();
       const request: AuthzRequest = { ...decoded.value.query, caller };
-      const options: DecideOptions = { deadline, ...this.primaCallerRefusal(decoded.value, caller) };
+      const options: DecideOptions = { deadline };
       const { result } = await deadline.race(decider.decide(request, this.options.clock(), options), () => ({ result: this.lateResult(deadline, log) }));
       this.audit(log, request, result, started);
       const answer = codec.encode(decoded.value, result, context());
@@ -152,19 +147,6 @@ export class AuthorizationService {
       deadline.dispose();
       this.inFlight -= 1;
     }
-  }
-
-  /**
-   * A PRIMA caller may only ask about the resources it serves (prima-saml1.md §1.1, §11). Until the decision's caller
-   * stage owns that rule (issue 18 item 1), it is asked here, outside the codec. Whether it may assert the subject's
-   * DN and FQANs is the caller model's question (asserter role), asked by the decision like for every dialect.
-   */
-  private primaCallerRefusal(decoded: DecodedMessage, caller: AuthenticatedCaller): { refuseCaller?: string } {
-    const message = primaQueryOf(decoded);
-    if (message === undefined) return {};
-    const subject = message.request.subject.assertedDn;
-    const verdict = authorizePrimaCaller({ caller: caller.dn, resource: message.resource, ...(subject ? { subject } : {}) }, this.options.primaCallers);
-    return verdict.allowed ? {} : { refuseCaller: verdict.reason };
   }
 
   /** The deadline passed before the request was decoded: a refusal clients fail over on. */
@@ -212,7 +194,3 @@ function wire(answer: EncodedAnswer): PdpAnswer {
 }
 
 /** The PRIMA query inside an XML-family message, for the caller rule above (removed with it). */
-function primaQueryOf(decoded: DecodedMessage): PrimaQuery | undefined {
-  const inner = (decoded.message as { decoded?: DecodedMessage } | undefined)?.decoded?.message as Partial<PrimaQuery> | undefined;
-  return inner?.kind === 'query' && inner.request?.dialect === 'prima' ? (inner as PrimaQuery) : undefined;
-}

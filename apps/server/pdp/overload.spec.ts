@@ -41,7 +41,6 @@ function service(decider: Decider, limits: Partial<{ requestDeadlineMs: number; 
     decider: () => decider,
     issuer: 'pdp',
     limits: {},
-    primaCallers: { hostToResource: [] },
     primaResource: 'ce',
     newId: () => '_id',
     clock: () => new Date(),

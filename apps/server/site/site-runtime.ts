@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { Decider, type SubjectVerifier } from '@gridauthz/decision';
+import { Decider, SiteSnapshot, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
-import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
+import { ARGUS_SETTINGS, type CallerEntry, describeProblem, type HostRules, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
 import { type Database, DecisionRetention, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
-import { SiteConfiguration, type SiteStores } from './site-configuration';
+import { bootstrapPolicy, siteSources, type SiteStores } from './site-configuration';
 
 export interface TransactionStores {
   readonly policies: PolicyVersionRepository;
@@ -22,7 +22,7 @@ export interface SiteRuntime {
   readonly stores: SiteStores;
   /** The same stores bound to a caller's transaction: an admin change writes through these and its audit row commits with it. */
   storesIn(manager: EntityManager): TransactionStores;
-  readonly configuration: SiteConfiguration;
+  readonly configuration: SiteSnapshot;
   readonly readiness: readonly ReadinessCheck[];
   /** Polls the change feed now (tests; after this process changed something itself). */
   refresh(): Promise<void>;
@@ -59,8 +59,14 @@ export async function startSite(options: {
     callers: new PostgresCallerStore(db),
   };
   if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, stores.callers, options.seedMapping, log);
-  const configuration = new SiteConfiguration(stores, settings, configCallers(config), log.child({ component: 'site' }));
-  await configuration.bootstrapPolicy(config.policy.dir);
+  const siteLog = log.child({ component: 'site' });
+  const configuration = new SiteSnapshot(
+    siteSources(stores),
+    { mapping: settings, configCallers: configCallers(config), hostRules: configHostRules(config), accountObligation: config.policy.accountObligation ?? 'auto' },
+    siteLog,
+  );
+  const noPolicy = await bootstrapPolicy(stores.policies, config.policy.dir, siteLog);
+  if (noPolicy !== undefined) configuration.explainNoPolicy(noPolicy);
   await configuration.reload();
   const watcher = new GenerationWatcher(db, (topics) => configuration.reload(topics), log.child({ component: 'change-feed' }), SITE_POLL_MS);
   // Expiry needs no reload: every decision checks each ban against its own time.
@@ -115,6 +121,23 @@ export function configCallers(config: Config): CallerEntry[] {
   }
   for (const text of config.pdp.trustedAsserters) out.push({ dn: Dn.parse(text), role: 'asserter', source: 'config', comment: 'pdp.trustedAsserters' });
   return out;
+}
+
+/** Who may ask on behalf of which host: prima.hostToResource and, INSECURE, prima.gumsLegacy (docs/callers.md). */
+export function configHostRules(config: Config): HostRules {
+  const legacy = config.prima.gumsLegacy;
+  return {
+    hostToResource: config.prima.hostToResource.map((r) => ({ caller: Dn.parse(r.caller), resources: r.resources.map((x) => Dn.parse(x)) })),
+    ...(legacy.enabled
+      ? {
+          gumsLegacy: {
+            readAll: legacy.readAll.map((d) => Dn.parse(d)),
+            readSelf: legacy.readSelf.map((d) => Dn.parse(d)),
+            hostPatterns: legacy.hostPatterns.map((p) => new RegExp(`^(?:${p})$`)),
+          },
+        }
+      : {}),
+  };
 }
 
 async function seed(store: MappingConfigStore, callers: PostgresCallerStore, config: MappingConfig, log: Logger): Promise<void> {

@@ -102,6 +102,12 @@ export interface AuthzQuery {
   /** Resource host certificate DN (authz-interop resource-x509-id, EMI resource-owner). */
   readonly hostDn?: Dn;
   /**
+   * The host on whose behalf the caller asks, as the message named it with the protocol's escapes undone (PRIMA's
+   * Resource, prima-saml1.md §1.1, §11). When set, the caller must be that host or be granted it by the site's host
+   * rules; the caller stage checks (docs/callers.md).
+   */
+  readonly onBehalfOfHost?: string;
+  /**
    * The protocol's clients switch identity with the answer (glexec, a CE): under the compatibility default (a policy
    * set that names no account-mapping obligation) a Permit is then mapped. Set by the codec; the core never names a
    * dialect.

@@ -1,4 +1,5 @@
 import { Dn } from '@gridauthz/domain';
+import { type HostRules, type HostVerdict, mayAskForHost } from './host-rule';
 
 /**
  * Who may ask what (docs/callers.md). A caller is the TLS peer, named by its certificate DN (a proxy's owner).
@@ -21,13 +22,16 @@ export interface CallerEntry {
   readonly comment?: string;
 }
 
-/** What the subject of a question rests on: its own chain (verified), or the caller's word. */
-export type SubjectClaim = { readonly kind: 'chain'; readonly dn: Dn } | { readonly kind: 'asserted'; readonly dn: Dn };
+/**
+ * What the subject of a question rests on: its own chain (verified), a bearer token (verified; it names no DN, so
+ * the caller can never be "self"), or the caller's word.
+ */
+export type SubjectClaim = { readonly kind: 'chain'; readonly dn: Dn } | { readonly kind: 'token' } | { readonly kind: 'asserted'; readonly dn: Dn };
 
 export type CallerVerdict =
   /** The caller asks about itself with its own chain. */
   | { readonly allowed: true; readonly as: 'self' }
-  /** A pilot or asserter asks about another subject whose chain it sent. */
+  /** A pilot or asserter asks about another subject whose chain (or token) it sent. */
   | { readonly allowed: true; readonly as: 'pilot' | 'asserter' }
   /** A trusted asserter's word stands for the subject. */
   | { readonly allowed: true; readonly as: 'asserted' }
@@ -43,13 +47,18 @@ export type CallerRefusalCode = 'MAPPING_CALLER_NOT_WHITELISTED' | 'CALLER_CHAIN
 /** What the decision pipeline asks of the callers in force. */
 export interface CallerAuthority {
   mayAsk(caller: Dn, subject: SubjectClaim): CallerVerdict;
+  /** May the caller ask on behalf of this host (PRIMA's Resource)? `subject`: the DN the question names, if any. */
+  mayAskForHost(caller: Dn, host: string, subject?: Dn): HostVerdict;
 }
 
 /** The callers in force: one immutable snapshot, queried by structural DN. */
 export class CallerModel implements CallerAuthority {
   private readonly byKey: ReadonlyMap<string, ReadonlySet<CallerRole>>;
 
-  private constructor(readonly entries: readonly CallerEntry[]) {
+  private constructor(
+    readonly entries: readonly CallerEntry[],
+    readonly hostRules: HostRules,
+  ) {
     const byKey = new Map<string, Set<CallerRole>>();
     for (const e of entries) {
       const key = e.dn.canonicalKey();
@@ -60,8 +69,9 @@ export class CallerModel implements CallerAuthority {
     this.byKey = byKey;
   }
 
-  static of(entries: readonly CallerEntry[]): CallerModel {
-    return new CallerModel([...entries]);
+  /** `hostRules`: who may ask on behalf of which host (settings prima.hostToResource, prima.gumsLegacy). */
+  static of(entries: readonly CallerEntry[], hostRules: HostRules = {}): CallerModel {
+    return new CallerModel([...entries], hostRules);
   }
 
   static readonly EMPTY = CallerModel.of([]);
@@ -79,6 +89,17 @@ export class CallerModel implements CallerAuthority {
    */
   mayAsk(caller: Dn, subject: SubjectClaim): CallerVerdict {
     const roles = this.roles(caller);
+    if (subject.kind === 'token') {
+      // A bearer token names no DN: only a pilot or an asserter may present someone's token (fail closed).
+      if (roles.has('pilot')) return { allowed: true, as: 'pilot' };
+      if (roles.has('asserter')) return { allowed: true, as: 'asserter' };
+      return {
+        allowed: false,
+        outcome: 'deny',
+        code: 'MAPPING_CALLER_NOT_WHITELISTED',
+        detail: `${caller.toSlash()} may not ask about a token's subject (it is neither a pilot nor a trusted asserter: gridauthz caller add)`,
+      };
+    }
     const self = caller.equals(subject.dn);
     if (subject.kind === 'chain') {
       if (self) return { allowed: true, as: 'self' };
@@ -107,6 +128,11 @@ export class CallerModel implements CallerAuthority {
       code: 'SUBJECT_NOT_VERIFIABLE',
       detail: `the caller ${caller.toSlash()} is not trusted to assert subject attributes; send the subject's certificate chain`,
     };
+  }
+
+  /** May `caller` ask on behalf of `host`? Its own DN always; others only as the host rules grant. Pure. */
+  mayAskForHost(caller: Dn, host: string, subject?: Dn): HostVerdict {
+    return mayAskForHost(this.hostRules, caller, host, subject);
   }
 }
 

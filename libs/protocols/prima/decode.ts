@@ -310,6 +310,7 @@ function toAuthzQuery(requestId: string, respondWith: PrimaRespondWith, parts: Q
     resource: parts.resourceForPolicy,
     ...(action === undefined || action === '' ? {} : { action }),
     ...(hostDn === undefined ? {} : { hostDn }),
+    onBehalfOfHost: parts.resourceForPolicy,
     // What the PEP can carry: the obligated statement (UserId; GroupId is read by the Java client, §13 item 2).
     obligationsSupported: respondWith.obligatedStatement ? [OSG.obligationUserId, OSG.obligationGroupId] : [],
     environment: {},

@@ -1,0 +1,37 @@
+/** Stage 3, bans: an active ban naming the subject ends the decision Deny, before policy and beyond its reach. */
+import type { Subject } from '@gridauthz/domain';
+import { type Ban, findBan, isBanActive } from '@gridauthz/mapping';
+import type { Step, Trail } from './outcome';
+import { next } from './outcome';
+
+/** What a banned subject's client reads by default: nothing of the officer's reason (Argus answers a bare Deny). */
+export const DEFAULT_BAN_CLIENT_MESSAGE = 'access denied by site policy';
+
+export interface BanAnswer {
+  readonly clientMessage: string;
+  readonly exposeReason: boolean;
+}
+
+export function checkBans(bans: readonly Ban[], subject: Subject, now: Date, answer: BanAnswer | undefined, trail: Trail): Step<void> {
+  const ban = findBanFor(bans, subject, now);
+  if (!ban) return next(undefined);
+  const told = answer ?? { clientMessage: DEFAULT_BAN_CLIENT_MESSAGE, exposeReason: false };
+  return trail.deny(`ban:${ban.id}`, told.exposeReason ? `banned: ${ban.reason}` : told.clientMessage);
+}
+
+/** The first active ban naming the subject: its DN, its CA, an FQAN, or a VO (each of its VOs in turn). */
+export function findBanFor(bans: readonly Ban[], subject: Subject, now: Date): Ban | undefined {
+  const dn = subject.dn;
+  if (!dn) {
+    // widened by the tokens lane: BanSubject still needs a DN. A subject without one (a token) matches no X.509
+    // ban (DN, CA, FQAN), but a VO ban still names it.
+    return bans.find((b) => b.kind === 'vo' && isBanActive(b, now) && subject.vos.includes(b.value));
+  }
+  const base = { dn, fqans: subject.fqans, ...(subject.issuerDn ? { issuerDn: subject.issuerDn } : {}) };
+  if (subject.vos.length === 0) return findBan(bans, base, now);
+  for (const vo of subject.vos) {
+    const ban = findBan(bans, { ...base, vo }, now);
+    if (ban) return ban;
+  }
+  return undefined;
+}
