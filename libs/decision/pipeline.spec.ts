@@ -19,7 +19,7 @@ describe('pipeline: obligations decide which Permit is mapped', () => {
     const plain = await decider.decide(on('urn:example:plain'), at(0));
     expect(plain.result).toMatchObject({ decision: 'Permit', status: 'ok' });
     expect(plain.result.account).toBeUndefined();
-    expect(plain.result.obligations).toBeUndefined();
+    expect(plain.result.obligations).toEqual([]);
     expect(plain.record.username).toBeUndefined();
     expect(await storage.leases.list()).toEqual([]);
 
@@ -44,7 +44,7 @@ describe('pipeline: obligations decide which Permit is mapped', () => {
     }
     const xacml = await decider.decide({ ...on('urn:example:plain'), accountExpected: false }, at(1));
     expect(xacml.result.account).toBeUndefined();
-    expect(xacml.result.obligations).toBeUndefined();
+    expect(xacml.result.obligations).toEqual([]);
   });
 
   it('auto with a policy naming no obligation behaves as implicit, so sites working today keep working', async () => {
@@ -94,7 +94,7 @@ describe('pipeline: refusals, each recorded once with its reason', () => {
     expect((await none.decider.decide(on('x'), at(0))).result).toMatchObject({ decision: 'NotApplicable', reasons: ['subject:asserted'] });
     // emi-resource-owner is an x500Name compared string-equal in Argus: Indeterminate (policy-language.md §12.8).
     const broken = testSite({ policy: 'resource ".*" {\n  action ".*" {\n    rule permit { emi-resource-owner = "CN=x" }\n  }\n}\n' });
-    const indeterminate = await broken.decider.decide({ ...on('x'), dialect: 'emi', hostDn: Dn.fromSlash('/DC=org/CN=host/ce.example.org') }, at(0));
+    const indeterminate = await broken.decider.decide({ ...on('x'), resourceAttributes: { 'emi-resource-owner': ['CN=ce.example.org,CN=host,DC=org'] } }, at(0));
     expect(indeterminate.result).toMatchObject({ decision: 'Indeterminate', status: 'processing-error' });
     expect(indeterminate.result.reasons.at(-1)).toBe('POLICY_INDETERMINATE');
     const unloaded = testSite({ noPolicy: true });
