@@ -14,7 +14,7 @@ import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
  */
 export function peerChainDer(socket: TLSSocket): Buffer[] {
   if (typeof socket.getPeerX509Certificate !== 'function') return detailedPeerChainDer(socket);
-  // A linear list (no links to follow back), so no loop; duplicates are the validator's to ignore (§3.3), and the
+  // A linear list (no links to follow back), so no loop; duplicates are the validator's to ignore (credentials.md §3.3), and the
   // cap only bounds the work before the validator's own limit refuses the chain.
   const chain: Buffer[] = [];
   for (let cert = socket.getPeerX509Certificate(); cert !== undefined && chain.length < 64; cert = cert.issuerCertificate) chain.push(cert.raw);
