@@ -9,10 +9,21 @@ import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
  * getPeerCertificate(true) built Node's detailed object for every certificate (fingerprints, modulus, names) and
  * added the server's own CA: about 0.2–0.4 ms of CPU on every new connection, a tenth of a glexec decision
  * (BENCHMARKS.md, issue 21). Node 20's getPeerX509Certificate takes the sent certificates out of the connection
- * as it reads them (a second call sees the leaf only), so read once per connection: the guard keeps the result
- * per socket.
+ * as it reads them (a second call sees the leaf only), so the chain is read once per connection and kept with the
+ * socket: every later request on it (the PDP guard, the admin strategy) gets the same chain.
  */
 export function peerChainDer(socket: TLSSocket): Buffer[] {
+  let chain = chains.get(socket);
+  if (chain === undefined) {
+    chain = readChain(socket);
+    chains.set(socket, chain);
+  }
+  return chain;
+}
+
+const chains = new WeakMap<TLSSocket, Buffer[]>();
+
+function readChain(socket: TLSSocket): Buffer[] {
   if (typeof socket.getPeerX509Certificate !== 'function') return detailedPeerChainDer(socket);
   // A linear list (no links to follow back), so no loop; duplicates are the validator's to ignore (credentials.md §3.3), and the
   // cap only bounds the work before the validator's own limit refuses the chain.
