@@ -15,8 +15,9 @@ if (cluster.isPrimary) {
   createServer(
     { cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET },
     (req, res) => {
-      // Read the chain as gridauthz's guard does (getPeerCertificate(true)) so the comparison includes it.
-      req.socket.getPeerCertificate(true);
+      // Read the chain as gridauthz's guard does (apps/server/tls/peer-chain.ts: getPeerX509Certificate and the
+      // DER of each certificate) so the comparison includes it.
+      for (let c = req.socket.getPeerX509Certificate(); c; c = c.issuerCertificate) void c.raw;
       req.resume();
       req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' }).end(body));
     },

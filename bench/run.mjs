@@ -2,6 +2,7 @@
 // the exact command, to bench/results/<date>-<scenario>.md (one file per run). BENCHMARKS.md holds only the
 // current figures and the sizing advice; update its table by hand from the new result file when a figure moves.
 // Usage: npm run bench -- <scenario> [options] [--no-append] (npm run bench -- --list).
+// npm run bench -- <scenario> --compare <git-ref> [--pairs N]: A/B against the ref's build (bench/compare.mjs).
 // --no-append prints the result without writing a file (trial runs).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,8 +16,22 @@ if (!name || name === '--list' || !scenarios.includes(name)) {
   console.log(`scenarios: ${scenarios.join(', ')}`);
   process.exit(name && name !== '--list' ? 2 : 0);
 }
-const { run } = await import(join(here, 'scenarios', `${name}.mjs`));
 const dryRun = process.argv.includes('--no-append');
+const compareAt = process.argv.indexOf('--compare');
+if (compareAt >= 0) {
+  // A/B against a git ref (bench/compare.mjs), one sitting: the result goes to bench/results/<date>-compare-<name>.md.
+  const ref = process.argv[compareAt + 1];
+  const { compare } = await import(join(here, 'compare.mjs'));
+  const text = await compare(name, ref, process.argv.slice(3).filter((_, i) => i + 3 !== compareAt && i + 3 !== compareAt + 1));
+  console.log(text);
+  if (!dryRun) {
+    const file = join(here, 'results', `${new Date().toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z')}-compare-${name}.md`);
+    writeFileSync(file, text);
+    console.log(`\nwritten to ${file}`);
+  }
+  process.exit(0);
+}
+const { run } = await import(join(here, 'scenarios', `${name}.mjs`));
 const result = await run({ root: join(here, '..'), args: process.argv.slice(3).filter((a) => a !== '--no-append') });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;

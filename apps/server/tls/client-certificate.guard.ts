@@ -21,9 +21,6 @@ declare module 'fastify' {
  */
 @Injectable()
 export class ClientCertificateGuard implements CanActivate {
-  /** The chain of each connection, read once: keep-alive requests reuse it (validation itself is cached). */
-  private readonly chains = new WeakMap<TLSSocket, Buffer[]>();
-
   constructor(
     @Inject(CALLER_AUTHENTICATOR) private readonly authenticator: CallerAuthenticator,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -46,11 +43,8 @@ export class ClientCertificateGuard implements CanActivate {
   check(request: FastifyRequest, closeIfRefused: () => void): true {
     const socket = request.raw.socket as TLSSocket;
     if (typeof socket.getPeerCertificate !== 'function') return this.refuse(request, closeIfRefused, ErrorCodes.CRED_NO_CERTIFICATE, 'connection is not TLS');
-    let chain = this.chains.get(socket);
-    if (!chain) {
-      chain = peerChainDer(socket);
-      this.chains.set(socket, chain);
-    }
+    // Read once per connection, kept-alive requests reuse it (peer-chain.ts); validation itself is cached per chain.
+    const chain = peerChainDer(socket);
     if (chain.length === 0) return this.refuse(request, closeIfRefused, ErrorCodes.CRED_NO_CERTIFICATE, 'no client certificate was presented');
     const result = this.authenticator.authenticate(chain, this.clock());
     if (!result.ok) {
