@@ -4,7 +4,7 @@
  * default for policies that name no account-mapping obligation: a Permit of a query whose clients switch identity
  * (`accountExpected`) is mapped and carries the gLite map obligation, as before obligations reached the result.
  */
-import { ACCOUNT_MAPPING_OBLIGATIONS, type AuthzRequest, type Obligation } from '@gridauthz/domain';
+import { ACCOUNT_MAPPING_OBLIGATIONS, type AuthzRequest, GLITE_LOCAL_ENVIRONMENT_MAP, type Obligation } from '@gridauthz/domain';
 import type { PolicyDecision, PolicyObligation, PolicySet } from '@gridauthz/policy';
 import type { Outcome } from './outcome';
 
@@ -13,7 +13,7 @@ export const ACCOUNT_OBLIGATION_MODES = ['auto', 'required', 'implicit'] as cons
 export type AccountObligationMode = (typeof ACCOUNT_OBLIGATION_MODES)[number];
 
 /** The obligation the compatibility default adds to a mapped Permit (Argus's gLite map obligation). */
-export const IMPLICIT_ACCOUNT_OBLIGATION = 'http://glite.org/xacml/obligation/local-environment-map';
+export const IMPLICIT_ACCOUNT_OBLIGATION = GLITE_LOCAL_ENVIRONMENT_MAP;
 
 /** What a Permit asks of the enforcement point, before mapping fulfils it. */
 export interface Obligated {
