@@ -124,6 +124,8 @@ describe('token lease keys (docs/identities.md, "Token identities")', () => {
     const a = buildTokenSubjectKey({ issuer: 'https://a', subject: 'b:c' }, none, 'dn-only');
     const b = buildTokenSubjectKey({ issuer: 'https://a:b', subject: 'c' }, none, 'dn-only');
     expect(a).not.toBe(b);
+    // One subject at two issuers is two people.
+    expect(buildTokenSubjectKey({ issuer: 'https://a', subject: 's' }, none, 'dn-only')).not.toBe(buildTokenSubjectKey({ issuer: 'https://b', subject: 's' }, none, 'dn-only'));
   });
 });
 
