@@ -86,7 +86,7 @@ function siteConfig(policyDir: string, jwksFile: string): Config {
 const request = (token: string): AuthzRequest => ({
   dialect: 'xacml',
   accountExpected: true,
-  caller: { dn: Dn.parse('/DC=org/DC=example/CN=ce.example.org') },
+  caller: { dn: Dn.parse('/DC=org/DC=example/CN=ce.example.org'), viaProxy: false },
   subject: { token },
   resource: RESOURCE,
   action: 'submit',
