@@ -6,8 +6,9 @@ type Answer = Record<string, unknown>;
 type Format = { json?: boolean; csv?: boolean };
 
 /** Candidate columns of `audit who`: who, as which account, where from, and through which caller. */
-const WHO_COLUMNS = ['decidedAt', 'subjectDn', 'tokenIssuer', 'tokenSubject', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'sourcePort', 'callerDn', 'callerSerial', 'callerIssuer', 'dialect', 'id'];
-const DECISION_COLUMNS = ['decidedAt', 'decision', 'dialect', 'subjectDn', 'tokenIssuer', 'tokenSubject', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'callerDn', 'reasons', 'id'];
+const WHO_COLUMNS = ['decidedAt', 'subjectDn', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'sourcePort', 'callerDn', 'callerSerial', 'callerIssuer', 'dialect', 'id', 'tokenIssuer', 'tokenSubject'];
+// Token columns last, so CSV readers that take columns by position keep working (docs/mapping-tokens.md §6).
+const DECISION_COLUMNS = ['decidedAt', 'decision', 'dialect', 'subjectDn', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'callerDn', 'reasons', 'id', 'tokenIssuer', 'tokenSubject'];
 
 /** A CSV cell (RFC 4180); a cell a spreadsheet would run as a formula gets a leading quote (CSIRT tickets get opened in one). */
 function csvCell(v: unknown): string {
