@@ -74,7 +74,7 @@ const tokenIssuerList = fromJsonInEnvironment(
       z
         .object({
           issuer: z.string().min(1, 'an issuer is its exact iss claim').refine((v) => v === v.trim(), 'an issuer may not start or end with white space'),
-          jwksFile: z.string().trim().startsWith('/', 'jwksFile must be an absolute path').optional(),
+          jwksFile: z.string().trim().refine((v) => v.startsWith('/'), 'jwksFile must be an absolute path').optional(),
           jwksUrl: z.url({ protocol: /^https$/, error: 'jwksUrl must be an https URL (the WLCG profile requires TLS)' }).optional(),
         })
         .strict()
