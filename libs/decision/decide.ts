@@ -64,7 +64,7 @@ export class Decider {
     const admitted = admitCaller(request, callers, trail);
     if (!admitted.ok) return run.conclude(admitted.outcome);
 
-    const established = establishSubject(request, admitted.value, this.deps, callers, now, trail, (s) => run.saw(s));
+    const established = await establishSubject(request, admitted.value, this.deps, callers, now, trail, (s) => run.saw(s));
     if (!established.ok) return run.conclude(established.outcome);
     const { subject, standing } = established.value;
     run.saw(subject);

@@ -20,7 +20,8 @@ export interface SubjectVerifier {
  * its groups, scopes and oidc-* policy attributes, or a CRED_TOKEN_* refusal.
  */
 export interface TokenVerifier {
-  verify(token: string, now: Date): Result<Subject, string>;
+  /** Key look-ups may need the network (the issuer's JWKS), so the answer may be a promise; the pipeline awaits it. */
+  verify(token: string, now: Date): Result<Subject, string> | Promise<Result<Subject, string>>;
 }
 
 /** What one transaction may do: take or refresh a lease, and write the decision record. */

@@ -268,7 +268,7 @@ describe(`decision provenance and audit who (${databaseLabel()})`, () => {
     for (const s of want) expect(tableText).toContain(new Date(s.at).toISOString());
     const stdout = await cli(['audit', 'who', '--uid', String(q.uid), '--at', new Date(q.at).toISOString(), '--window', String(WINDOW_S), '--csv']);
     const lines = stdout.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('decidedAt,subjectDn,fqans,username,uid,host,sourceAddress,sourcePort,callerDn,callerSerial,callerIssuer,dialect,id');
+    expect(lines[0]).toBe('decidedAt,subjectDn,fqans,username,uid,host,sourceAddress,sourcePort,callerDn,callerSerial,callerIssuer,dialect,id,tokenIssuer,tokenSubject');
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(want.map((s) => new Date(s.at).toISOString()));
     expect(lines.slice(1).map((l) => l.split(',')[6])).toEqual(want.map((s) => s.address));
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations';
 import { databaseLabel, openTestDatabase, type TestDatabase } from '../support/test-database';
 
-const TABLES = ['pool', 'pool_account', 'unix_group', 'lease', 'ban', 'policy_version', 'decision_record', 'admin_principal', 'config_generation', 'mapping_rule', 'mapping_rule_group', 'pilot_role', 'payload_caller', 'admin_token', 'admin_audit', 'caller'];
+const TABLES = ['pool', 'pool_account', 'unix_group', 'lease', 'ban', 'policy_version', 'decision_record', 'admin_principal', 'config_generation', 'mapping_rule', 'mapping_rule_group', 'pilot_role', 'payload_caller', 'admin_token', 'admin_audit', 'caller', 'token_link', 'token_issuer'];
 const ROUTINES = [
   'admin_audit_append_only',
   'admin_principal_audit',

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SiteSources } from '@gridauthz/decision';
 import type { LogSink } from '@gridauthz/domain';
-import type { BanStore, CallerEntry, MappingConfigStore } from '@gridauthz/mapping';
+import { type BanStore, type CallerEntry, type MappingConfigStore, type TokenLink, TokenLinks } from '@gridauthz/mapping';
 import { parsePolicy } from '@gridauthz/policy';
 import type { PolicyVersionRepository } from '@gridauthz/persistence';
 
@@ -14,6 +14,32 @@ export interface SiteStores {
   readonly bans: BanStore;
   /** The caller table (PostgresCallerStore). */
   readonly callers: { entries(onBadRow?: (row: { dn: string; role: string }, message: string) => void): Promise<CallerEntry[]> };
+  /** token_link (PostgresTokenLinkStore); absent: no links. */
+  readonly tokenLinks?: { links(onBadRow?: (row: { issuer: string; subject: string; dn: string }, message: string) => void): Promise<TokenLink[]> };
+  /** token_issuer (PostgresTokenIssuerStore); absent: only the settings' issuers. */
+  readonly tokenIssuers?: { list(): Promise<readonly { issuer: string; jwksFile?: string; jwksUrl?: string }[]> };
+}
+
+/** Change-feed topics of the token verifier's own state (links and run-time issuers), beside the site snapshot's. */
+export const TOKEN_TOPICS = ['token-link', 'token-issuer'] as const;
+export type TokenTopic = (typeof TOKEN_TOPICS)[number];
+
+/** Where token links and run-time issuers go once loaded (SiteTokenVerifier). */
+export interface TokenSink {
+  setLinks(links: TokenLinks): void;
+  setDatabaseIssuers(rows: readonly { issuer: string; jwksFile?: string; jwksUrl?: string }[]): void;
+}
+
+/** Loads token links and run-time issuers into the token verifier; each topic replaces its part whole. */
+export async function reloadTokenState(stores: SiteStores, sink: TokenSink, topics: readonly string[], log: LogSink): Promise<void> {
+  if (topics.includes('token-link') && stores.tokenLinks) {
+    const links = await stores.tokenLinks.links((row, message) =>
+      log.error({ issuer: row.issuer, subject: row.subject, dn: row.dn, problem: message }, 'token link does not parse; ignored'),
+    );
+    sink.setLinks(new TokenLinks(links));
+    log.info({ links: links.length }, 'token links loaded');
+  }
+  if (topics.includes('token-issuer') && stores.tokenIssuers) sink.setDatabaseIssuers(await stores.tokenIssuers.list());
 }
 
 /** The site snapshot's loaders (libs/decision SiteSnapshot) over the database stores. */

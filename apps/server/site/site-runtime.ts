@@ -2,14 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { Decider, SiteSnapshot, type SubjectVerifier } from '@gridauthz/decision';
+import { Decider, SiteSnapshot, type SiteTopic, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
 import { ARGUS_SETTINGS, type CallerEntry, describeProblem, type HostRules, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
-import { type Database, DecisionRetention, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
+import {
+  type Database,
+  DecisionRetention,
+  GenerationWatcher,
+  PolicyVersionRepository,
+  PostgresBanStore,
+  PostgresCallerStore,
+  PostgresMappingConfigStore,
+  PostgresTokenIssuerStore,
+  PostgresTokenLinkStore,
+} from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
-import { bootstrapPolicy, siteSources, type SiteStores } from './site-configuration';
+import { bootstrapPolicy, reloadTokenState, siteSources, type SiteStores, TOKEN_TOPICS } from './site-configuration';
+import { SiteTokenVerifier, type SiteTokenVerifierOptions } from './token-verifier';
 
 export interface TransactionStores {
   readonly policies: PolicyVersionRepository;
@@ -23,6 +34,8 @@ export interface SiteRuntime {
   /** The same stores bound to a caller's transaction: an admin change writes through these and its audit row commits with it. */
   storesIn(manager: EntityManager): TransactionStores;
   readonly configuration: SiteSnapshot;
+  /** Bearer tokens: the issuers in force and their key caches (docs/tokens.md). */
+  readonly tokens: SiteTokenVerifier;
   readonly readiness: readonly ReadinessCheck[];
   /** Polls the change feed now (tests; after this process changed something itself). */
   refresh(): Promise<void>;
@@ -43,6 +56,8 @@ export async function startSite(options: {
   verifier: SubjectVerifier;
   /** Written when the database holds no pools yet (development site, tests). */
   seedMapping?: MappingConfig;
+  /** Token key-cache hooks (metrics) and, in tests, the JWKS fetcher, clock and cache timings. */
+  tokens?: Omit<SiteTokenVerifierOptions, 'log'>;
   /** The service clock, for the retention cutoff (default: the system clock). */
   clock?: () => Date;
   /** Told how many decision records each retention batch deleted (metrics). */
@@ -57,6 +72,8 @@ export async function startSite(options: {
     mapping: new PostgresMappingConfigStore(db, settings),
     bans: new PostgresBanStore(db),
     callers: new PostgresCallerStore(db),
+    tokenLinks: new PostgresTokenLinkStore(db),
+    tokenIssuers: new PostgresTokenIssuerStore(db),
   };
   if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, stores.callers, options.seedMapping, log);
   const siteLog = log.child({ component: 'site' });
@@ -68,12 +85,25 @@ export async function startSite(options: {
   const noPolicy = await bootstrapPolicy(stores.policies, config.policy.dir, siteLog);
   if (noPolicy !== undefined) configuration.explainNoPolicy(noPolicy);
   await configuration.reload();
-  const watcher = new GenerationWatcher(db, (topics) => configuration.reload(topics), log.child({ component: 'change-feed' }), SITE_POLL_MS);
+  const tokens = new SiteTokenVerifier(config.tokens, { ...options.tokens, log: log.child({ component: 'tokens' }) });
+  const tokenLog = log.child({ component: 'tokens' });
+  await reloadTokenState(stores, tokens, TOKEN_TOPICS, tokenLog);
+  const isTokenTopic = (topic: string): boolean => (TOKEN_TOPICS as readonly string[]).includes(topic);
+  const watcher = new GenerationWatcher(
+    db,
+    async (topics) => {
+      await configuration.reload(topics.filter((t): t is SiteTopic => !isTokenTopic(t)));
+      await reloadTokenState(stores, tokens, topics.filter(isTokenTopic), tokenLog);
+    },
+    log.child({ component: 'change-feed' }),
+    SITE_POLL_MS,
+  );
   // Expiry needs no reload: every decision checks each ban against its own time.
   await watcher.start();
 
   const decider = new Decider({
     verifier: options.verifier,
+    tokenVerifier: tokens,
     configuration,
     storage: databaseDecisionStorage(db),
     newId: randomUUID,
@@ -103,6 +133,7 @@ export async function startSite(options: {
       bans: new PostgresBanStore(manager),
     }),
     configuration,
+    tokens,
     readiness: configuration.readiness(),
     refresh: () => watcher.pollNow(),
     async close() {

@@ -1,6 +1,6 @@
 /** Stage 3, bans: an active ban naming the subject ends the decision Deny, before policy and beyond its reach. */
 import type { Subject } from '@gridauthz/domain';
-import { type Ban, findBan, isBanActive } from '@gridauthz/mapping';
+import { type Ban, findBan } from '@gridauthz/mapping';
 import type { Step, Trail } from './outcome';
 import { next } from './outcome';
 
@@ -21,13 +21,13 @@ export function checkBans(bans: readonly Ban[], subject: Subject, now: Date, ans
 
 /** The first active ban naming the subject: its DN, its CA, an FQAN, or a VO (each of its VOs in turn). */
 export function findBanFor(bans: readonly Ban[], subject: Subject, now: Date): Ban | undefined {
-  const dn = subject.dn;
-  if (!dn) {
-    // widened by the tokens lane: BanSubject still needs a DN. A subject without one (a token) matches no X.509
-    // ban (DN, CA, FQAN), but a VO ban still names it.
-    return bans.find((b) => b.kind === 'vo' && isBanActive(b, now) && subject.vos.includes(b.value));
-  }
-  const base = { dn, fqans: subject.fqans, ...(subject.issuerDn ? { issuerDn: subject.issuerDn } : {}) };
+  // X.509 kinds match nothing without a DN, token kinds nothing without a token identity (libs/mapping ban.ts).
+  const base = {
+    ...(subject.dn ? { dn: subject.dn } : {}),
+    fqans: subject.fqans,
+    ...(subject.issuerDn ? { issuerDn: subject.issuerDn } : {}),
+    ...(subject.token ? { token: subject.token, groups: subject.groups ?? [] } : {}),
+  };
   if (subject.vos.length === 0) return findBan(bans, base, now);
   for (const vo of subject.vos) {
     const ban = findBan(bans, { ...base, vo }, now);

@@ -4,7 +4,7 @@
  * with no exclusive lock, so many decisions of one user do not queue on the lease row (warm path); otherwise the
  * lease is taken or touched, and the record written, in one transaction (cold path).
  */
-import { ErrorCodes, type Subject } from '@gridauthz/domain';
+import type { Subject } from '@gridauthz/domain';
 import { accountFor, type CompiledMappingConfig, leasePrepared, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
 import { DeadlineExceeded, type DecisionDeadline } from '../deadline';
 import type { DecisionRecord } from '../decision-record';
@@ -43,15 +43,14 @@ export class MappingStage {
       trail.note('MAPPING_NOT_CONFIGURED');
       return conclude({ decision: 'Indeterminate', status: 'processing-error', statusMessage: 'no mapping configuration is loaded' });
     }
-    if (!subject.dn) {
-      // widened by the tokens lane: mapping rules still need a DN; a subject without one matches no rule.
-      trail.note(ErrorCodes.MAPPING_NO_MATCH);
-      return conclude({ decision: 'Deny', status: 'ok', statusMessage: 'no mapping rule applies to a subject without a certificate DN' });
-    }
     // Only a pilot (or WN) asking with the payload's own credential asks for a payload mapping.
     const purpose: MappingPurpose = standing.payload ? 'payload' : 'pilot-or-user';
     const nowMs = now.getTime();
-    const prepared = prepareMapping(mapping, { dn: subject.dn, fqans: subject.fqans }, purpose);
+    const prepared = prepareMapping(
+      mapping,
+      { ...(subject.dn ? { dn: subject.dn } : {}), fqans: subject.fqans, ...(subject.token ? { token: subject.token, groups: subject.groups ?? [] } : {}) },
+      purpose,
+    );
     if (!prepared.ok) {
       trail.note(prepared.error.code);
       return conclude({ decision: 'Deny', status: 'ok', statusMessage: prepared.error.detail });

@@ -30,6 +30,7 @@ export function recordOf(input: RecordInput, outcome: Outcome): DecisionRecord {
     callerDn: request.caller.dn.toSlash(),
     ...provenanceOf(request),
     ...(subjectDn ? { subjectDn: subjectDn.toSlash(), subjectDnKey: subjectDn.canonicalKey() } : {}),
+    ...(subject?.token ? { tokenIssuer: subject.token.issuer, tokenSubject: subject.token.subject } : {}),
     fqans: (subject?.fqans ?? []).map((f) => f.toLong()),
     ...(request.resource !== undefined ? { resource: request.resource } : {}),
     ...(request.action !== undefined ? { action: request.action } : {}),

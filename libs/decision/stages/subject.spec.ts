@@ -36,78 +36,78 @@ const tokenVerifier: SubjectPorts['tokenVerifier'] = {
   verify: (token) => (token === 'good' ? { ok: true, value: TOKEN_SUBJECT } : { ok: false, error: { code: 'CRED_TOKEN_EXPIRED', detail: 'exp is in the past' } }),
 };
 
-function establish(request: AuthzRequest, ports: SubjectPorts = { verifier: chainVerifier, tokenVerifier }) {
+async function establish(request: AuthzRequest, ports: SubjectPorts = { verifier: chainVerifier, tokenVerifier }) {
   const trail = new Trail();
   const admitted = admitCaller(request, callers, trail);
   if (!admitted.ok) throw new Error('not admitted');
   const seen: Subject[] = [];
-  const step = establishSubject(request, admitted.value, ports, callers, new Date(0), trail, (s) => seen.push(s));
+  const step = await establishSubject(request, admitted.value, ports, callers, new Date(0), trail, (s) => seen.push(s));
   return { step, reasons: trail.reasons, seen };
 }
 
 describe('subject stage: a certificate chain', () => {
-  it("verifies the chain; the pilot's standing and the dropped ACs are recorded", () => {
-    const { step, reasons } = establish(asserted(ALICE, [], { caller: { dn: PILOT, viaProxy: false }, subject: { chain: chain('alice') } }));
+  it("verifies the chain; the pilot's standing and the dropped ACs are recorded", async () => {
+    const { step, reasons } = await establish(asserted(ALICE, [], { caller: { dn: PILOT, viaProxy: false }, subject: { chain: chain('alice') } }));
     expect(step).toMatchObject({ ok: true, value: { subject: { dn: ALICE }, standing: { as: 'pilot', payload: true } } });
     expect(reasons).toEqual(['voms-dropped:CRED_AC_EXPIRED (dteam): expired', 'caller:pilot']);
   });
 
-  it("denies a chain the verifier refuses, with the verifier's code", () => {
-    const { step, reasons } = establish(asserted(ALICE, [], { subject: { chain: chain('forged') } }));
+  it("denies a chain the verifier refuses, with the verifier's code", async () => {
+    const { step, reasons } = await establish(asserted(ALICE, [], { subject: { chain: chain('forged') } }));
     expect(step).toEqual({ ok: false, outcome: { decision: 'Deny', status: 'ok', statusMessage: 'subject credential refused: no path to a trusted CA' } });
     expect(reasons).toEqual(['CRED_CHAIN_UNTRUSTED']);
   });
 
-  it("refuses a subject-id naming someone other than the chain's owner, recorded under the chain's subject", () => {
-    const { step, reasons, seen } = establish(asserted(BOB, [], { subject: { chain: chain('alice'), assertedDn: BOB } }));
+  it("refuses a subject-id naming someone other than the chain's owner, recorded under the chain's subject", async () => {
+    const { step, reasons, seen } = await establish(asserted(BOB, [], { subject: { chain: chain('alice'), assertedDn: BOB } }));
     expect(step).toMatchObject({ ok: false, outcome: { decision: 'Indeterminate', status: 'syntax-error' } });
     expect(reasons.at(-1)).toBe('REQUEST_SUBJECT_MISMATCH');
     expect(seen[0]?.dn?.equals(ALICE)).toBe(true);
   });
 
-  it('refuses a plain caller sending another subject\'s chain', () => {
-    const { step, reasons } = establish(asserted(ALICE, [], { caller: { dn: BOB, viaProxy: false }, subject: { chain: chain('alice') } }));
+  it('refuses a plain caller sending another subject\'s chain', async () => {
+    const { step, reasons } = await establish(asserted(ALICE, [], { caller: { dn: BOB, viaProxy: false }, subject: { chain: chain('alice') } }));
     expect(step).toMatchObject({ ok: false, outcome: { decision: 'Deny' } });
     expect(reasons.at(-1)).toBe('MAPPING_CALLER_NOT_WHITELISTED');
   });
 });
 
 describe('subject stage: a bearer token (docs/tokens.md)', () => {
-  it('takes the subject the token verifier returns: token identity, groups, policy attributes', () => {
-    const { step, reasons } = establish(asserted(ALICE, [], { subject: { token: 'good' } }));
+  it('takes the subject the token verifier returns: token identity, groups, policy attributes', async () => {
+    const { step, reasons } = await establish(asserted(ALICE, [], { subject: { token: 'good' } }));
     expect(step).toEqual({ ok: true, value: { subject: TOKEN_SUBJECT, standing: { as: 'asserter', assertionsBelieved: true, payload: true } } });
     expect(reasons).toEqual(['caller:asserter', 'subject:token']);
   });
 
-  it('denies a token the verifier refuses, with its code', () => {
-    const { step, reasons } = establish(asserted(ALICE, [], { subject: { token: 'stale' } }));
+  it('denies a token the verifier refuses, with its code', async () => {
+    const { step, reasons } = await establish(asserted(ALICE, [], { subject: { token: 'stale' } }));
     expect(step).toMatchObject({ ok: false, outcome: { decision: 'Deny', statusMessage: 'subject token refused: exp is in the past' } });
     expect(reasons.at(-1)).toBe('CRED_TOKEN_EXPIRED');
   });
 
-  it('denies every token when the site configured no token verifier', () => {
-    const { step, reasons } = establish(asserted(ALICE, [], { subject: { token: 'good' } }), { verifier: chainVerifier });
+  it('denies every token when the site configured no token verifier', async () => {
+    const { step, reasons } = await establish(asserted(ALICE, [], { subject: { token: 'good' } }), { verifier: chainVerifier });
     expect(step).toMatchObject({ ok: false, outcome: { decision: 'Deny', status: 'ok' } });
     expect(reasons.at(-1)).toBe('CRED_TOKEN_NOT_ACCEPTED');
   });
 });
 
 describe('subject stage: asserted and own credentials', () => {
-  it("takes a trusted asserter's subject, primary FQAN first wherever the list had it", () => {
+  it("takes a trusted asserter's subject, primary FQAN first wherever the list had it", async () => {
     const request = asserted(ALICE, ['/dteam', '/atlas'], {});
     const withPrimary = { ...request, subject: { ...request.subject, assertedPrimaryFqan: Fqan.parse('/atlas') } };
-    const { step, reasons } = establish(withPrimary);
+    const { step, reasons } = await establish(withPrimary);
     expect(step.ok && step.value.subject.fqans.map((f) => f.toLong())).toEqual(['/atlas/Role=NULL/Capability=NULL', '/dteam/Role=NULL/Capability=NULL']);
     expect(step.ok && step.value.subject.vos).toEqual(['dteam', 'atlas']);
     expect(reasons).toEqual(['subject:asserted']);
   });
 
-  it("answers a caller naming itself from its own chain, and refuses when it is absent", () => {
-    const own = establish(asserted(BOB, ['/atlas'], { caller: { dn: BOB, viaProxy: true, chain: chain('bob') } }));
+  it("answers a caller naming itself from its own chain, and refuses when it is absent", async () => {
+    const own = await establish(asserted(BOB, ['/atlas'], { caller: { dn: BOB, viaProxy: true, chain: chain('bob') } }));
     expect(own.step).toMatchObject({ ok: true, value: { subject: { dn: BOB } } });
     expect(own.step.ok && own.step.value.subject.fqans.map((f) => f.vo)).toEqual(['dteam']);
     expect(own.reasons).toEqual(['subject:own-credentials']);
-    const none = establish(asserted(BOB, ['/atlas'], { caller: { dn: BOB, viaProxy: false } }));
+    const none = await establish(asserted(BOB, ['/atlas'], { caller: { dn: BOB, viaProxy: false } }));
     expect(none.step).toMatchObject({ ok: false, outcome: { decision: 'Indeterminate', status: 'missing-attribute' } });
     expect(none.reasons).toEqual(['SUBJECT_NOT_VERIFIABLE']);
   });

@@ -23,7 +23,7 @@ export interface SubjectPorts {
  * `seen` is told the subject as soon as a credential verified, so that a refusal after that point (a subject-id
  * naming someone else, a caller that may not send this chain) is recorded under the subject it concerned.
  */
-export function establishSubject(
+export async function establishSubject(
   request: AuthzRequest,
   admission: Admission,
   ports: SubjectPorts,
@@ -31,7 +31,7 @@ export function establishSubject(
   now: Date,
   trail: Trail,
   seen: (subject: Subject) => void,
-): Step<Established> {
+): Promise<Step<Established>> {
   const { claim, standing } = admission;
   switch (claim.kind) {
     case 'chain': {
@@ -53,7 +53,8 @@ export function establishSubject(
     case 'token': {
       // The caller stage admitted the token's sender; the token itself must verify (docs/tokens.md).
       if (!ports.tokenVerifier) return trail.deny(ErrorCodes.CRED_TOKEN_NOT_ACCEPTED, 'this site accepts no bearer tokens (no token issuer is configured)');
-      const verified = ports.tokenVerifier.verify(claim.token, now);
+      // Key look-ups may need the issuer's JWKS over the network: the only awaited step before bans.
+      const verified = await ports.tokenVerifier.verify(claim.token, now);
       if (!verified.ok) return trail.deny(verified.error.code, `subject token refused: ${verified.error.detail}`);
       const subject = verified.value;
       if (!subject.token) return trail.deny(ErrorCodes.CRED_TOKEN_NOT_ACCEPTED, 'the token verifier returned no token identity');
