@@ -69,7 +69,9 @@ function siteConfig(policyDir: string, jwksFile: string): Config {
   return {
     mapping: { conventions: 'argus', leaseNames: 'auto', leaseExpiry: { idleMs: undefined, intervalMs: 3_600_000 } },
     policy: { dir: policyDir },
-    pdp: { trustedAsserters: [], callers: [] },
+    // The CE shows its jobs' tokens: a trusted asserter (a plain caller may not present someone's token).
+    pdp: { trustedAsserters: ['/DC=org/DC=example/CN=ce.example.org'], callers: [] },
+    prima: { resource: 'http://authz-interop.org/xacml/resource/resource-type/ce', hostToResource: [], gumsLegacy: { enabled: false, readAll: [], readSelf: [], hostPatterns: [] } },
     bans: { clientMessage: 'access denied by site policy', exposeReason: false },
     decisions: { retentionDays: 0 },
     tokens: {
@@ -197,14 +199,14 @@ describe.skipIf(!SCITOKENS_CREATE_AVAILABLE)(`token decisions on two replicas ($
       const decided = await a.decider.decide(request(token), new Date(clock));
       clock = saved;
       expect(decided.result.decision, name).toBe('Deny');
-      expect(decided.result.reasons[0], name).toBe(code);
+      expect(decided.result.reasons.at(-1), name).toBe(code);
       expect(decided.result.account, name).toBeUndefined();
     }
   });
 
   it('picks up a rotated key published in the JWKS without a restart', async () => {
     const token = mint({ sub: 'rotated-user' }, { key: rotated });
-    expect((await a.decider.decide(request(token), new Date())).result.reasons[0]).toBe('CRED_TOKEN_KEY_UNKNOWN');
+    expect((await a.decider.decide(request(token), new Date())).result.reasons.at(-1)).toBe('CRED_TOKEN_KEY_UNKNOWN');
     writeFileSync(jwksFile, JSON.stringify(jwksOf(ec, rotated)));
     clock += 2_000; // past unknownKidRefetchMs
     const decided = await a.decider.decide(request(token), new Date());
@@ -239,7 +241,7 @@ describe.skipIf(!SCITOKENS_CREATE_AVAILABLE)(`token decisions on two replicas ($
     }
     expect(banned).toEqual({ a: true, b: true });
     const decided = await b.decider.decide(request(token), new Date());
-    expect(decided.result.reasons).toEqual(['subject:token', expect.stringMatching(/^ban:/)]);
+    expect(decided.result.reasons).toEqual(['caller:asserter', 'subject:token', expect.stringMatching(/^ban:/)]);
     // The same subject from another issuer, and the issuer's other subjects, are not banned.
     expect((await b.decider.decide(request(mint({ sub: 'not-banned' })), new Date())).result.decision).toBe('Permit');
   });

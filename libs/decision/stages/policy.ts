@@ -61,6 +61,8 @@ export function policyRequest(request: AuthzRequest, subject: Subject, assertion
   if (assertionsBelieved) {
     const sent = request.subject.attributes ?? {};
     for (const name of CALLER_KNOWN_ATTRIBUTES) {
+      // A token subject's oidc-* come from its verified claims only: a caller may not add a group the token lacks.
+      if (subject.token !== undefined && name.startsWith('oidc-')) continue;
       const definition = attributeDefinition(name);
       const values = definition === undefined ? undefined : sent[definition.xacmlId];
       if (values !== undefined) add(name, values);

@@ -75,7 +75,8 @@ describe('subject stage: a certificate chain', () => {
 describe('subject stage: a bearer token (docs/tokens.md)', () => {
   it('takes the subject the token verifier returns: token identity, groups, policy attributes', async () => {
     const { step, reasons } = await establish(asserted(ALICE, [], { subject: { token: 'good' } }));
-    expect(step).toEqual({ ok: true, value: { subject: TOKEN_SUBJECT, standing: { as: 'asserter', assertionsBelieved: true, payload: true } } });
+    // A CE showing its job's token vouches for the job's owner: not a payload mapping (docs/mapping-tokens.md).
+    expect(step).toEqual({ ok: true, value: { subject: TOKEN_SUBJECT, standing: { as: 'asserter', assertionsBelieved: true, payload: false } } });
     expect(reasons).toEqual(['caller:asserter', 'subject:token']);
   });
 
