@@ -178,7 +178,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return undefined;
   });
   fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+    // AuthZEN answers echo the PEP's own X-Request-ID (docs/authzen.md); every other answer carries ours.
+    if (!reply.hasHeader('x-request-id')) void reply.header('x-request-id', request.id);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');

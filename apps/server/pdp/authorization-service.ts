@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { DEADLINE_MESSAGE, DEADLINE_REASON, type Decider } from '@gridauthz/decision';
 import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
 import {
+  type CodecInput,
+  type EncodedAnswer,
+  type ProtocolCodec,
   authorizePrimaCaller,
   decodeParsedPrimaRequest,
   decodeParsedXacmlQuery,
@@ -113,6 +116,60 @@ export class AuthorizationService {
     } catch (err) {
       log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
       return { status: 500, body: encodeSoapFault('Server', 'internal error; see the service log') };
+    } finally {
+      release?.();
+      deadline.dispose();
+      this.inFlight -= 1;
+    }
+  }
+
+  /**
+   * Any codec's message (docs/architecture.md, "Codecs"): the same bound, deadline, per-client turns, decision and
+   * audit as `answer`, with the codec's own rendering of answers and refusals. Minimal version for the AuthZEN
+   * endpoint until the codecs work lands with the general one (same signature).
+   */
+  async answerWith(codec: ProtocolCodec, input: CodecInput, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now()): Promise<EncodedAnswer> {
+    const unavailable = (message: string): EncodedAnswer => ({ httpStatus: 503, contentType: 'text/plain; charset=utf-8', body: message });
+    const decider = this.options.decider();
+    if (!decider) return unavailable('the service is starting and cannot decide yet');
+    const limits = this.requestLimits;
+    if (this.inFlight >= limits.maxConcurrentDecisions) {
+      this.options.metrics.overload('busy');
+      return unavailable('OVERLOAD_TOO_MANY_DECISIONS: too many requests in progress; try again or another endpoint');
+    }
+    this.inFlight += 1;
+    const deadline = new RequestDeadline(arrivedMs + limits.requestDeadlineMs, () => performance.now());
+    let release: (() => void) | undefined;
+    const late = (when: string): EncodedAnswer => {
+      this.options.metrics.overload('deadline');
+      log.warn({ code: DEADLINE_REASON }, `request deadline passed ${when}`);
+      return unavailable(`${DEADLINE_REASON}: ${DEADLINE_MESSAGE}`);
+    };
+    try {
+      if (input.body.length > limits.expensiveBodyBytes) {
+        try {
+          release = await this.turns.acquire(caller.dn.canonicalKey(), deadline.signal);
+        } catch {
+          return late('waiting for its turn');
+        }
+      }
+      if (deadline.expired) return late('before it was read');
+      const now = this.options.clock();
+      const context = { now, newId: this.options.newId, callerDn: caller.dn };
+      const decoded = codec.decode(input);
+      if (!decoded.ok) {
+        log.warn({ protocol: codec.protocol, code: decoded.error.code, detail: decoded.error.detail }, 'undecodable request');
+        return codec.encodeError(decoded.error, context);
+      }
+      if (decoded.value.answerWithoutDecision) return codec.encode(decoded.value, decoded.value.answerWithoutDecision, context);
+      const started = performance.now();
+      const request: AuthzRequest = { ...decoded.value.query, caller };
+      const { result } = await deadline.race(decider.decide(request, now, { deadline }), () => ({ result: this.lateResult(deadline, log) }));
+      this.audit(log, request, result, started);
+      return codec.encode(decoded.value, result, context);
+    } catch (err) {
+      log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
+      return { httpStatus: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error; see the service log' };
     } finally {
       release?.();
       deadline.dispose();

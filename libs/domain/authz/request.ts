@@ -7,7 +7,7 @@ import type { Obligation } from './subject';
  * query that carries no profile's attributes (ARC "subject" conversion, pepcli-like use), answered with a
  * decision and no obligations.
  */
-export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'xacml' | 'prima';
+export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'xacml' | 'prima' | 'authzen';
 
 export type DecisionValue = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminate';
 
