@@ -1,5 +1,5 @@
 import type { AuthzResult } from '@gridauthz/domain';
-import type { CodecInput, DecodedMessage, EncodedAnswer, ProtocolCodec } from '../codec';
+import type { CodecInput, DecodedMessage, EncodeContext, EncodedAnswer, ProtocolCodec } from '../codec';
 import { type ProtocolError, type ProtocolResult, ProtocolErrorCodes } from '../errors';
 import { AUTHZEN_EVALUATION_PATH, type AuthzenLimits, checkJsonContentType, DEFAULT_AUTHZEN_LIMITS, decodeEvaluation, decodeEvaluations, type EvaluationsRequest, parseBody } from './decode';
 import { stringifyJson } from './json';
@@ -41,7 +41,7 @@ export class AuthzenCodec implements ProtocolCodec<AuthzenMessage> {
     return { ok: true, value: { query: query.value, message: {} } };
   }
 
-  encode(_decoded: DecodedMessage<AuthzenMessage>, result: AuthzResult): EncodedAnswer {
+  encode(_decoded: DecodedMessage<AuthzenMessage>, result: AuthzResult, _context?: EncodeContext): EncodedAnswer {
     return { httpStatus: 200, contentType: JSON_TYPE, body: JSON.stringify(decisionObject(result)) };
   }
 
