@@ -6,6 +6,7 @@ import type { Element } from '@xmldom/xmldom';
 import { ProtocolErrorCodes, protocolError } from '../errors';
 import type { ProtocolResult } from '../errors';
 import { soapBodyPayload } from '../soap/envelope';
+import { GRIDAUTHZ } from './profiles/gridauthz';
 import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom';
 import { parseUntrustedXml } from '../xml/safe-parse';
 import type { ParsedXml, XmlLimits } from '../xml/safe-parse';
@@ -295,7 +296,8 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     else if (typeof decoded === 'string') defects.push({ kind: 'syntax-error', attribute: chainId, detail: decoded });
     else chain = decoded;
   }
-  if (assertedDn === undefined && chain === undefined && !dnDefect && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId)) {
+  const token = bearerToken(subject, defects);
+  if (assertedDn === undefined && chain === undefined && token === undefined && !dnDefect && !defects.some((d) => dnIds.includes(d.attribute) || d.attribute === chainId || d.attribute === GRIDAUTHZ.subject.bearerToken)) {
     defects.push({ kind: 'missing-attribute', attribute: 'subject', detail: 'the query identifies no subject (no subject DN, key-info or cert-chain)' });
   }
 
@@ -341,7 +343,8 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     environment[attribute.id] = [...merged];
   }
   const attributes = Object.create(null) as Record<string, string[]>;
-  for (const attribute of subject) attributes[attribute.id] ??= valuesOf(subject, attribute.id);
+  // The token is a credential, not a policy attribute: it never reaches policy or the record verbatim.
+  for (const attribute of subject) if (attribute.id !== GRIDAUTHZ.subject.bearerToken) attributes[attribute.id] ??= valuesOf(subject, attribute.id);
 
   const pilotJob = extractPilotJob(context, parseDn, parseFqans);
   const resourceIds = valuesOf(allResources, XACML.resourceId);
@@ -360,6 +363,7 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     ...(profileId === undefined ? {} : { profileId }),
     subject: {
       ...(chain === undefined ? {} : { chain }),
+      ...(token === undefined ? {} : { token }),
       ...(assertedDn === undefined ? {} : { assertedDn }),
       ...(assertedIssuerDn === undefined ? {} : { assertedIssuerDn }),
       ...(assertedIssuerDns.length === 0 ? {} : { assertedIssuerDns }),
@@ -380,6 +384,20 @@ function extractRequest(context: XacmlContext, dialect: Dialect, requestId: stri
     environment,
     defects,
   };
+}
+
+/**
+ * The bearer token of the access subject (docs/authzen.md §6): one value of gridauthz's bearer-token attribute.
+ * Two different values could be two people, so they are ambiguous; the token's shape and signature are the
+ * token validator's to judge.
+ */
+function bearerToken(subject: readonly XacmlAttribute[], defects: RequestDefect[]): string | undefined {
+  const values = valuesOf(subject, GRIDAUTHZ.subject.bearerToken);
+  if (values.length > 1) {
+    defects.push({ kind: 'syntax-error', code: ErrorCodes.REQUEST_AMBIGUOUS_CREDENTIAL, attribute: GRIDAUTHZ.subject.bearerToken, detail: `the subject carries ${values.length} bearer tokens; exactly one is accepted` });
+    return undefined;
+  }
+  return values[0];
 }
 
 /**
