@@ -169,7 +169,7 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   const out: string[] = [];
   if (flags.xml && !flags.json) out.push('--- request ---', exchange.request, `--- response (HTTP ${exchange.status}) ---`, exchange.response, '---');
   // Decisions come with 200, SOAP faults with 500 (§2.1); any other status is the HTTP layer talking, not the PDP.
-  // AuthZEN refusals are 4xx with a message (its §10.1.2), which the AuthZEN reading reports itself.
+  // AuthZEN refusals are 4xx with a message (authzen.md §10.1.2), which the AuthZEN reading reports itself.
   const outcome =
     exchange.status !== 200 && exchange.status !== 500 && flags.protocol !== 'authzen'
       ? `server answered HTTP ${exchange.status}${exchange.statusText === '' ? '' : ` ${exchange.statusText}`}`
@@ -235,7 +235,7 @@ function authzenRequest(flags: QueryFlags, payload: ReturnType<typeof payloadCha
   return { body: JSON.stringify({ subject, action: { name: flags.action ?? 'execute' }, resource }), contentType: 'application/json' };
 }
 
-/** An AuthZEN answer (spec §5.5): decision true is Permit; the context says the account, or what else it was. */
+/** An AuthZEN answer (authzen.md §5.5): decision true is Permit; the context says the account, or what else it was. */
 function authzenOutcome(body: string, status: number): Outcome | string {
   if (status !== 200) return `the AuthZEN endpoint refused the request (HTTP ${status}): ${body.trim()}`;
   let answer: { decision?: unknown; context?: Record<string, unknown> };
@@ -423,7 +423,7 @@ function post(
       protocol: 'https:',
       hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: url.port === '' ? 443 : Number(url.port),
-      // The AuthZEN endpoint has its own path (spec §10.1); a bare server URL means it.
+      // The AuthZEN endpoint has its own path (authzen.md §10.1); a bare server URL means it.
       path: authzenPath ?? `${url.pathname}${url.search}`,
       method: 'POST',
       agent: false,

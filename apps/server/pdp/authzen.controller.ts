@@ -11,7 +11,7 @@ const REQUEST_ID = /^[\x20-\x7e]{1,256}$/;
 
 /**
  * The AuthZEN Authorization API 1.0 endpoints on the PDP listener (docs/authzen.md): the client-certificate guard
- * authenticates the PEP as for every other protocol (spec §11.2 leaves the means to us), the codec reads the JSON,
+ * authenticates the PEP as for every other protocol (§11.2 leaves the means to us), the codec reads the JSON,
  * and each evaluation goes through AuthorizationService.answerWith like any other message.
  */
 @Controller()

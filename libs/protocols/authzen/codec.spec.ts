@@ -22,7 +22,7 @@ describe('strict JSON (AuthZEN 1.0 §11.5, §11.7)', () => {
     expect(stringifyJson(parse(text))).toBe(JSON.stringify(JSON.parse(text)));
   });
 
-  it('refuses a member name twice, also when spelt with an escape (I-JSON §2.3)', () => {
+  it('refuses a member name twice, also when spelt with an escape (RFC 7493 §2.3)', () => {
     expect(() => parse('{"a": 1, "a": 2}')).toThrow(/appears twice/);
     expect(() => parse('{"a": 1, "\\u0061": 2}')).toThrow(/appears twice/);
   });

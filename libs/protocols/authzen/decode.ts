@@ -6,7 +6,7 @@ import { decodeCertificates, NOT_ONE_CHAIN } from '../saml2-xacml2/decode';
 import { type JsonLimits, type JsonObject, type JsonValue, JsonError, parseStrictJson } from './json';
 
 /**
- * AuthZEN Authorization API 1.0 requests (docs/authzen.md). The HTTPS binding's default paths (spec §10.1) and the
+ * AuthZEN Authorization API 1.0 requests (docs/authzen.md). The HTTPS binding's default paths (§10.1) and the
  * subject, resource and action vocabulary gridauthz gives the information model (§5), since the specification
  * leaves every `type` to the implementation.
  */
@@ -82,14 +82,14 @@ function member(object: JsonObject, name: string): JsonValue | undefined {
 
 function objectAt(object: JsonObject, name: string, where: string, required: boolean): ProtocolResult<JsonObject | undefined> {
   const value = member(object, name);
-  if (value === undefined) return required ? invalid(`${where}${name} is required (AuthZEN 1.0 §6.1)`) : { ok: true, value: undefined };
+  if (value === undefined) return required ? invalid(`${where}${name} is required (AuthZEN 1.0 section 6.1)`) : { ok: true, value: undefined };
   if (!(value instanceof Map)) return invalid(`${where}${name} must be an object`);
   return { ok: true, value };
 }
 
 function stringAt(object: JsonObject, name: string, where: string): ProtocolResult<string> {
   const value = member(object, name);
-  if (value === undefined) return invalid(`${where}${name} is required (AuthZEN 1.0 §5)`);
+  if (value === undefined) return invalid(`${where}${name} is required (AuthZEN 1.0 section 5)`);
   if (typeof value !== 'string') return invalid(`${where}${name} must be a string`);
   return { ok: true, value };
 }
@@ -246,7 +246,7 @@ export function decodeEvaluations(request: JsonObject, limits: AuthzenLimits): P
   if (!options.ok) return options;
   const semanticValue = options.value === undefined ? undefined : member(options.value, 'evaluations_semantic');
   if (semanticValue !== undefined && !SEMANTICS.includes(semanticValue as EvaluationsSemantic)) {
-    return invalid(`options.evaluations_semantic must be one of ${SEMANTICS.join(', ')} (AuthZEN 1.0 §7.1.2.1)`);
+    return invalid(`options.evaluations_semantic must be one of ${SEMANTICS.join(', ')} (AuthZEN 1.0 section 7.1.2.1)`);
   }
   const evaluations: JsonObject[] = [];
   for (const [index, item] of list.entries()) {

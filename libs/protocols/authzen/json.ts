@@ -1,7 +1,7 @@
 /**
  * A strict JSON reader for untrusted AuthZEN bodies (docs/authzen.md §4). JSON.parse keeps the last of two equal
  * member names and has no depth or size bounds; the AuthZEN 1.0 security considerations (§11.5, §11.7) ask for
- * unique member names (I-JSON, RFC 7493 §2.3), no unpaired surrogates (§2.1) and protection against nested and
+ * unique member names (I-JSON, RFC 7493 §2.3), no unpaired surrogates (RFC 7493 §2.1) and protection against nested and
  * oversized payloads. Objects are Maps, so a member named "__proto__" is just a member.
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -109,7 +109,7 @@ class Reader {
       this.space();
       if (this.text[this.at] !== '"') this.fail('expected a member name');
       const name = this.string();
-      // I-JSON §2.3: names compared after unescaping, so "a" and "\u0061" are the same member.
+      // RFC 7493 §2.3: names compared after unescaping, so "a" and "\u0061" are the same member.
       if (members.has(name)) throw new JsonError('duplicate-key', `the member name ${JSON.stringify(name)} appears twice in one object; which one is meant is ambiguous`);
       this.space();
       if (this.text[this.at] !== ':') this.fail('expected ":"');
@@ -163,7 +163,7 @@ class Reader {
     if (!match) return this.fail('malformed number');
     this.at += match[0].length;
     const n = Number(match[0]);
-    // I-JSON §2.2: a number beyond IEEE 754 double range would be read differently by different parsers.
+    // RFC 7493 §2.2: a number beyond IEEE 754 double range would be read differently by different parsers.
     if (!Number.isFinite(n)) this.fail('number out of range');
     return n;
   }
@@ -190,7 +190,7 @@ class Reader {
       this.at += 1;
     }
     if (out.length > this.limits.maxStringLength) throw new JsonError('too-large', `a string is longer than ${this.limits.maxStringLength} characters`);
-    // I-JSON §2.1: no unpaired surrogates (an escaped one could not be re-encoded as UTF-8).
+    // RFC 7493 §2.1: no unpaired surrogates (an escaped one could not be re-encoded as UTF-8).
     if (hasLoneSurrogate(out)) this.fail('a string holds an unpaired surrogate');
     return out;
   }

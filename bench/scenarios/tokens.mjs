@@ -1,0 +1,129 @@
+// Token decisions through the AuthZEN endpoint (issue 20, docs/authzen.md): keep-alive mutual-TLS connections
+// posting one Access Evaluation each, a WLCG token minted by scitokens-create with wlcg.groups /atlas, beside an
+// x509 AuthZEN row (alice-voms proxy chain) as the control. `serve --workers 1` on PostgreSQL.
+// The token row needs the token verifier (settings tokens.*): when the probe decision is not a Permit with an
+// account, the row says so and is not measured.
+// Options: --duration <s> (default 15) --connections <n> (default 16).
+import { execFileSync } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpuMs, createSchema, devPki, requireFrom, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { fmt, table } from '../stats.mjs';
+
+const ISSUER = 'https://issuer.bench.example';
+const AUDIENCE = 'https://ce.example.org';
+const opt = (args, name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+
+/** An ES256 key, its JWKS file, and a WLCG token signed with it by scitokens-create (exp = now + 600 s). */
+function mintToken(dir) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateFile = join(dir, 'bench.key.pem');
+  const publicFile = join(dir, 'bench.pub.pem');
+  writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' });
+  writeFileSync(publicFile, publicPem);
+  const jwksFile = join(dir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...createPublicKey(publicPem).export({ format: 'jwk' }), kid: 'bench', use: 'sig', alg: 'ES256' }] }));
+  const token = execFileSync(
+    'scitokens-create',
+    ['--cred', publicFile, '--key', privateFile, '--keyid', 'bench', '--issuer', ISSUER, '--profile', 'wlcg', '--claim', `aud=${AUDIENCE}`, '--claim', 'sub=bench-user', '--claim', 'wlcg.groups=/atlas', '--claim', 'scope=compute.create'],
+    { encoding: 'utf8' },
+  ).trim();
+  return { token, jwksFile };
+}
+
+async function postJson(port, pki, body) {
+  const { request } = await import('node:https');
+  return new Promise((ok, ko) => {
+    const r = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/access/v1/evaluation', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => ok({ status: res.statusCode, body: b }));
+      },
+    );
+    r.on('error', ko);
+    r.end(body);
+  });
+}
+
+/** What a probe answer says, in a few words (the load itself only counts HTTP 200s). */
+function describe(answer) {
+  if (answer.status !== 200) return `HTTP ${answer.status}: ${answer.body.slice(0, 120)}`;
+  const a = JSON.parse(answer.body);
+  if (a.decision === true) return a.context?.account ? `Permit as ${a.context.account.username}` : 'Permit without an account';
+  return `${a.context?.outcome ?? 'Deny'} (${(a.context?.reason_codes ?? []).join(', ') || a.context?.message || 'no reason'})`;
+}
+
+export async function run({ root, args }) {
+  const durationMs = Number(opt(args, 'duration', 15)) * 1000;
+  const connections = Number(opt(args, 'connections', 16));
+  const autocannon = requireFrom(root)('node_modules/autocannon');
+  const schema = await createSchema(root);
+  const cwd = tempDir('gridauthz-bench-tokens-');
+  const { token, jwksFile } = mintToken(cwd.dir);
+  const server = await startServer({
+    root,
+    cwd: cwd.dir,
+    url: schema.url,
+    workers: 1,
+    // The token settings (docs/configuration.md, tokens.*): this issuer, its key file, the CE's audience.
+    env: {
+      GRIDAUTHZ_TOKENS_AUDIENCES: JSON.stringify([AUDIENCE]),
+      GRIDAUTHZ_TOKENS_ISSUERS: JSON.stringify([{ issuer: ISSUER, jwksFile }]),
+    },
+  });
+  const loadBefore = uptime();
+  const rows = [];
+  const notes = [];
+  try {
+    const pki = devPki(cwd.dir);
+    const resource = { type: 'wn', id: 'wn042.example.org' };
+    const action = { name: 'execute' };
+    const cases = [
+      { name: 'AuthZEN x509 (control: alice-voms chain)', body: JSON.stringify({ subject: { type: 'x509', id: pki.payload.identity, properties: { pem_chain: pki.payload.pem } }, action, resource }) },
+      { name: 'AuthZEN wlcg-token (wlcg.groups /atlas)', body: JSON.stringify({ subject: { type: 'wlcg-token', id: 'bench-user', properties: { token } }, action, resource }) },
+    ];
+    for (const c of cases) {
+      const probe = await postJson(server.pdpPort, pki, c.body);
+      const decided = describe(probe);
+      const permitted = decided.startsWith('Permit as ');
+      if (!permitted) {
+        rows.push([c.name, '—', '—', '—', '—', '—', `not measured: the probe answered ${decided}`]);
+        continue;
+      }
+      const base = {
+        url: `https://127.0.0.1:${server.pdpPort}`,
+        connections,
+        requests: [{ method: 'POST', path: '/access/v1/evaluation', headers: { 'content-type': 'application/json' }, body: c.body }],
+        tlsOptions: { ca: pki.ca, cert: pki.pilot.cert, key: pki.pilot.key, servername: 'localhost' },
+      };
+      await autocannon({ ...base, duration: 3 }); // warm-up: lease held, keys loaded, JIT warm
+      const pids = server.pids();
+      const cpu0 = pids.map(cpuMs);
+      const r = await autocannon({ ...base, duration: durationMs / 1000 });
+      const serverMs = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - cpu0[i] : 0), 0);
+      rows.push([c.name, fmt(r['2xx'] / r.duration, 0), fmt(r.latency.p50, 0), fmt(r.latency.p99, 0), fmt(serverMs / r['2xx'], 2), `${r.non2xx} / ${r.errors + r.timeouts}`, decided]);
+      notes.push(`${c.name}: body ${c.body.length} B.`);
+      await sleep(500);
+    }
+  } finally {
+    await server.stop();
+    await schema.drop();
+    cwd.remove();
+  }
+  return {
+    title: 'tokens: keep-alive AuthZEN decisions, WLCG token vs x509 chain, --workers 1 on PostgreSQL (issue 20)',
+    table: table(['subject', 'decisions/s', 'p50 ms', 'p99 ms', 'server CPU ms / decision', 'non-2xx / errors', 'decision'], rows),
+    notes: [
+      `Load: autocannon in-process, ${connections} keep-alive mutual-TLS connections as the pilot-voms proxy, each posting the same Access Evaluation (POST /access/v1/evaluation) for ${durationMs / 1000} s after a 3 s warm-up; a fresh PostgreSQL schema. The token is ES256, minted once by scitokens-create (issuer ${ISSUER}, aud ${AUDIENCE}, wlcg.groups /atlas), its JWKS given to the server as a file.`,
+      ...notes,
+      `Box load average before \`${loadBefore}\`, after \`${uptime()}\` (other work shares the 2 cores: figures are lower bounds).`,
+    ].join('\n\n'),
+  };
+}
