@@ -1,6 +1,6 @@
 // Token decisions through the AuthZEN endpoint (issue 20, docs/authzen.md): keep-alive mutual-TLS connections
 // posting one Access Evaluation each, a WLCG token minted by scitokens-create with wlcg.groups /atlas, beside an
-// x509 AuthZEN row (alice-voms proxy chain) as the control. `serve --workers 1` on PostgreSQL.
+// x509 AuthZEN row and a SAML2-XACML2 grid-wn row (alice-voms proxy chain) as controls, in the same run. `serve --workers 1` on PostgreSQL.
 // The token row needs the token verifier (settings tokens.*): when the probe decision is not a Permit with an
 // account, the row says so and is not measured.
 // Options: --duration <s> (default 15) --connections <n> (default 16).
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuMs, createSchema, devPki, requireFrom, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, cpuMs, createSchema, devPki, postOnce, requireFrom, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
 import { fmt, table } from '../stats.mjs';
 
 const ISSUER = 'https://issuer.bench.example';
@@ -85,13 +85,19 @@ export async function run({ root, args }) {
     const pki = devPki(cwd.dir);
     const resource = { type: 'wn', id: 'wn042.example.org' };
     const action = { name: 'execute' };
+    const { decodeXacmlResponse } = requireFrom(root)('dist/libs/protocols');
+    const saml = buildQuery(root, pki, 'grid-wn');
     const cases = [
+      { name: 'SAML2-XACML2 grid-wn x509 (control: alice-voms chain)', saml },
       { name: 'AuthZEN x509 (control: alice-voms chain)', body: JSON.stringify({ subject: { type: 'x509', id: pki.payload.identity, properties: { pem_chain: pki.payload.pem } }, action, resource }) },
       { name: 'AuthZEN wlcg-token (wlcg.groups /atlas)', body: JSON.stringify({ subject: { type: 'wlcg-token', id: 'bench-user', properties: { token } }, action, resource }) },
     ];
     for (const c of cases) {
-      const probe = await postJson(server.pdpPort, pki, c.body);
-      const decided = describe(probe);
+      let decided;
+      if (c.saml) {
+        const d = decodeXacmlResponse(await postOnce(server.pdpPort, pki, c.saml), c.saml.expect);
+        decided = d.ok ? `${d.value.decision}${d.value.username ? ` as ${d.value.username}` : ''}` : `undecodable (${d.error.code})`;
+      } else decided = describe(await postJson(server.pdpPort, pki, c.body));
       const permitted = decided.startsWith('Permit as ');
       if (!permitted) {
         rows.push([c.name, '—', '—', '—', '—', '—', `not measured: the probe answered ${decided}`]);
@@ -100,7 +106,11 @@ export async function run({ root, args }) {
       const base = {
         url: `https://127.0.0.1:${server.pdpPort}`,
         connections,
-        requests: [{ method: 'POST', path: '/access/v1/evaluation', headers: { 'content-type': 'application/json' }, body: c.body }],
+        requests: [
+          c.saml
+            ? { method: 'POST', path: '/', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: c.saml.soapAction }, body: c.saml.body }
+            : { method: 'POST', path: '/access/v1/evaluation', headers: { 'content-type': 'application/json' }, body: c.body },
+        ],
         tlsOptions: { ca: pki.ca, cert: pki.pilot.cert, key: pki.pilot.key, servername: 'localhost' },
       };
       await autocannon({ ...base, duration: 3 }); // warm-up: lease held, keys loaded, JIT warm
@@ -109,7 +119,7 @@ export async function run({ root, args }) {
       const r = await autocannon({ ...base, duration: durationMs / 1000 });
       const serverMs = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - cpu0[i] : 0), 0);
       rows.push([c.name, fmt(r['2xx'] / r.duration, 0), fmt(r.latency.p50, 0), fmt(r.latency.p99, 0), fmt(serverMs / r['2xx'], 2), `${r.non2xx} / ${r.errors + r.timeouts}`, decided]);
-      notes.push(`${c.name}: body ${c.body.length} B.`);
+      notes.push(`${c.name}: body ${(c.saml?.body ?? c.body).length} B.`);
       await sleep(500);
     }
   } finally {
@@ -121,7 +131,7 @@ export async function run({ root, args }) {
     title: 'tokens: keep-alive AuthZEN decisions, WLCG token vs x509 chain, --workers 1 on PostgreSQL (issue 20)',
     table: table(['subject', 'decisions/s', 'p50 ms', 'p99 ms', 'server CPU ms / decision', 'non-2xx / errors', 'decision'], rows),
     notes: [
-      `Load: autocannon in-process, ${connections} keep-alive mutual-TLS connections as the pilot-voms proxy, each posting the same Access Evaluation (POST /access/v1/evaluation) for ${durationMs / 1000} s after a 3 s warm-up; a fresh PostgreSQL schema. The token is ES256, minted once by scitokens-create (issuer ${ISSUER}, aud ${AUDIENCE}, wlcg.groups /atlas), its JWKS given to the server as a file.`,
+      `Load: autocannon in-process, ${connections} keep-alive mutual-TLS connections as the pilot-voms proxy, one row after the other on the same server, each connection posting the row's one message (an Access Evaluation to /access/v1/evaluation, or the grid-wn SAML2-XACML2 query to /) for ${durationMs / 1000} s after a 3 s warm-up; a fresh PostgreSQL schema. The token is ES256, minted once by scitokens-create (issuer ${ISSUER}, aud ${AUDIENCE}, wlcg.groups /atlas), its JWKS given to the server as a file.`,
       ...notes,
       `Box load average before \`${loadBefore}\`, after \`${uptime()}\` (other work shares the 2 cores: figures are lower bounds).`,
     ].join('\n\n'),
