@@ -61,6 +61,13 @@ export interface SoapAnswer {
   readonly body: string;
 }
 
+/** Any codec's answer as the controller sends it (the codecs work names it the same). */
+export interface PdpAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string | Buffer;
+}
+
 /**
  * The PDP's one operation, protocol by protocol: decode the body (PRIMA or SAML2-XACML2, told apart by
  * content so any path works), add the TLS caller, decide, encode in the caller's dialect. Malformed input is a
@@ -128,8 +135,9 @@ export class AuthorizationService {
    * audit as `answer`, with the codec's own rendering of answers and refusals. Minimal version for the AuthZEN
    * endpoint until the codecs work lands with the general one (same signature).
    */
-  async answerWith(codec: ProtocolCodec, input: CodecInput, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now()): Promise<EncodedAnswer> {
-    const unavailable = (message: string): EncodedAnswer => ({ httpStatus: 503, contentType: 'text/plain; charset=utf-8', body: message });
+  async answerWith(codec: ProtocolCodec, input: CodecInput, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now()): Promise<PdpAnswer> {
+    const wire = (a: EncodedAnswer): PdpAnswer => ({ status: a.httpStatus, contentType: a.contentType, body: a.body });
+    const unavailable = (message: string): PdpAnswer => ({ status: 503, contentType: 'text/plain; charset=utf-8', body: message });
     const decider = this.options.decider();
     if (!decider) return unavailable('the service is starting and cannot decide yet');
     const limits = this.requestLimits;
@@ -140,7 +148,7 @@ export class AuthorizationService {
     this.inFlight += 1;
     const deadline = new RequestDeadline(arrivedMs + limits.requestDeadlineMs, () => performance.now());
     let release: (() => void) | undefined;
-    const late = (when: string): EncodedAnswer => {
+    const late = (when: string): PdpAnswer => {
       this.options.metrics.overload('deadline');
       log.warn({ code: DEADLINE_REASON }, `request deadline passed ${when}`);
       return unavailable(`${DEADLINE_REASON}: ${DEADLINE_MESSAGE}`);
@@ -159,17 +167,17 @@ export class AuthorizationService {
       const decoded = codec.decode(input);
       if (!decoded.ok) {
         log.warn({ protocol: codec.protocol, code: decoded.error.code, detail: decoded.error.detail }, 'undecodable request');
-        return codec.encodeError(decoded.error, context);
+        return wire(codec.encodeError(decoded.error, context));
       }
-      if (decoded.value.answerWithoutDecision) return codec.encode(decoded.value, decoded.value.answerWithoutDecision, context);
+      if (decoded.value.answerWithoutDecision) return wire(codec.encode(decoded.value, decoded.value.answerWithoutDecision, context));
       const started = performance.now();
       const request: AuthzRequest = { ...decoded.value.query, caller };
       const { result } = await deadline.race(decider.decide(request, now, { deadline }), () => ({ result: this.lateResult(deadline, log) }));
       this.audit(log, request, result, started);
-      return codec.encode(decoded.value, result, context);
+      return wire(codec.encode(decoded.value, result, context));
     } catch (err) {
       log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
-      return { httpStatus: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error; see the service log' };
+      return { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error; see the service log' };
     } finally {
       release?.();
       deadline.dispose();

@@ -4,7 +4,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerPermits, AUTHZEN_EVALUATION_PATH, AUTHZEN_EVALUATIONS_PATH, AuthzenCodec, type CodecInput, type EncodedAnswer } from '@gridauthz/protocols';
 import type { AuthenticatedCaller } from '../tls/caller-authenticator';
 import { AUTHORIZATION_SERVICE } from './authorization.controller';
-import type { AuthorizationService } from './authorization-service';
+import type { AuthorizationService, PdpAnswer } from './authorization-service';
+
+const encoded = (a: PdpAnswer): EncodedAnswer => ({ httpStatus: a.status, contentType: a.contentType, body: a.body });
 
 /** Printable ASCII, as a header value can carry it; long enough for any UUID or trace id. */
 const REQUEST_ID = /^[\x20-\x7e]{1,256}$/;
@@ -23,7 +25,7 @@ export class AuthzenController {
   @Post(AUTHZEN_EVALUATION_PATH)
   @HttpCode(200)
   async evaluation(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.handle(request, reply, (input, caller, arrived) => this.service.answerWith(this.codec, input, caller, request.log, arrived));
+    await this.handle(request, reply, async (input, caller, arrived) => encoded(await this.service.answerWith(this.codec, input, caller, request.log, arrived)));
   }
 
   @Post(AUTHZEN_EVALUATIONS_PATH)
@@ -36,13 +38,13 @@ export class AuthzenController {
         return this.codec.encodeError(split.error);
       }
       const [first] = split.value.inputs;
-      if (split.value.request.kind === 'single' && first) return this.service.answerWith(this.codec, first, caller, request.log, arrived);
+      if (split.value.request.kind === 'single' && first) return encoded(await this.service.answerWith(this.codec, first, caller, request.log, arrived));
       const semantic = split.value.request.kind === 'batch' ? split.value.request.semantic : 'execute_all';
       // One after the other, in request order: the short-circuit semantics (§7.1.2.1) stop at the first deny or
       // permit, and a user's evaluations then find the lease the first one took.
       const answers: EncodedAnswer[] = [];
       for (const one of split.value.inputs) {
-        const answer = await this.service.answerWith(this.codec, one, caller, request.log, arrived);
+        const answer = encoded(await this.service.answerWith(this.codec, one, caller, request.log, arrived));
         answers.push(answer);
         if (semantic === 'deny_on_first_deny' && !answerPermits(answer)) break;
         if (semantic === 'permit_on_first_permit' && answerPermits(answer)) break;
