@@ -21,6 +21,7 @@ import { DnKeys1795400000130 } from './1795400000130-dn-keys';
 import { DecisionProvenance1795400000150 } from './1795400000150-decision-provenance';
 import { RecordGuards1795400000151 } from './1795400000151-record-guards';
 import { AdminAuditChannel1795400000160 } from './1795400000160-admin-audit-channel';
+import { TokenIdentities1795400000200 } from './1795400000200-token-identities';
 
 /** Every migration, oldest first. The schema changes only through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   DecisionProvenance1795400000150,
   RecordGuards1795400000151,
   AdminAuditChannel1795400000160,
+  TokenIdentities1795400000200,
 ];

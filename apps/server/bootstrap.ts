@@ -305,6 +305,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       verifier: trust.subjectVerifier,
       clock,
       onRecordsDeleted: (rows) => metrics.decisionRecordsDeleted(rows),
+      tokens: { onJwksEvent: (event) => metrics.jwksEvent(event) },
       ...(options.seedMapping ? { seedMapping: options.seedMapping } : {}),
     });
     if (closed) return;

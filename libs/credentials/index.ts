@@ -30,6 +30,7 @@ export { inspectCredential, renderInspectReport } from './inspect';
 export type { DnForms, InspectedCertificate, InspectReport } from './inspect';
 // Bearer tokens: WLCG Common JWT profile and SciTokens (docs/tokens.md)
 export { TokenValidator, TokenConfigError } from './token/validator';
+export { tokenSubject } from './token/subject';
 export type { TokenValidatorOptions } from './token/validator';
 export { DEFAULT_JWKS_POLICY, IssuerKeys, jwksEventLogger, maxAgeOf, parseJwks } from './token/jwks';
 export type { IssuerConfig, IssuerKeyStatus, JwksCachePolicy, JwksEvent, JwksLoadReason, JwksLocation } from './token/jwks';

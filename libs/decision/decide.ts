@@ -1,8 +1,8 @@
-import { type AuthzRequest, type AuthzResult, type DecisionValue, ErrorCodes, type Fqan } from '@gridauthz/domain';
+import { type AuthzRequest, type AuthzResult, type DecisionValue, ErrorCodes, type Fqan, type Subject } from '@gridauthz/domain';
 import { accountFor, type Ban, findBan, leasePrepared, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
 import { attributeDefinition, evaluate, type PolicyRequest } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
-import type { DecisionDependencies, DecisionTransaction, VerifiedSubject } from './ports';
+import type { DecisionDependencies, DecisionTransaction } from './ports';
 import { hostOfDn, requestHost } from './provenance';
 import { RecentLeases } from './recent-leases';
 
@@ -87,7 +87,7 @@ export class Decider {
     const started = this.deps.monotonicMs();
     const id = this.deps.newId();
     const reasons: string[] = [];
-    let subject: VerifiedSubject | undefined;
+    let subject: Subject | undefined;
     const provenance = provenanceOf(request);
     const deadline = options.deadline;
     deadline?.started(id);
@@ -98,12 +98,13 @@ export class Decider {
       decidedAt: now,
       callerDn: request.caller.dn.toSlash(),
       ...provenance,
-      ...(subject
+      ...(subject?.dn
         ? { subjectDn: subject.dn.toSlash(), subjectDnKey: subject.dn.canonicalKey() }
-        : request.subject.assertedDn
+        : !subject && request.subject.assertedDn
           ? { subjectDn: request.subject.assertedDn.toSlash(), subjectDnKey: request.subject.assertedDn.canonicalKey() }
           : {}),
       fqans: (subject?.fqans ?? []).map((f) => f.toLong()),
+      ...(subject?.token ? { tokenIssuer: subject.token.issuer, tokenSubject: subject.token.subject } : {}),
       ...(request.resource !== undefined ? { resource: request.resource } : {}),
       ...(request.action !== undefined ? { action: request.action } : {}),
       dialect: request.dialect,
@@ -157,18 +158,32 @@ export class Decider {
       const callers = config.callers();
       // How the caller model let this caller ask: a trusted asserter's attributes are believed, nobody else's.
       let askedAs: string | undefined;
-      if (request.subject.chain && request.subject.chain.length > 0) {
+      // TOKENS-LANE MINIMAL token branch, until the stages lane's subject stage lands (the lead keeps that one): a
+      // bearer token is the subject's credential; beside a chain or an asserted DN the question is ambiguous.
+      if (request.subject.token !== undefined) {
+        if ((request.subject.chain?.length ?? 0) > 0 || request.subject.assertedDn) {
+          return await indeterminate('syntax-error', ErrorCodes.REQUEST_AMBIGUOUS_CREDENTIAL, 'the query carries a bearer token beside a certificate chain or a subject-id');
+        }
+        const tokens = this.deps.tokenVerifier;
+        if (!tokens) return await deny(ErrorCodes.CRED_TOKEN_NOT_ACCEPTED, 'this service accepts no bearer tokens');
+        const verified = await tokens.verify(request.subject.token, now);
+        if (!verified.ok) return await deny(verified.error.code, `subject token refused: ${verified.error.detail}`);
+        subject = verified.value;
+        askedAs = 'token';
+        reasons.push('subject:token');
+      } else if (request.subject.chain && request.subject.chain.length > 0) {
         const verified = this.deps.verifier.verify(request.subject.chain, now);
         if (!verified.ok) return await deny(verified.error.code, `subject credential refused: ${verified.error.detail}`);
-        subject = verified.value;
-        for (const dropped of subject.droppedAttributes) reasons.push(`voms-dropped:${dropped}`);
+        const chainSubject = verified.value;
+        subject = chainSubject;
+        for (const dropped of chainSubject.droppedAttributes) reasons.push(`voms-dropped:${dropped}`);
         // A subject-id beside the chain must name the chain's owner: Alice's proxy with Bob's DN is two questions.
         const named = request.subject.assertedDn;
-        if (named && !named.equals(subject.dn)) {
-          return await indeterminate('syntax-error', ErrorCodes.REQUEST_SUBJECT_MISMATCH, `the subject-id names ${named.toRfc2253()}, the certificate chain ${subject.dn.toRfc2253()}`);
+        if (named && !named.equals(chainSubject.dn)) {
+          return await indeterminate('syntax-error', ErrorCodes.REQUEST_SUBJECT_MISMATCH, `the subject-id names ${named.toRfc2253()}, the certificate chain ${chainSubject.dn.toRfc2253()}`);
         }
         // 2. A caller asking about someone else's chain must be a pilot (glexec) or a trusted asserter (a CE).
-        const verdict = callers.mayAsk(request.caller.dn, { kind: 'chain', dn: subject.dn });
+        const verdict = callers.mayAsk(request.caller.dn, { kind: 'chain', dn: chainSubject.dn });
         if (!verdict.allowed) return await deny(verdict.code, verdict.detail);
         askedAs = verdict.as;
         if (verdict.as !== 'self') reasons.push(`caller:${verdict.as}`);
@@ -210,7 +225,7 @@ export class Decider {
         return await indeterminate('missing-attribute', 'SUBJECT_MISSING', 'the query names no subject (no certificate chain and no subject-id)');
       }
       const mapping = config.mapping();
-      const onBehalf = !request.caller.dn.equals(subject.dn);
+      const onBehalf = subject.dn === undefined || !request.caller.dn.equals(subject.dn);
 
       // 3. Bans come before policy and cannot be overridden by it.
       const ban = findBanFor(config.bans(), subject, now);
@@ -228,17 +243,22 @@ export class Decider {
         return await indeterminate('processing-error', 'POLICY_INDETERMINATE', decision.detail ?? 'the site policy could not be evaluated');
       }
       if (decision.decision !== 'Permit') return await conclude({ decision: decision.decision, status: 'ok' });
-      if (!MAPPING_DIALECTS.has(request.dialect) && request.accountExpected !== true) return await conclude({ decision: 'Permit', status: 'ok' });
+      if (!(request.accountExpected ?? MAPPING_DIALECTS.has(request.dialect))) return await conclude({ decision: 'Permit', status: 'ok' });
 
       // 5. Account mapping. Warm path: a lease this process touched lately is confirmed and the record written in
       // one atomic step, with no exclusive lock, so many decisions of one user do not queue on the lease row.
       if (!mapping) return await indeterminate('processing-error', 'MAPPING_NOT_CONFIGURED', 'no mapping configuration is loaded');
       // A CE vouching for a job's submitter (no chain: PRIMA, ARC emi, a trusted asserter) asks about that user's own
       // job, which may be a pilot: only a pilot (or WN) asking with the payload's chain asks for a payload mapping.
-      const vouched = !request.subject.chain?.length && askedAs === 'asserted';
+      // A token is the job's own credential, shown by the CE or PEP that runs it, like a vouched submitter.
+      const vouched = (!request.subject.chain?.length && askedAs === 'asserted') || askedAs === 'token';
       const purpose: MappingPurpose = onBehalf && !vouched ? 'payload' : 'pilot-or-user';
       const nowMs = now.getTime();
-      const prepared = prepareMapping(mapping, { dn: subject.dn, fqans: subject.fqans }, purpose);
+      const prepared = prepareMapping(
+        mapping,
+        { ...(subject.dn ? { dn: subject.dn } : {}), fqans: subject.fqans, ...(subject.token ? { token: subject.token, groups: subject.groups ?? [] } : {}) },
+        purpose,
+      );
       if (!prepared.ok) return await deny(prepared.error.code, prepared.error.detail);
       const { plan, target } = prepared.value;
       // A static account involves no lease: only the record is written.
@@ -301,8 +321,13 @@ export class Decider {
   }
 }
 
-function findBanFor(bans: readonly Ban[], subject: VerifiedSubject, now: Date): Ban | undefined {
-  const base = { dn: subject.dn, fqans: subject.fqans, ...(subject.issuerDn ? { issuerDn: subject.issuerDn } : {}) };
+function findBanFor(bans: readonly Ban[], subject: Subject, now: Date): Ban | undefined {
+  const base = {
+    ...(subject.dn ? { dn: subject.dn } : {}),
+    fqans: subject.fqans,
+    ...(subject.issuerDn ? { issuerDn: subject.issuerDn } : {}),
+    ...(subject.token ? { token: subject.token, groups: subject.groups ?? [] } : {}),
+  };
   if (subject.vos.length === 0) return findBan(bans, base, now);
   for (const vo of subject.vos) {
     const ban = findBan(bans, { ...base, vo }, now);
@@ -318,7 +343,7 @@ function findBanFor(bans: readonly Ban[], subject: VerifiedSubject, now: Date): 
  * Attributes that only the caller can know (x509-authn-profile, oidc-*) are read from the request, and only when
  * `assertionsBelieved` (the caller model let the caller ask as a trusted asserter).
  */
-export function policyRequest(request: AuthzRequest, subject: VerifiedSubject, assertionsBelieved: boolean): PolicyRequest {
+export function policyRequest(request: AuthzRequest, subject: Subject, assertionsBelieved: boolean): PolicyRequest {
   const attributes: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   const put = (name: string, values: readonly string[]): void => {
     const unique = [...new Set(values)];
@@ -350,9 +375,11 @@ export function policyRequest(request: AuthzRequest, subject: VerifiedSubject, a
       if (values !== undefined) put(name, values);
     }
   }
+  // What the credential itself established (a token's oidc-* claims, verified by its signature) wins over assertions.
+  for (const [name, values] of Object.entries(subject.attributes ?? {})) put(name, values);
   return {
     subject: {
-      dn: subject.dn,
+      ...(subject.dn ? { dn: subject.dn } : {}),
       issuerDns: subject.issuerDns,
       fqans: subject.fqans as Fqan[],
       ...(primary ? { primaryFqan: primary } : {}),

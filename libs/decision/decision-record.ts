@@ -24,6 +24,9 @@ export interface DecisionRecord {
   /** Dn.canonicalKey() of the subject DN, for structural search. */
   readonly subjectDnKey?: string;
   readonly fqans: readonly string[];
+  /** The subject's token identity (issuer, subject), when its credential was a bearer token (docs/mapping-tokens.md). */
+  readonly tokenIssuer?: string;
+  readonly tokenSubject?: string;
   readonly resource?: string;
   readonly action?: string;
   readonly dialect: Dialect;

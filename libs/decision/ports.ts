@@ -1,4 +1,4 @@
-import type { Dn, Fqan, LogSink, Result } from '@gridauthz/domain';
+import type { Dn, Fqan, LogSink, Result, Subject } from '@gridauthz/domain';
 import type { Ban, CallerAuthority, CompiledMappingConfig, LeaseStore, PoolAccount } from '@gridauthz/mapping';
 import type { PolicySet } from '@gridauthz/policy';
 import type { DecisionRecord } from './decision-record';
@@ -21,6 +21,16 @@ export interface VerifiedSubject {
 /** Port onto the credential validator: a DER chain, leaf first, to a verified subject or a CRED_* refusal. */
 export interface SubjectVerifier {
   verify(chain: readonly Buffer[], now: Date): Result<VerifiedSubject, string>;
+}
+
+/**
+ * Port onto the token validator (COMMON seam; tokens lane adapter apps/server/site/token-verifier.ts): a compact
+ * JWS to the token subject or a CRED_TOKEN_* refusal. Key look-ups may need the network, so the answer may be a
+ * promise; the pipeline awaits it.
+ * TOKENS-LANE MINIMAL: the stages lane owns this file's final form; the lead merges its version.
+ */
+export interface TokenVerifier {
+  verify(token: string, now: Date): Result<Subject, string> | Promise<Result<Subject, string>>;
 }
 
 /** What one transaction may do: take or refresh a lease, and write the decision record. */
@@ -69,6 +79,8 @@ export interface DecisionConfiguration {
 
 export interface DecisionDependencies {
   readonly verifier: SubjectVerifier;
+  /** Absent: tokens are refused with CRED_TOKEN_NOT_ACCEPTED. */
+  readonly tokenVerifier?: TokenVerifier;
   readonly configuration: DecisionConfiguration;
   readonly storage: DecisionStorage;
   readonly newId: () => string;

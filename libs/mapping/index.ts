@@ -8,7 +8,9 @@ export { describeProblem } from './problem';
 
 // Rules and plans
 export { ARGUS_SETTINGS, LCMAPS_SETTINGS, DEFAULT_MAPPING_SETTINGS } from './rule/mapping-rule';
-export type { AccountTarget, MappingRule, MappingSettings, SubjectPattern } from './rule/mapping-rule';
+export type { AccountTarget, MappingRule, MappingSettings, SubjectPattern, SubjectPatternKind } from './rule/mapping-rule';
+export { SUBJECT_PATTERN_KINDS } from './rule/mapping-rule';
+export { TOKEN_GROUP } from './rule/subject-matcher';
 export { compileMappingConfig, reviewMappingChange } from './config/mapping-config';
 export type { CompiledMappingConfig, MappingChangeReview, MappingConfig } from './config/mapping-config';
 export { planMapping } from './rule/plan';
@@ -17,7 +19,7 @@ export { accountFor, leasePrepared, mapSubject, prepareMapping } from './map-sub
 export type { MappingOutcome, MapSubjectError, PreparedMapping } from './map-subject';
 
 // Leases
-export { buildSubjectKey, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName, MAX_LEASE_NAME_BYTES } from './lease/lease-name';
+export { buildSubjectKey, buildTokenSubjectKey, encodeTokenKeyPart, TOKEN_LEASE_KEY_PREFIX, decodeLeaseName, encodeLeaseDn, encodeLeaseDnText, encodeLeaseName, MAX_LEASE_NAME_BYTES } from './lease/lease-name';
 export type { DecodedLeaseName, LeaseKeyConvention, LeaseKeyGroups } from './lease/lease-name';
 export { LEASE_NAME_SETTINGS, leaseKeyConventionFor, leaseNameMismatch, type LeaseNameSetting } from './lease/lease-name';
 export type { AcquireError, Lease, LeaseFilter, LeaseRecord, LeaseStore, LeaseUpsertError, LeaseUpsertSummary } from './lease/lease-store';
@@ -26,7 +28,7 @@ export { checkLeaseExpiryPolicy, DEFAULT_LEASE_EXPIRY, isLeaseExpired, leaseExpi
 export type { LeaseExpiryPolicy } from './lease/lease-expiry';
 
 // Bans
-export { banMatches, banValueKey, checkBanDraft, findBan, isBanActive } from './ban/ban';
+export { BAN_KINDS, banMatches, banValueKey, checkBanDraft, describeBanTarget, findBan, isBanActive } from './ban/ban';
 export type { Ban, BanDraft, BanKind, BanSubject } from './ban/ban';
 export { InMemoryBanStore } from './ban/ban-store';
 export type { BanStore, BanUpsertSummary } from './ban/ban-store';
@@ -52,3 +54,7 @@ export { exportGridMapfile, exportGroupMapfile, exportLcmapsBanFile } from './ma
 // Callers: who may ask what (pilot, trusted asserter, self)
 export { CALLER_ROLES, CallerModel, parseCallerRole, parseUserWhiteList } from './caller/caller';
 export type { CallerAuthority, CallerEntry, CallerRefusalCode, CallerRole, CallerSource, CallerVerdict, SubjectClaim, WhiteListItem } from './caller/caller';
+
+// Token identities linked to a DN (docs/mapping-tokens.md)
+export { checkTokenLink, TokenLinks } from './token/token-link';
+export type { TokenLink, TokenLinkDraft } from './token/token-link';

@@ -24,3 +24,5 @@ export { PostgresCallerStore } from './mapping/postgres-caller-store';
 export type { StoredCaller } from './mapping/postgres-caller-store';
 export { DecisionRetention, RETENTION_LOCK_KEY } from './decision/decision-retention';
 export type { DecisionRetentionOptions, RetentionRun } from './decision/decision-retention';
+export { PostgresTokenIssuerStore, PostgresTokenLinkStore } from './mapping/postgres-token-store';
+export type { StoredTokenIssuer, StoredTokenLink } from './mapping/postgres-token-store';

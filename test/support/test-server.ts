@@ -52,6 +52,7 @@ export async function startTestServer(overrides: { config?: Partial<Config>; sto
     policy: { dir: join(__dirname, '..', '..', 'policies') },
     log: { level: 'debug', format: 'json' },
     bans: { clientMessage: 'access denied by site policy', exposeReason: false },
+    tokens: { audiences: [], acceptAnyAudience: false, issuers: [] },
     decisions: { retentionDays: 0, retentionBatchSize: 1000, retentionIdleFactor: 3, retentionIntervalSeconds: 3600 },
     limits: TEST_LIMITS,
     ...overrides.config,

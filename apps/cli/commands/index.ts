@@ -18,6 +18,7 @@ import { registerPool } from './pool.command';
 import { registerQuery } from './query.command';
 import { registerRule } from './rule.command';
 import { registerServe } from './serve.command';
+import { registerIssuer, registerLink } from './token-admin.command';
 
 /** Every command module registers itself on the root program; add one line per module. */
 export function registerCommands(program: Command): void {
@@ -41,5 +42,7 @@ export function registerCommands(program: Command): void {
   registerQuery(program);
   registerRule(program);
   registerServe(program);
+  registerIssuer(program);
+  registerLink(program);
   registerEveryday(program); // after pool and rule: it adds verbs under them
 }

@@ -6,16 +6,31 @@ import { type AdminApiFlags, callAdmin, output, outputRecord, printWarnings, wit
 const FORCE_HELP = 'make the change even if it maps statically onto an account of a leased pool (refused otherwise)';
 const forced = (flags: { force?: boolean }): string => (flags.force ? '?force=true' : '');
 
-type RuleRow = { id: string; subject: { kind: string; pattern: string }; account?: { kind: string; poolId?: string; username?: string }; groups?: string[] };
+type RuleRow = { id: string; subject: { kind: string; pattern: string; issuer?: string }; account?: { kind: string; poolId?: string; username?: string }; groups?: string[] };
 
 const rows = (rules: RuleRow[]) =>
   rules.map((r, i) => ({
     position: i,
     id: r.id,
-    subject: `${r.subject.kind} ${r.subject.pattern}`,
+    subject: r.subject.issuer !== undefined ? `${r.subject.kind} ${r.subject.pattern} (issuer ${r.subject.issuer})` : `${r.subject.kind} ${r.subject.pattern}`,
     target: r.account ? (r.account.kind === 'pool' ? `.${r.account.poolId ?? ''}` : r.account.username) : '-',
     groups: r.groups ?? [],
   }));
+
+type RuleSubjectFlags = { dn?: string; fqan?: string; issuer?: string; subject?: string; tokenGroup?: string };
+
+/** What a rule matches: --dn, --fqan, or a token form --issuer with --subject or --token-group (docs/mapping-tokens.md). */
+export function ruleSubject(flags: RuleSubjectFlags): { kind: string; pattern: string; issuer?: string } {
+  const forms = [flags.dn, flags.fqan, flags.subject, flags.tokenGroup].filter((x) => x !== undefined).length;
+  if (forms !== 1) throw new CliError('give exactly one of --dn, --fqan, --issuer ISS --subject SUB, --issuer ISS --token-group GROUP', 2);
+  const token = flags.subject !== undefined || flags.tokenGroup !== undefined;
+  if (token && flags.issuer === undefined) throw new CliError('--subject and --token-group need --issuer (a token subject or group is unique only within its issuer)', 2);
+  if (!token && flags.issuer !== undefined) throw new CliError('--issuer goes with --subject or --token-group', 2);
+  if (flags.dn !== undefined) return { kind: 'dn', pattern: flags.dn };
+  if (flags.fqan !== undefined) return { kind: 'fqan', pattern: flags.fqan };
+  if (flags.subject !== undefined) return { kind: 'token', issuer: flags.issuer as string, pattern: flags.subject };
+  return { kind: 'token-group', issuer: flags.issuer as string, pattern: flags.tokenGroup as string };
+}
 
 export function registerRule(program: Command): void {
   const rule = program.command('rule').description('mapping rules and pilot roles through the admin API (operators change them)');
@@ -30,18 +45,20 @@ export function registerRule(program: Command): void {
       .argument('<id>', 'rule id')
       .option('--dn <pattern>', 'DN pattern')
       .option('--fqan <pattern>', 'FQAN pattern')
+      .option('--issuer <iss>', 'token rules: the issuer (exact iss), with --subject or --token-group')
+      .option('--subject <sub>', 'with --issuer: one token identity (exact sub), e.g. to a static --account')
+      .option('--token-group <group>', 'with --issuer: a wlcg.groups entry, e.g. /atlas, usually to a --pool with --group')
       .option('--pool <id>', 'lease from this pool')
       .option('--account <username>', 'map to this static account')
       .option('--group <name...>', 'unix groups')
       .option('--position <n>', 'insert at this position (default: last)')
       .option('--force', FORCE_HELP),
-  ).action(async (id: string, flags: AdminApiFlags & { dn?: string; fqan?: string; pool?: string; account?: string; group?: string[]; position?: string; force?: boolean }) => {
-    if ((flags.dn === undefined) === (flags.fqan === undefined)) throw new CliError('give exactly one of --dn or --fqan', 2);
+  ).action(async (id: string, flags: AdminApiFlags & RuleSubjectFlags & { pool?: string; account?: string; group?: string[]; position?: string; force?: boolean }) => {
     if (flags.pool !== undefined && flags.account !== undefined) throw new CliError('give --pool or --account, not both', 2);
     const body = {
       rule: {
         id,
-        subject: flags.dn !== undefined ? { kind: 'dn', pattern: flags.dn } : { kind: 'fqan', pattern: flags.fqan },
+        subject: ruleSubject(flags),
         ...(flags.pool !== undefined ? { account: { kind: 'pool', poolId: flags.pool } } : {}),
         ...(flags.account !== undefined ? { account: { kind: 'static', username: flags.account } } : {}),
         ...(flags.group !== undefined ? { groups: flags.group } : {}),

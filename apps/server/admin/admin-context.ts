@@ -62,7 +62,7 @@ export class AdminContext {
    * Makes this process decide with the change at once. The ban and mapping placeholders (in-memory) do not bump
    * the database change feed, so the topic is reloaded directly; refresh() then catches anything the feed saw.
    */
-  async reload(topic: 'ban' | 'mapping' | 'policy' | 'caller'): Promise<void> {
+  async reload(topic: 'ban' | 'mapping' | 'policy' | 'caller' | 'token-link' | 'token-issuer'): Promise<void> {
     const site = this.site();
     await site.configuration.reload([topic]);
     await site.refresh();

@@ -12,6 +12,7 @@ import { MappingController } from './resources/mapping.controller';
 import { OpenApiController } from './resources/openapi.controller';
 import { OperationsController } from './resources/operations.controller';
 import { PoliciesController } from './resources/policies.controller';
+import { TokensController } from './resources/tokens.controller';
 
 /** The admin REST API: every route behind the passport guard (certificate or bearer token) and role checks. */
 @Module({})
@@ -19,7 +20,7 @@ export class AdminModule {
   static register(options: { authenticator: CallerAuthenticator; context: AdminContext }): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [OpenApiController, BansController, CallersController, MappingController, LeasesController, PoliciesController, ForensicsController, OperationsController],
+      controllers: [OpenApiController, BansController, CallersController, MappingController, LeasesController, PoliciesController, ForensicsController, OperationsController, TokensController],
       providers: [
         { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
         { provide: ADMIN_CONTEXT, useValue: options.context },

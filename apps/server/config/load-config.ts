@@ -148,6 +148,11 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
     },
     log: { level: values['log.level'] as Config['log']['level'], format: values['log.format'] as Config['log']['format'] },
     bans: { clientMessage: values['bans.clientMessage'] as string, exposeReason: values['bans.exposeReason'] as boolean },
+    tokens: {
+      audiences: values['tokens.audiences'] as string[],
+      acceptAnyAudience: values['tokens.acceptAnyAudience'] as boolean,
+      issuers: values['tokens.issuers'] as Config['tokens']['issuers'],
+    },
     decisions: {
       retentionDays: values['decisions.retentionDays'] as number,
       retentionBatchSize: values['decisions.retentionBatchSize'] as number,
@@ -212,6 +217,11 @@ function checkSemantics(values: Record<string, unknown>, problems: string[]): vo
   for (const rule of (values['prima.hostToResource'] as { caller: string; resources: string[] }[] | undefined) ?? []) {
     dn('prima.hostToResource', rule.caller);
     for (const r of rule.resources) dn('prima.hostToResource', r);
+  }
+  // An issuer without an audience would refuse every token: said at start-up, not on the first token.
+  const issuers = (values['tokens.issuers'] as unknown[] | undefined) ?? [];
+  if (issuers.length > 0 && ((values['tokens.audiences'] as unknown[] | undefined) ?? []).length === 0 && values['tokens.acceptAnyAudience'] !== true) {
+    problems.push('tokens.audiences: token issuers are configured but no audience: every token would be refused (name this site\'s audience)');
   }
   for (const pattern of (values['prima.gumsLegacy.hostPatterns'] as string[] | undefined) ?? []) {
     try {

@@ -64,6 +64,34 @@ const callerList = fromJsonInEnvironment(
   ),
 );
 
+/**
+ * YAML: a list of {issuer, jwksFile | jwksUrl}; environment: the same as JSON (docs/tokens.md §6). Exactly one key
+ * source per issuer; a URL must be https (the WLCG profile), a file an absolute path; each issuer once.
+ */
+const tokenIssuerList = fromJsonInEnvironment(
+  z
+    .array(
+      z
+        .object({
+          issuer: z.string().min(1, 'an issuer is its exact iss claim').refine((v) => v === v.trim(), 'an issuer may not start or end with white space'),
+          jwksFile: z.string().trim().startsWith('/', 'jwksFile must be an absolute path').optional(),
+          jwksUrl: z.url({ protocol: /^https$/, error: 'jwksUrl must be an https URL (the WLCG profile requires TLS)' }).optional(),
+        })
+        .strict()
+        .refine((i) => (i.jwksFile === undefined) !== (i.jwksUrl === undefined), 'each issuer needs exactly one of jwksFile and jwksUrl'),
+      { error: 'expected a list of {issuer, jwksFile | jwksUrl}' },
+    )
+    .refine((list) => new Set(list.map((i) => i.issuer)).size === list.length, 'an issuer is listed twice'),
+);
+
+/** The "any relying party" audiences are a switch (tokens.acceptAnyAudience), never a listed audience. */
+const tokenAudiences = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(';').map((x) => x.trim()).filter((x) => x !== '') : v),
+  z
+    .array(z.string().min(1).refine((v) => v === v.trim(), 'an audience may not start or end with white space'), { error: 'expected a list of audiences' })
+    .refine((list) => !list.some((a) => a === 'https://wlcg.cern.ch/jwt/v1/any' || a === 'ANY'), 'the "any" audience is not a site audience: set tokens.acceptAnyAudience instead'),
+);
+
 /** Worker processes: "auto", or a whole number (the environment gives strings). */
 const workers = z.union(
   [
@@ -155,9 +183,20 @@ export const SETTINGS = [
   { key: 'decisions.retentionBatchSize', env: ['GRIDAUTHZ_DECISIONS_RETENTION_BATCH_SIZE'], schema: z.coerce.number({ error: 'expected a number of rows' }).int('expected a whole number of rows').min(1, 'expected 1-100000 rows').max(100_000, 'expected 1-100000 rows'), default: 1000, description: 'Decision records the retention job deletes per transaction; small batches keep each transaction short.' },
   { key: 'decisions.retentionIdleFactor', env: ['GRIDAUTHZ_DECISIONS_RETENTION_IDLE_FACTOR'], schema: z.coerce.number({ error: 'expected a number' }).min(0, 'expected 0 or more').max(100, 'expected at most 100'), default: 3, description: 'After each batch the retention job idles this many times as long as the batch took (3: at most a quarter of the time deleting). Lower it if the job cannot keep up with the decision rate.' },
   { key: 'decisions.retentionIntervalSeconds', env: ['GRIDAUTHZ_DECISIONS_RETENTION_INTERVAL_SECONDS'], schema: positiveInt, default: 3600, description: 'How often the retention job looks for expired decision records.' },
+  // tokens lane: bearer tokens (docs/tokens.md, docs/mapping-tokens.md)
+  { key: 'tokens.audiences', env: ['GRIDAUTHZ_TOKENS_AUDIENCES'], schema: tokenAudiences, default: [], description: 'Audiences of this site (exact strings, e.g. https://ce.example.org:9619); a token must name one of them. `;`-separated in the environment. Tokens are refused (CRED_TOKEN_NOT_ACCEPTED) while no issuer is configured.' },
+  { key: 'tokens.acceptAnyAudience', env: ['GRIDAUTHZ_TOKENS_ACCEPT_ANY_AUDIENCE'], schema: flag, default: false, description: 'Also accept tokens whose audience is the WLCG "any" value (https://wlcg.cern.ch/jwt/v1/any) or SciTokens ANY. Off: such a token can be replayed at any site (tokens.md §2.3).' },
+  { key: 'tokens.issuers', env: ['GRIDAUTHZ_TOKENS_ISSUERS'], schema: tokenIssuerList, default: [], description: 'Trusted token issuers: a list of {issuer: exact iss, jwksFile: /path/jwks.json | jwksUrl: https://…} (JSON in the environment). URLs are fetched and cached as the WLCG profile advises, the last good keys kept while the issuer is unreachable. Issuers added with `gridauthz issuer add` are merged in; for an issuer in both, this setting wins.' },
   // adminaudit lane: credentials
   { key: 'credentials.limitedProxy.payload', env: ['GRIDAUTHZ_LIMITED_PROXY_PAYLOAD'], schema: z.enum(['deny', 'allow']), default: 'deny', description: "Whether a subject presenting a limited proxy may be mapped to an account (glexec payload, CE job): deny (default: a Globus limited proxy must not start jobs; LCMAPS's verify-proxy needs --allow-limited-proxy to accept one) or allow. Refused subjects get CRED_PROXY_LIMITED_NOT_ALLOWED. See docs/limited-proxies-and-logging.md." },
 ] as const satisfies readonly SettingSpec[];
+
+/** One entry of tokens.issuers. */
+export interface TokenIssuerSetting {
+  readonly issuer: string;
+  readonly jwksFile?: string;
+  readonly jwksUrl?: string;
+}
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];
 
@@ -194,6 +233,11 @@ export interface Config {
     readonly auditWindowSeconds: number;
   };
   readonly tls: { readonly certFile: string; readonly keyFile: string };
+  readonly tokens: {
+    readonly audiences: readonly string[];
+    readonly acceptAnyAudience: boolean;
+    readonly issuers: readonly TokenIssuerSetting[];
+  };
   readonly trust: { readonly caDir: string; readonly vomsDir: string; readonly allowAmbiguousDns: boolean };
   readonly database: { readonly url: string | undefined; readonly dataDir: string; readonly poolSize: number; readonly connectRetrySeconds?: number };
   readonly policy: { readonly dir: string };

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { JwksEvent } from '@gridauthz/credentials';
 import type { AuthzResult, Dialect } from '@gridauthz/domain';
 
 /** What the listeners report as they work; the Prometheus side lives only here. */
@@ -86,6 +87,31 @@ export class ServiceMetrics implements MetricsSink {
   /** Rows one retention batch deleted. */
   decisionRecordsDeleted(rows: number): void {
     this.recordsDeleted.inc(rows);
+  }
+
+  private readonly jwksEvents = new Counter({
+    name: 'gridauthz_token_jwks_events_total',
+    help: 'Token issuer key-cache events by issuer: loaded, not-modified, fetch-failed (last good keys used or none), expired (docs/tokens.md §6)',
+    labelNames: ['issuer', 'event'] as const,
+    registers: [this.registry],
+  });
+  private readonly jwksStale = new Gauge({
+    name: 'gridauthz_token_jwks_last_good_keys_in_use',
+    help: "1 while an issuer's keys could not be refreshed and its last good keys are still used; 0 once a fetch succeeds (docs/tokens.md §6)",
+    labelNames: ['issuer'] as const,
+    registers: [this.registry],
+    aggregator: 'max',
+  });
+
+  /** What a token issuer's key cache reported (the issuer label is bounded by the configured issuers). */
+  jwksEvent(event: JwksEvent): void {
+    if (event.type === 'fetch-failed') {
+      this.jwksEvents.inc({ issuer: event.issuer, event: event.lastGoodKeysUsed ? 'fetch-failed-last-good-keys' : 'fetch-failed-no-keys' });
+      this.jwksStale.set({ issuer: event.issuer }, event.lastGoodKeysUsed ? 1 : 0);
+      return;
+    }
+    this.jwksEvents.inc({ issuer: event.issuer, event: event.type });
+    this.jwksStale.set({ issuer: event.issuer }, 0);
   }
 
   private readonly overloads = new Counter({

@@ -12,12 +12,20 @@ import {
   describeProblem,
   type MappingConfigStore,
   type MappingSettings,
+  type TokenLink,
+  TokenLinks,
 } from '@gridauthz/mapping';
 import { parsePolicy, type PolicySet } from '@gridauthz/policy';
 import type { PolicyVersionRepository } from '@gridauthz/persistence';
 import type { ReadinessCheck } from '../management/readiness';
 
-export type SiteTopic = 'ban' | 'policy' | 'mapping' | 'caller';
+export type SiteTopic = 'ban' | 'policy' | 'mapping' | 'caller' | 'token-link' | 'token-issuer';
+
+/** Where token links and run-time issuers go once loaded (SiteTokenVerifier). */
+export interface TokenSink {
+  setLinks(links: TokenLinks): void;
+  setDatabaseIssuers(rows: readonly { issuer: string; jwksFile?: string; jwksUrl?: string }[]): void;
+}
 
 export interface SiteStores {
   readonly policies: PolicyVersionRepository;
@@ -25,6 +33,10 @@ export interface SiteStores {
   readonly bans: BanStore;
   /** The caller table (PostgresCallerStore). */
   readonly callers: { entries(onBadRow?: (row: { dn: string; role: string }, message: string) => void): Promise<CallerEntry[]> };
+  /** token_link (PostgresTokenLinkStore); absent: no links. */
+  readonly tokenLinks?: { links(onBadRow?: (row: { issuer: string; subject: string; dn: string }, message: string) => void): Promise<TokenLink[]> };
+  /** token_issuer (PostgresTokenIssuerStore); absent: only the settings' issuers. */
+  readonly tokenIssuers?: { list(): Promise<readonly { issuer: string; jwksFile?: string; jwksUrl?: string }[]> };
 }
 
 /**
@@ -41,6 +53,7 @@ export class SiteConfiguration implements DecisionConfiguration {
   private activeBans: readonly Ban[] = [];
   private storedCallers: readonly CallerEntry[] = [];
   private callerModel: CallerModel;
+  private tokenSink: TokenSink | undefined;
 
   /** `configCallers`: from the settings (pdp.callers, pdp.trustedAsserters), fixed for the process's life. */
   constructor(
@@ -51,6 +64,11 @@ export class SiteConfiguration implements DecisionConfiguration {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.callerModel = CallerModel.of(configCallers);
+  }
+
+  /** Token links and run-time issuers are handed to the token verifier on every reload of theirs. */
+  attachTokens(sink: TokenSink): void {
+    this.tokenSink = sink;
   }
 
   policy(): PolicySet | undefined {
@@ -99,9 +117,11 @@ export class SiteConfiguration implements DecisionConfiguration {
   }
 
   /** Loads the given parts (all by default) from storage. */
-  async reload(topics: readonly SiteTopic[] = ['policy', 'mapping', 'ban', 'caller']): Promise<void> {
+  async reload(topics: readonly SiteTopic[] = ['policy', 'mapping', 'ban', 'caller', 'token-link', 'token-issuer']): Promise<void> {
     for (const topic of topics) {
-      if (topic === 'policy') await this.reloadPolicy();
+      if (topic === 'token-link') await this.reloadTokenLinks();
+      else if (topic === 'token-issuer') await this.reloadTokenIssuers();
+      else if (topic === 'policy') await this.reloadPolicy();
       else if (topic === 'mapping') await this.reloadMapping();
       else if (topic === 'caller') await this.reloadCallers();
       else if (topic === 'ban') await this.reloadBans();
@@ -162,6 +182,20 @@ export class SiteConfiguration implements DecisionConfiguration {
   private rebuildCallers(): void {
     const legacy: CallerEntry[] = (this.compiledMapping?.payloadCallers ?? []).map((c) => ({ dn: c.parsedDn, role: 'pilot', source: 'legacy', comment: `payload caller ${c.id}` }));
     this.callerModel = CallerModel.of([...this.configCallers, ...this.storedCallers, ...legacy]);
+  }
+
+  private async reloadTokenLinks(): Promise<void> {
+    if (!this.tokenSink || !this.stores.tokenLinks) return;
+    const links = await this.stores.tokenLinks.links((row, message) =>
+      this.log.error({ issuer: row.issuer, subject: row.subject, dn: row.dn, problem: message }, 'token link does not parse; ignored'),
+    );
+    this.tokenSink.setLinks(new TokenLinks(links));
+    this.log.info({ links: links.length }, 'token links loaded');
+  }
+
+  private async reloadTokenIssuers(): Promise<void> {
+    if (!this.tokenSink || !this.stores.tokenIssuers) return;
+    this.tokenSink.setDatabaseIssuers(await this.stores.tokenIssuers.list());
   }
 
   private async reloadBans(): Promise<void> {

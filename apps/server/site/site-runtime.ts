@@ -5,11 +5,22 @@ import type { EntityManager } from 'typeorm';
 import { Decider, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
 import { ARGUS_SETTINGS, type CallerEntry, describeProblem, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
-import { type Database, DecisionRetention, GenerationWatcher, PolicyVersionRepository, PostgresBanStore, PostgresCallerStore, PostgresMappingConfigStore } from '@gridauthz/persistence';
+import {
+  type Database,
+  DecisionRetention,
+  GenerationWatcher,
+  PolicyVersionRepository,
+  PostgresBanStore,
+  PostgresCallerStore,
+  PostgresMappingConfigStore,
+  PostgresTokenIssuerStore,
+  PostgresTokenLinkStore,
+} from '@gridauthz/persistence';
 import type { Config } from '../config';
 import type { ReadinessCheck } from '../management/readiness';
 import { databaseDecisionStorage } from './decision-storage';
 import { SiteConfiguration, type SiteStores } from './site-configuration';
+import { SiteTokenVerifier, type SiteTokenVerifierOptions } from './token-verifier';
 
 export interface TransactionStores {
   readonly policies: PolicyVersionRepository;
@@ -23,6 +34,8 @@ export interface SiteRuntime {
   /** The same stores bound to a caller's transaction: an admin change writes through these and its audit row commits with it. */
   storesIn(manager: EntityManager): TransactionStores;
   readonly configuration: SiteConfiguration;
+  /** Bearer tokens: the issuers in force and their key caches (docs/tokens.md). */
+  readonly tokens: SiteTokenVerifier;
   readonly readiness: readonly ReadinessCheck[];
   /** Polls the change feed now (tests; after this process changed something itself). */
   refresh(): Promise<void>;
@@ -45,6 +58,8 @@ export async function startSite(options: {
   seedMapping?: MappingConfig;
   /** The service clock, for the retention cutoff (default: the system clock). */
   clock?: () => Date;
+  /** Token key-cache hooks (metrics) and, in tests, the JWKS fetcher, clock and cache timings. */
+  tokens?: Omit<SiteTokenVerifierOptions, 'log'>;
   /** Told how many decision records each retention batch deleted (metrics). */
   onRecordsDeleted?: (rows: number) => void;
 }): Promise<SiteRuntime> {
@@ -57,9 +72,13 @@ export async function startSite(options: {
     mapping: new PostgresMappingConfigStore(db, settings),
     bans: new PostgresBanStore(db),
     callers: new PostgresCallerStore(db),
+    tokenLinks: new PostgresTokenLinkStore(db),
+    tokenIssuers: new PostgresTokenIssuerStore(db),
   };
   if (options.seedMapping && (await stores.mapping.load()).pools.length === 0) await seed(stores.mapping, stores.callers, options.seedMapping, log);
   const configuration = new SiteConfiguration(stores, settings, configCallers(config), log.child({ component: 'site' }));
+  const tokens = new SiteTokenVerifier(config.tokens, { ...options.tokens, log: log.child({ component: 'tokens' }) });
+  configuration.attachTokens(tokens);
   await configuration.bootstrapPolicy(config.policy.dir);
   await configuration.reload();
   const watcher = new GenerationWatcher(db, (topics) => configuration.reload(topics), log.child({ component: 'change-feed' }), SITE_POLL_MS);
@@ -68,6 +87,7 @@ export async function startSite(options: {
 
   const decider = new Decider({
     verifier: options.verifier,
+    tokenVerifier: tokens,
     configuration,
     storage: databaseDecisionStorage(db),
     newId: randomUUID,
@@ -97,6 +117,7 @@ export async function startSite(options: {
       bans: new PostgresBanStore(manager),
     }),
     configuration,
+    tokens,
     readiness: configuration.readiness(),
     refresh: () => watcher.pollNow(),
     async close() {

@@ -7,7 +7,7 @@ export interface BanUpsertSummary {
 }
 
 /**
- * Stored bans (ARCHITECTURE "Data": ban). The natural key is (kind, value), a DN ban's value by its structured
+ * Stored bans (ARCHITECTURE "Data": ban). The natural key is (kind, issuer, value), a DN ban's value by its structured
  * key (banValueKey): importing a ban list twice adds nothing the second time. Lists are ordered by createdAt, then id, so findBan's "first" is stable.
  */
 export interface BanStore {
@@ -44,7 +44,7 @@ export class InMemoryBanStore implements BanStore {
     const unchanged: Ban[] = [];
     for (const d of drafts) {
       const key = banValueKey(d);
-      const existing = [...this.bans.values()].find((b) => b.kind === d.kind && (key !== null ? banValueKey(b) === key : b.value === d.value));
+      const existing = [...this.bans.values()].find((b) => b.kind === d.kind && b.issuer === d.issuer && (key !== null ? banValueKey(b) === key : b.value === d.value));
       if (existing) {
         unchanged.push(existing);
         continue;

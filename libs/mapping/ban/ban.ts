@@ -1,14 +1,25 @@
-import { Dn, type Fqan } from '@gridauthz/domain';
+import { Dn, type Fqan, type TokenIdentity } from '@gridauthz/domain';
 import { fqanPatternMatches, parseFqanPattern } from '../rule/fqan-pattern';
 import { globMatch, hasGlobMeta } from '../rule/glob';
+import { TOKEN_GROUP } from '../rule/subject-matcher';
 
-/** What a ban names (mapping.md §4.4; ARCHITECTURE "Data": ban). `ca` is the issuer of the end-entity certificate. */
-export type BanKind = 'dn' | 'fqan' | 'ca' | 'vo';
+/**
+ * What a ban names (mapping.md §4.4; ARCHITECTURE "Data": ban). `ca` is the issuer of the end-entity certificate.
+ * Token bans (docs/mapping-tokens.md): `issuer` every token of one issuer, `token` one (issuer, subject),
+ * `token-group` one wlcg.groups entry of one issuer; all exact strings.
+ */
+export type BanKind = 'dn' | 'fqan' | 'ca' | 'vo' | 'issuer' | 'token' | 'token-group';
+export const BAN_KINDS: readonly BanKind[] = ['dn', 'fqan', 'ca', 'vo', 'issuer', 'token', 'token-group'];
 
 export interface BanDraft {
   readonly kind: BanKind;
-  /** DN (slash or RFC 2253, or an LCMAPS glob), FQAN pattern, CA DN, or VO name, as the author wrote it. */
+  /**
+   * DN (slash or RFC 2253, or an LCMAPS glob), FQAN pattern, CA DN, or VO name, as the author wrote it; for token
+   * bans the issuer (`issuer`), the token subject (`token`) or the group (`token-group`).
+   */
   readonly value: string;
+  /** The token issuer (exact `iss`) of a `token` or `token-group` ban; absent for every other kind. */
+  readonly issuer?: string;
   readonly reason: string;
   readonly author: string;
   readonly createdAt: Date;
@@ -21,12 +32,18 @@ export interface Ban extends BanDraft {
   readonly id: string;
 }
 
-/** The facts a ban can name. `vo` is the VO of the validated VOMS AC, when there is one. */
+/**
+ * The facts a ban can name. `vo` is the VO of the validated VOMS AC, when there is one. A token subject has no DN
+ * (unless linked to one), so DN and CA bans cannot name it; token bans name nothing without a token.
+ */
 export interface BanSubject {
-  readonly dn: Dn;
+  readonly dn?: Dn;
   readonly issuerDn?: Dn;
   readonly fqans: readonly Fqan[];
   readonly vo?: string;
+  readonly token?: TokenIdentity;
+  /** Token groups (wlcg.groups). */
+  readonly groups?: readonly string[];
 }
 
 const VO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -35,6 +52,11 @@ const VO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function checkBanDraft(draft: BanDraft): string | undefined {
   if (draft.value.trim() === '') return 'empty ban value';
   if (draft.expiresAt && draft.expiresAt.getTime() <= draft.createdAt.getTime()) return 'ban expires before it was created';
+  const tokenKind = draft.kind === 'token' || draft.kind === 'token-group';
+  if (tokenKind && (draft.issuer === undefined || draft.issuer.trim() === '')) return `a ${draft.kind} ban needs an issuer`;
+  if (!tokenKind && draft.issuer !== undefined) return `a ${draft.kind} ban takes no separate issuer`;
+  if (draft.value !== draft.value.trim() && (tokenKind || draft.kind === 'issuer')) return 'token ban values are exact and may not start or end with white space';
+  if (draft.issuer !== undefined && draft.issuer !== draft.issuer.trim()) return 'the issuer may not start or end with white space';
   switch (draft.kind) {
     case 'dn':
       return hasGlobMeta(draft.value) || parses(draft.value) ? undefined : `"${draft.value}" is not a DN`;
@@ -44,6 +66,13 @@ export function checkBanDraft(draft: BanDraft): string | undefined {
       return draft.value.startsWith('/') ? undefined : `"${draft.value}" is not an FQAN`;
     case 'vo':
       return VO_NAME.test(draft.value) ? undefined : `"${draft.value}" is not a VO name`;
+    case 'issuer':
+    case 'token':
+      return undefined;
+    case 'token-group':
+      return TOKEN_GROUP.test(draft.value) ? undefined : `"${draft.value}" is not a token group (like /atlas)`;
+    default:
+      return `unknown ban kind ${String(draft.kind)}`;
   }
 }
 
@@ -59,7 +88,7 @@ export function isBanActive(ban: BanDraft, now: Date): boolean {
 export function banMatches(ban: BanDraft, subject: BanSubject): boolean {
   switch (ban.kind) {
     case 'dn':
-      return globMatch(ban.value, subject.dn.toSlash()) || sameDn(ban.value, subject.dn);
+      return subject.dn !== undefined && (globMatch(ban.value, subject.dn.toSlash()) || sameDn(ban.value, subject.dn));
     case 'ca':
       return subject.issuerDn !== undefined && sameDn(ban.value, subject.issuerDn);
     case 'fqan': {
@@ -70,7 +99,21 @@ export function banMatches(ban: BanDraft, subject: BanSubject): boolean {
     }
     case 'vo':
       return subject.vo === ban.value || subject.fqans.some((f) => f.vo === ban.value);
+    case 'issuer':
+      return subject.token?.issuer === ban.value;
+    case 'token':
+      return subject.token !== undefined && subject.token.issuer === ban.issuer && subject.token.subject === ban.value;
+    case 'token-group':
+      return subject.token !== undefined && subject.token.issuer === ban.issuer && (subject.groups ?? []).includes(ban.value);
+    default:
+      // A kind this build does not know (a newer replica wrote it): fail closed.
+      return true;
   }
+}
+
+/** How a ban is shown to an operator: `kind value`, token bans with their issuer. */
+export function describeBanTarget(ban: Pick<BanDraft, 'kind' | 'value' | 'issuer'>): string {
+  return ban.issuer !== undefined ? `${ban.kind} ${ban.value} (issuer ${ban.issuer})` : `${ban.kind} ${ban.value}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { PayloadCaller, PilotRole } from '../pilot/pilot-role';
 import { expandPools, type ExpandedPool, type PoolAccount, type PoolDefinition, type UnixGroup } from '../pool/pool';
 import { failWithProblems, type Checked, type Problem } from '../problem';
 import type { MappingRule, MappingSettings } from '../rule/mapping-rule';
-import { compilePattern, type DnMatcher, type FqanMatcher } from '../rule/subject-matcher';
+import { compilePattern, type CompiledPattern, type FqanMatcher } from '../rule/subject-matcher';
 
 /** Everything the mapping rules need, as the site stores it (MappingConfigStore). */
 export interface MappingConfig {
@@ -14,8 +14,7 @@ export interface MappingConfig {
   readonly payloadCallers: readonly PayloadCaller[];
 }
 
-export type CompiledRule = MappingRule &
-  ({ readonly kind: 'dn'; readonly matches: DnMatcher } | { readonly kind: 'fqan'; readonly matches: FqanMatcher });
+export type CompiledRule = MappingRule & CompiledPattern;
 
 /** A validated configuration with indexes and compiled patterns; evaluation over it cannot meet bad data. */
 export interface CompiledMappingConfig {

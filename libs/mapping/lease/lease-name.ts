@@ -1,4 +1,4 @@
-import type { Dn } from '@gridauthz/domain';
+import type { Dn, TokenIdentity } from '@gridauthz/domain';
 
 /** NAME_MAX on Linux filesystems: a longer lease cannot exist in a gridmapdir (mapping.md §2.3.1). */
 export const MAX_LEASE_NAME_BYTES = 255;
@@ -42,7 +42,36 @@ export interface LeaseKeyGroups {
 
 /** Builds the subject key for a pool lease; group names are appended raw (not encoded, case kept). */
 export function buildSubjectKey(dn: Dn, groups: LeaseKeyGroups, convention: LeaseKeyConvention): string {
-  const base = encodeLeaseDn(dn);
+  return appendGroups(encodeLeaseDn(dn), groups, convention);
+}
+
+/** Prefix of every token identity's lease key; a DN key always starts with "%2f" (the encoded "/"). */
+export const TOKEN_LEASE_KEY_PREFIX = 'token:';
+
+/**
+ * Exact, case-keeping encoding of one token claim for a lease key: ASCII letters and digits kept, every other UTF-8
+ * byte as `%` + two upper-case hex digits. ":" is always encoded, so the key's ":" separators stay unambiguous.
+ */
+export function encodeTokenKeyPart(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const isAlnum = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+    out += isAlnum ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * The lease key of a token identity (docs/identities.md, "Token identities"): `token:` enc(iss) `:` enc(sub), then
+ * the group names as for a DN. It cannot equal a DN's key (those start with "%2f") nor another issuer's subject
+ * (both claims are encoded whole, and neither encoding can contain ":"), and one (issuer, subject) always gives
+ * the same key, so it keeps its account.
+ */
+export function buildTokenSubjectKey(token: TokenIdentity, groups: LeaseKeyGroups, convention: LeaseKeyConvention): string {
+  return appendGroups(`${TOKEN_LEASE_KEY_PREFIX}${encodeTokenKeyPart(token.issuer)}:${encodeTokenKeyPart(token.subject)}`, groups, convention);
+}
+
+function appendGroups(base: string, groups: LeaseKeyGroups, convention: LeaseKeyConvention): string {
   if (convention === 'dn-only') return base;
   const names: string[] = [];
   if (groups.primary) names.push(groups.primary.name);

@@ -51,6 +51,8 @@ function render(rules: readonly MappingRule[], syntax: MapFileSyntax, target: (r
   const problems: Problem[] = [];
   const lines: string[] = [];
   for (const rule of rules) {
+    // Map files have no token form (docs/mapping-tokens.md): token rules stay in gridauthz only.
+    if (rule.subject.kind !== 'dn' && rule.subject.kind !== 'fqan') continue;
     const key = syntax === 'lcmaps' ? lcmapsKey(rule.subject.pattern) : argusKey(rule.subject.pattern, rule.subject.kind);
     if (typeof key !== 'string') problems.push({ message: `rule ${rule.id}: ${key.error}` });
     else lines.push(`${key} ${target(rule)}`);

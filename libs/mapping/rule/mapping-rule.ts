@@ -1,10 +1,20 @@
 import type { LeaseKeyConvention } from '../lease/lease-name';
 
-/** What a rule matches: the subject DN or one of the subject's FQANs, by a pattern in the site's syntax. */
+/**
+ * What a rule matches: the subject DN or one of the subject's FQANs, by a pattern in the site's syntax; or a token
+ * identity (`token`: `issuer` + the exact `sub` in `pattern`) or a token group (`token-group`: `issuer` + the exact
+ * wlcg.groups entry in `pattern`, docs/mapping-tokens.md). Token patterns are exact strings under every syntax: a
+ * subject is unique only within its issuer, so the issuer is always part of the key.
+ */
 export interface SubjectPattern {
-  readonly kind: 'dn' | 'fqan';
+  readonly kind: SubjectPatternKind;
   readonly pattern: string;
+  /** The token issuer (exact `iss`), for `token` and `token-group` only. */
+  readonly issuer?: string;
 }
+
+export type SubjectPatternKind = 'dn' | 'fqan' | 'token' | 'token-group';
+export const SUBJECT_PATTERN_KINDS: readonly SubjectPatternKind[] = ['dn', 'fqan', 'token', 'token-group'];
 
 export type AccountTarget = { readonly kind: 'pool'; readonly poolId: string } | { readonly kind: 'static'; readonly username: string };
 

@@ -1,13 +1,49 @@
-import { fail, ok, type Dn, type Fqan, type Result } from '@gridauthz/domain';
+import { fail, ok, type Dn, type Fqan, type Result, type TokenIdentity } from '@gridauthz/domain';
 import type { CompiledMappingConfig, CompiledRule } from '../config/mapping-config';
-import { buildSubjectKey } from '../lease/lease-name';
+import { buildSubjectKey, buildTokenSubjectKey } from '../lease/lease-name';
 import type { UnixGroup } from '../pool/pool';
 import type { AccountTarget } from './mapping-rule';
 
-/** Who is being mapped: the end-entity DN and the VOMS FQANs in credential order (the first is the primary). */
+/**
+ * Who is being mapped: the end-entity DN and the VOMS FQANs in credential order (the first is the primary); or a
+ * token identity with its wlcg.groups (the first is the primary, like a primary FQAN). A token identity linked to
+ * a DN (docs/mapping-tokens.md) carries both and maps as the DN does. DN and FQAN rules match nothing without a
+ * DN or FQANs; token rules match nothing without a token. The lease key is the DN's when there is one.
+ */
 export interface MappingSubject {
-  readonly dn: Dn;
+  readonly dn?: Dn;
   readonly fqans: readonly Fqan[];
+  readonly token?: TokenIdentity;
+  /** Token groups (wlcg.groups) in the token's order. */
+  readonly groups?: readonly string[];
+}
+
+/** One VOMS FQAN or one token group: the attributes that choose pools and groups, the first being the primary. */
+interface Attribute {
+  readonly text: string;
+  readonly matches: (rule: CompiledRule) => boolean;
+}
+
+/** FQANs when the subject has them, otherwise its token's groups (a token carries no FQANs). */
+function attributesOf(subject: MappingSubject): Attribute[] {
+  if (subject.fqans.length > 0) return subject.fqans.map((f) => ({ text: f.toLong(), matches: (r: CompiledRule) => matchesFqan(r, f) }));
+  const token = subject.token;
+  if (!token) return [];
+  return [...new Set(subject.groups ?? [])].map((g) => ({ text: g, matches: (r: CompiledRule) => r.kind === 'token-group' && r.matches(token.issuer, g) }));
+}
+
+/** Whether a rule names the subject itself: its DN, or its token identity (issuer, subject). */
+function matchesIdentity(rule: CompiledRule, subject: MappingSubject): boolean {
+  if (rule.kind === 'dn') return subject.dn !== undefined && rule.matches(subject.dn);
+  if (rule.kind === 'token') return subject.token !== undefined && rule.matches(subject.token);
+  return false;
+}
+
+function describeIdentity(subject: MappingSubject): string {
+  const parts: string[] = [];
+  if (subject.dn) parts.push(subject.dn.toSlash());
+  if (subject.token) parts.push(`token (${subject.token.issuer}, ${subject.token.subject})`);
+  return parts.join(' linked to ');
 }
 
 export type PlanTarget =
@@ -36,10 +72,6 @@ export function planMapping(config: CompiledMappingConfig, subject: MappingSubje
   return config.settings.selection === 'argus' ? planArgus(config, subject) : planLcmaps(config, subject);
 }
 
-function matchesDn(rule: CompiledRule, dn: Dn): boolean {
-  return rule.kind === 'dn' && rule.matches(dn);
-}
-
 function matchesFqan(rule: CompiledRule, fqan: Fqan): boolean {
   return rule.kind === 'fqan' && rule.matches(fqan);
 }
@@ -55,7 +87,9 @@ function target(config: CompiledMappingConfig, rule: AccountRule, subject: Mappi
   if (account.kind === 'static') return account;
   const convention = dnOnlyKey ? 'dn-only' : config.settings.leaseKey;
   const groups = primary ? { primary, secondary } : { secondary };
-  return { kind: 'pool', poolId: account.poolId, subjectKey: buildSubjectKey(subject.dn, groups, convention) };
+  // The DN's key whenever there is a DN: a token identity linked to a DN shares the DN's lease.
+  const subjectKey = subject.dn ? buildSubjectKey(subject.dn, groups, convention) : buildTokenSubjectKey(subject.token as TokenIdentity, groups, convention);
+  return { kind: 'pool', poolId: account.poolId, subjectKey };
 }
 
 /** Insertion-ordered set of group names that remembers which rules contributed. */
@@ -71,23 +105,25 @@ class GroupCollector {
 /** Argus grid-map POSIX obligation handler (§3.5). */
 function planArgus(config: CompiledMappingConfig, subject: MappingSubject): Result<MappingPlan, PlanError> {
   const { settings } = config;
+  const attributes = attributesOf(subject);
   const primaryFqan = subject.fqans[0];
-  const others = primaryFqan ? subject.fqans.slice(1).filter((f) => !f.equals(primaryFqan)) : [];
+  const primaryAttr = attributes[0];
+  const others = primaryFqan ? subject.fqans.slice(1).filter((f) => !f.equals(primaryFqan)).map((f) => (r: CompiledRule) => matchesFqan(r, f)) : attributes.slice(1).map((a) => a.matches);
   const accountRules = config.rules.filter(hasAccount);
-  const dnRule = accountRules.find((r) => matchesDn(r, subject.dn));
-  const fqanRule = primaryFqan ? accountRules.find((r) => matchesFqan(r, primaryFqan)) : undefined;
+  const dnRule = accountRules.find((r) => matchesIdentity(r, subject));
+  const fqanRule = primaryAttr ? accountRules.find((r) => primaryAttr.matches(r)) : undefined;
   const chosen = settings.accountPrecedence === 'dn' ? (dnRule ?? fqanRule) : (fqanRule ?? dnRule);
-  if (!chosen) return fail('MAPPING_NO_MATCH', `no account rule matches ${subject.dn.toSlash()}${primaryFqan ? ` or ${primaryFqan.toLong()}` : ''}`);
+  if (!chosen) return fail('MAPPING_NO_MATCH', `no account rule matches ${describeIdentity(subject)}${primaryAttr ? ` or ${primaryAttr.text}` : ''}`);
 
   const groupRules = config.rules.filter((r) => (r.groups ?? []).length > 0);
   const dnGroups = new GroupCollector();
   const primaryGroups = new GroupCollector();
   const secondaryGroups = new GroupCollector();
   for (const r of groupRules) {
-    if (matchesDn(r, subject.dn)) dnGroups.add(r);
-    if (primaryFqan && matchesFqan(r, primaryFqan)) primaryGroups.add(r);
+    if (matchesIdentity(r, subject)) dnGroups.add(r);
+    if (primaryAttr?.matches(r)) primaryGroups.add(r);
     // Secondary groups follow the rule order, not the FQAN order (§3.5).
-    if (others.some((f) => matchesFqan(r, f))) secondaryGroups.add(r);
+    if (others.some((m) => m(r))) secondaryGroups.add(r);
   }
   const dnFirst = settings.groupPrecedence === 'dn';
   // The three sets are concatenated with duplicates across them kept, as Argus does; they shape the lease key.
@@ -97,7 +133,7 @@ function planArgus(config: CompiledMappingConfig, subject: MappingSubject): Resu
     : [...primaryGroups.ruleIds, ...secondaryGroups.ruleIds, ...dnGroups.ruleIds];
   const groups = names.map((n) => config.groupsByName.get(n) as UnixGroup);
   const [primary, ...secondary] = groups;
-  if (!primary && settings.noPrimaryGroupIsError) return fail('MAPPING_NO_PRIMARY_GROUP', `no group rule matches ${subject.dn.toSlash()}`);
+  if (!primary && settings.noPrimaryGroupIsError) return fail('MAPPING_NO_PRIMARY_GROUP', `no group rule matches ${describeIdentity(subject)}`);
   return ok({
     target: target(config, chosen, subject, primary, secondary, false),
     ruleId: chosen.id,
@@ -113,10 +149,12 @@ function planLcmaps(config: CompiledMappingConfig, subject: MappingSubject): Res
   const accountRules = config.rules.filter(hasAccount);
   const groupRules = config.rules.filter((r) => (r.groups ?? []).length > 0);
 
+  // Token groups take the place of FQANs for a token subject (docs/mapping-tokens.md).
+  const attributes = attributesOf(subject);
   const voms = (): Result<MappingPlan, PlanError> => {
-    if (subject.fqans.length === 0) return fail('MAPPING_NO_MATCH', 'no FQANs');
+    if (attributes.length === 0) return fail('MAPPING_NO_MATCH', subject.token ? 'no FQANs or token groups' : 'no FQANs');
     // vomslocalgroup: first matching line per FQAN, first target; the first FQAN's group is the primary.
-    const perFqan = subject.fqans.map((f) => groupRules.find((r) => matchesFqan(r, f)));
+    const perFqan = attributes.map((a) => groupRules.find((r) => a.matches(r)));
     const groupOf = (r: CompiledRule | undefined): UnixGroup | undefined => (r ? config.groupsByName.get(r.groups?.[0] ?? '') : undefined);
     const primary = groupOf(perFqan[0]);
     const seen = new Set<number>();
@@ -128,11 +166,11 @@ function planLcmaps(config: CompiledMappingConfig, subject: MappingSubject): Res
       .sort((a, b) => a.gid - b.gid)
       .filter((g) => (seen.has(g.gid) ? false : (seen.add(g.gid), true)));
     // vomslocalaccount scans every FQAN for a static target before vomspoolaccount scans them for a pool.
-    const firstLine = subject.fqans.map((f) => accountRules.find((r) => matchesFqan(r, f)));
+    const firstLine = attributes.map((a) => accountRules.find((r) => a.matches(r)));
     const chosen = firstLine.find((r) => r?.account?.kind === 'static') ?? firstLine.find((r) => r?.account?.kind === 'pool');
     if (!chosen) return fail('MAPPING_NO_MATCH', 'no account rule matches any FQAN');
     // With -use_voms_gid the account brings no gid, so without a primary FQAN group the policy fails.
-    if (!primary) return fail('MAPPING_NO_PRIMARY_GROUP', `no group rule matches the primary FQAN ${subject.fqans[0]?.toLong() ?? ''}`);
+    if (!primary) return fail('MAPPING_NO_PRIMARY_GROUP', `no group rule matches the primary ${subject.fqans.length > 0 ? 'FQAN' : 'token group'} ${attributes[0]?.text ?? ''}`);
     const groupRuleIds = perFqan.filter((r): r is CompiledRule => r !== undefined).map((r) => r.id);
     return ok({
       target: target(config, chosen, subject, primary, secondary, false),
@@ -145,8 +183,8 @@ function planLcmaps(config: CompiledMappingConfig, subject: MappingSubject): Res
   };
 
   const dn = (): Result<MappingPlan, PlanError> => {
-    const chosen = accountRules.find((r) => matchesDn(r, subject.dn));
-    if (!chosen) return fail('MAPPING_NO_MATCH', `no account rule matches ${subject.dn.toSlash()}`);
+    const chosen = accountRules.find((r) => matchesIdentity(r, subject));
+    if (!chosen) return fail('MAPPING_NO_MATCH', `no account rule matches ${describeIdentity(subject)}`);
     // lcmaps_poolaccount keys leases by DN alone and takes gids from the account (§2.3.2, §3.4).
     return ok({
       target: target(config, chosen, subject, undefined, [], true),

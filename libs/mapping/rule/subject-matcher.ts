@@ -1,11 +1,18 @@
-import { Dn, type Fqan } from '@gridauthz/domain';
+import { Dn, type Fqan, type TokenIdentity } from '@gridauthz/domain';
 import type { MappingSettings, SubjectPattern } from './mapping-rule';
 import { fqanPatternMatches, parseFqanPattern } from './fqan-pattern';
 import { globMatch } from './glob';
 
 export type DnMatcher = (dn: Dn) => boolean;
 export type FqanMatcher = (fqan: Fqan) => boolean;
-export type CompiledPattern = { readonly kind: 'dn'; readonly matches: DnMatcher } | { readonly kind: 'fqan'; readonly matches: FqanMatcher };
+export type TokenMatcher = (token: TokenIdentity) => boolean;
+/** A token group is only meaningful with the issuer that asserted it. */
+export type TokenGroupMatcher = (issuer: string, group: string) => boolean;
+export type CompiledPattern =
+  | { readonly kind: 'dn'; readonly matches: DnMatcher }
+  | { readonly kind: 'fqan'; readonly matches: FqanMatcher }
+  | { readonly kind: 'token'; readonly matches: TokenMatcher }
+  | { readonly kind: 'token-group'; readonly matches: TokenGroupMatcher };
 
 type Syntax = Pick<MappingSettings, 'patternSyntax' | 'wildcards'>;
 
@@ -13,6 +20,8 @@ type Syntax = Pick<MappingSettings, 'patternSyntax' | 'wildcards'>;
 export function compilePattern(subject: SubjectPattern, syntax: Syntax): CompiledPattern | string {
   const { pattern } = subject;
   if (pattern === '') return 'empty pattern';
+  if (subject.kind === 'token' || subject.kind === 'token-group') return compileTokenPattern(subject);
+  if (subject.issuer !== undefined) return `a ${subject.kind} pattern takes no issuer`;
   if (syntax.patternSyntax === 'lcmaps') {
     // LCMAPS compares the OpenSSL text of the DN and the FQAN exactly as VOMS issued it: no normalisation.
     const test = syntax.wildcards ? (text: string) => globMatch(pattern, text) : (text: string) => text === pattern;
@@ -31,6 +40,19 @@ export function compilePattern(subject: SubjectPattern, syntax: Syntax): Compile
   if (typeof parsed === 'string') return parsed;
   return { kind: 'fqan', matches: (f) => fqanPatternMatches(parsed, f) };
 }
+
+/** Token patterns are exact under every syntax (docs/mapping-tokens.md): no globs, no case folding. */
+function compileTokenPattern(subject: SubjectPattern): CompiledPattern | string {
+  const { issuer, pattern } = subject;
+  if (issuer === undefined || issuer === '') return `a ${subject.kind} pattern needs an issuer`;
+  if (issuer !== issuer.trim() || pattern !== pattern.trim()) return 'token patterns may not start or end with white space';
+  if (subject.kind === 'token') return { kind: 'token', matches: (t) => t.issuer === issuer && t.subject === pattern };
+  if (!TOKEN_GROUP.test(pattern)) return `"${pattern}" is not a token group (wlcg.groups entries look like /atlas or /atlas/production)`;
+  return { kind: 'token-group', matches: (iss, group) => iss === issuer && group === pattern };
+}
+
+/** The wlcg.groups grammar the validator enforces (docs/tokens.md §3.6). */
+export const TOKEN_GROUP = /^(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
 
 /**
  * Argus's key classification (mapping.md §3.2): if the first path component has no "=", the key is an FQAN,

@@ -8,3 +8,5 @@ export { CallerAdministration, callerView } from './caller-admin';
 export type { CallerView } from './caller-admin';
 export { LEASE_EXPIRY_JOB_ACTOR, runLeaseExpiry } from './lease-expiry-run';
 export type { LeaseExpiryOutcome, LeaseExpiryRequest } from './lease-expiry-run';
+export { TokenAdministration, tokenIssuerView, tokenLinkView } from './token-admin';
+export type { TokenIssuerView, TokenLinkView } from './token-admin';

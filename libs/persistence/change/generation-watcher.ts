@@ -1,7 +1,7 @@
 import type { LogSink } from '@gridauthz/domain';
 import type { Database } from '../database/database';
 
-export type ConfigTopic = 'ban' | 'policy' | 'mapping' | 'caller';
+export type ConfigTopic = 'ban' | 'policy' | 'mapping' | 'caller' | 'token-link' | 'token-issuer';
 
 /**
  * Polls config_generation and calls back with the topics whose generation moved. One indexed read of a

@@ -10,9 +10,10 @@ export async function insertDecisionRecord(manager: EntityManager, r: DecisionRe
     `INSERT INTO decision_record
        (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status,
         username, uid, gid, gids, reasons, environment, latency_ms,
-        source_address, source_port, caller_dn_key, caller_serial, caller_issuer, caller_host, host_dn, host_dn_key, pep_issuer, subject_dn_key)
+        source_address, source_port, caller_dn_key, caller_serial, caller_issuer, caller_host, host_dn, host_dn_key, pep_issuer, subject_dn_key,
+        token_issuer, token_subject)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-             $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
+             $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
     [
       r.id,
       r.decidedAt,
@@ -42,6 +43,8 @@ export async function insertDecisionRecord(manager: EntityManager, r: DecisionRe
       r.hostDnKey ?? null,
       r.pepIssuer ?? null,
       r.subjectDnKey ?? null,
+      r.tokenIssuer ?? null,
+      r.tokenSubject ?? null,
     ],
   );
 }

@@ -138,6 +138,8 @@ export class DecisionRecordWriter {
       host_dn_key: r.hostDnKey ?? null,
       pep_issuer: r.pepIssuer ?? null,
       subject_dn_key: r.subjectDnKey ?? null,
+      token_issuer: r.tokenIssuer ?? null,
+      token_subject: r.tokenSubject ?? null,
       lease_pool: lease?.poolId ?? null,
       lease_key: lease?.subjectKey ?? null,
       lease_username: lease?.account.username ?? null,
@@ -146,7 +148,7 @@ export class DecisionRecordWriter {
       lease_exclusive: lease?.exclusiveKey ?? false,
     }));
     const rows = await this.db.preparedQuery<{ id: string }>(
-      'gridauthz_write_decision_records_v2',
+      'gridauthz_write_decision_records_v3',
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
            id uuid, decided_at timestamptz, caller_dn text, host text, subject_dn text, fqans text[], resource text,
@@ -154,6 +156,7 @@ export class DecisionRecordWriter {
            gids integer[], reasons jsonb, environment jsonb, latency_ms real,
            source_address text, source_port integer, caller_dn_key text, caller_serial text, caller_issuer text,
            caller_host text, host_dn text, host_dn_key text, pep_issuer text, subject_dn_key text,
+           token_issuer text, token_subject text,
            lease_pool text, lease_key text, lease_username text, lease_uid integer, lease_gid integer,
            lease_exclusive boolean)),
        confirmed AS (
@@ -169,11 +172,11 @@ export class DecisionRecordWriter {
          INSERT INTO decision_record
            (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status,
             username, uid, gid, gids, reasons, environment, latency_ms,
-            source_address, source_port, caller_dn_key, caller_serial, caller_issuer, caller_host, host_dn, host_dn_key, pep_issuer, subject_dn_key)
+            source_address, source_port, caller_dn_key, caller_serial, caller_issuer, caller_host, host_dn, host_dn_key, pep_issuer, subject_dn_key, token_issuer, token_subject)
          SELECT i.id, i.decided_at, i.caller_dn, i.host, i.subject_dn, i.fqans, i.resource, i.action, i.dialect,
                 i.decision, i.status, i.username, i.uid, i.gid, i.gids, i.reasons, i.environment, i.latency_ms,
                 i.source_address, i.source_port, i.caller_dn_key, i.caller_serial, i.caller_issuer, i.caller_host,
-                i.host_dn, i.host_dn_key, i.pep_issuer, i.subject_dn_key
+                i.host_dn, i.host_dn_key, i.pep_issuer, i.subject_dn_key, i.token_issuer, i.token_subject
          FROM input i
          WHERE i.lease_pool IS NULL OR i.id IN (SELECT id FROM confirmed)
          RETURNING id)

@@ -18,9 +18,10 @@ interface BanRow {
   created_at: Date;
   expires_at: Date | null;
   value_key: string | null;
+  issuer: string | null;
 }
 
-const COLUMNS = `id, kind, value, reason, created_by, created_at, expires_at, value_key`;
+const COLUMNS = `id, kind, value, reason, created_by, created_at, expires_at, value_key, issuer`;
 
 /**
  * BanStore over the ban table. Bans are never deleted: the port's remove() lifts the ban (lifted_at, lifted_by), so
@@ -58,10 +59,10 @@ export class PostgresBanStore implements BanStore {
       const keyed = drafts.filter((d) => banValueKey(d) !== null);
       const existing = await m.query<BanRow[]>(
         `SELECT ${COLUMNS} FROM ban WHERE lifted_at IS NULL AND (
-           (kind, value) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR
+           (kind, coalesce(issuer, ''), value) IN (SELECT * FROM unnest($1::text[], $5::text[], $2::text[])) OR
            (value_key IS NOT NULL AND (kind, value_key) IN (SELECT * FROM unnest($3::text[], $4::text[]))))
          ORDER BY created_at, id`,
-        [drafts.map((d) => d.kind), drafts.map((d) => d.value), keyed.map((d) => d.kind), keyed.map((d) => banValueKey(d) as string)],
+        [drafts.map((d) => d.kind), drafts.map((d) => d.value), keyed.map((d) => d.kind), keyed.map((d) => banValueKey(d) as string), drafts.map((d) => d.issuer ?? '')],
       );
       const byKey = new Map<string, Ban>();
       for (const row of existing) if (!byKey.has(natural(row))) byKey.set(natural(row), toBan(row));
@@ -118,8 +119,8 @@ async function insertBans(m: EntityManager, drafts: readonly BanDraft[]): Promis
   if (drafts.length === 0) return [];
   // WITH ORDINALITY keeps the drafts' order in the ids, so "first" among equal created_at is the first draft.
   return m.query<BanRow[]>(
-    `INSERT INTO ban (kind, value, reason, created_by, created_at, expires_at, value_key)
-     SELECT k, v, r, b, c, e, vk FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS x(k, v, r, b, c, e, vk, n)
+    `INSERT INTO ban (kind, value, reason, created_by, created_at, expires_at, value_key, issuer)
+     SELECT k, v, r, b, c, e, vk, i FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[]) WITH ORDINALITY AS x(k, v, r, b, c, e, vk, i, n)
      ORDER BY n
      RETURNING ${COLUMNS}`,
     [
@@ -130,13 +131,14 @@ async function insertBans(m: EntityManager, drafts: readonly BanDraft[]): Promis
       drafts.map((d) => d.createdAt),
       drafts.map((d) => d.expiresAt ?? null),
       drafts.map(banValueKey),
+      drafts.map((d) => d.issuer ?? null),
     ],
   );
 }
 
-function natural(b: { kind: string; value: string; value_key?: string | null }): string {
+function natural(b: { kind: string; value: string; value_key?: string | null; issuer?: string | null }): string {
   const key = 'value_key' in b ? b.value_key : banValueKey(b);
-  return JSON.stringify(key === null || key === undefined ? [b.kind, 'text', b.value] : [b.kind, 'dn', key]);
+  return JSON.stringify(key === null || key === undefined ? [b.kind, 'text', b.issuer ?? null, b.value] : [b.kind, 'dn', key]);
 }
 
 function toBan(row: BanRow): Ban {
@@ -144,6 +146,7 @@ function toBan(row: BanRow): Ban {
     id: String(toInt(row.id, 'ban.id')),
     kind: row.kind,
     value: row.value,
+    ...(row.issuer !== null ? { issuer: row.issuer } : {}),
     reason: row.reason,
     author: row.created_by,
     createdAt: toDate(row.created_at, 'created_at'),

@@ -13,6 +13,7 @@ import {
   type PoolDefinition,
   type PoolKind,
   type Problem,
+  type SubjectPatternKind,
   type UnixGroup,
 } from '@gridauthz/mapping';
 import type { Database } from '../database/database';
@@ -82,9 +83,9 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
       await m.query(`DELETE FROM mapping_rule`);
       if (rules.length > 0) {
         const ids = await m.query<{ id: string; rule_key: string }[]>(
-          `INSERT INTO mapping_rule (rule_key, position, subject_kind, pattern, account_pool_id, account_username)
-           SELECT k, n - 1, s, p, (SELECT id FROM pool WHERE name = pn), u
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(k, s, p, pn, u, n)
+          `INSERT INTO mapping_rule (rule_key, position, subject_kind, pattern, account_pool_id, account_username, issuer)
+           SELECT k, n - 1, s, p, (SELECT id FROM pool WHERE name = pn), u, i
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(k, s, p, pn, u, i, n)
            RETURNING id, rule_key`,
           [
             rules.map((r) => r.id),
@@ -92,6 +93,7 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
             rules.map((r) => r.subject.pattern),
             rules.map((r) => (r.account?.kind === 'pool' ? r.account.poolId : null)),
             rules.map((r) => (r.account?.kind === 'static' ? r.account.username : null)),
+            rules.map((r) => r.subject.issuer ?? null),
           ],
         );
         const idOf = new Map(ids.map((r) => [r.rule_key, r.id]));
@@ -173,8 +175,8 @@ async function loadConfig(m: EntityManager): Promise<MappingConfig> {
   }
   const pools: PoolDefinition[] = poolRows.map((p) => ({ id: p.name, kind: p.kind, members: { kind: 'list', accounts: accountsOf.get(p.id) ?? [] } }));
   const groups = (await m.query<{ name: string; gid: number }[]>(`SELECT name, gid FROM unix_group ORDER BY id`)).map((g) => ({ name: g.name, gid: toInt(g.gid, 'gid') }));
-  const ruleRows = await m.query<{ rule_key: string; subject_kind: 'dn' | 'fqan'; pattern: string; pool_name: string | null; account_username: string | null; groups: string[] | null }[]>(
-    `SELECT r.rule_key, r.subject_kind, r.pattern, p.name AS pool_name, r.account_username,
+  const ruleRows = await m.query<{ rule_key: string; subject_kind: SubjectPatternKind; pattern: string; issuer: string | null; pool_name: string | null; account_username: string | null; groups: string[] | null }[]>(
+    `SELECT r.rule_key, r.subject_kind, r.pattern, r.issuer, p.name AS pool_name, r.account_username,
             (SELECT array_agg(g.name ORDER BY rg.position) FROM mapping_rule_group rg JOIN unix_group g ON g.id = rg.unix_group_id
              WHERE rg.mapping_rule_id = r.id) AS groups
      FROM mapping_rule r LEFT JOIN pool p ON p.id = r.account_pool_id
@@ -182,7 +184,7 @@ async function loadConfig(m: EntityManager): Promise<MappingConfig> {
   );
   const rules: MappingRule[] = ruleRows.map((r) => ({
     id: r.rule_key,
-    subject: { kind: r.subject_kind, pattern: r.pattern },
+    subject: { kind: r.subject_kind, pattern: r.pattern, ...(r.issuer !== null ? { issuer: r.issuer } : {}) },
     ...(r.pool_name !== null ? { account: { kind: 'pool' as const, poolId: r.pool_name } } : {}),
     ...(r.account_username !== null ? { account: { kind: 'static' as const, username: r.account_username } } : {}),
     ...(r.groups !== null && r.groups.length > 0 ? { groups: r.groups } : {}),
@@ -253,7 +255,7 @@ function poolSignature(pool: PoolDefinition): string {
 
 function normalRule(r: MappingRule): unknown {
   const account = r.account === undefined ? null : r.account.kind === 'pool' ? ['pool', r.account.poolId] : ['static', r.account.username];
-  return [r.id, r.subject.kind, r.subject.pattern, account, r.groups ?? []];
+  return [r.id, r.subject.kind, r.subject.issuer ?? null, r.subject.pattern, account, r.groups ?? []];
 }
 
 /** Merges `incoming` into `current` by key; returns the merged list and the incoming items that differ. */

@@ -9,16 +9,19 @@ const isoTime = z
   .refine((v) => !Number.isNaN(Date.parse(v)), 'not a valid time');
 const intString = z.coerce.number().int();
 
+const BAN_KIND = z.enum(['dn', 'fqan', 'ca', 'vo', 'issuer', 'token', 'token-group']);
+/** Token bans (docs/mapping-tokens.md): `issuer` names the iss in value; `token` and `token-group` name it in issuer. */
 export const BanCreate = z.strictObject({
-  kind: z.enum(['dn', 'fqan', 'ca', 'vo']),
+  kind: BAN_KIND,
   value: text,
+  issuer: text.optional(),
   reason: text,
   expiresAt: isoTime.optional(),
 });
 export const BanLift = z.strictObject({ reason: text });
 export const BanQuery = z.strictObject({
   state: z.enum(['active', 'lifted', 'expired', 'all']).default('active'),
-  kind: z.enum(['dn', 'fqan', 'ca', 'vo']).optional(),
+  kind: BAN_KIND.optional(),
   value: z.string().max(4096).optional(),
 });
 
@@ -40,7 +43,7 @@ export const GroupPut = z.strictObject({ gid: z.number().int().nonnegative() });
 
 export const Rule = z.strictObject({
   id: text,
-  subject: z.strictObject({ kind: z.enum(['dn', 'fqan']), pattern: text }),
+  subject: z.strictObject({ kind: z.enum(['dn', 'fqan', 'token', 'token-group']), pattern: text, issuer: text.optional() }),
   account: z
     .discriminatedUnion('kind', [z.strictObject({ kind: z.literal('pool'), poolId: text }), z.strictObject({ kind: z.literal('static'), username: text })])
     .optional(),
@@ -140,3 +143,18 @@ export const WhatIfBody = z.strictObject({
 });
 export const PrincipalPut = z.strictObject({ dn: z.string().min(1).max(4096), role: z.enum(['security-officer', 'operator', 'auditor']) });
 export const PrincipalRemove = z.strictObject({ dn: z.string().min(1).max(4096) });
+
+/** A token identity linked to a DN (docs/mapping-tokens.md, "One person, one account"). */
+export const TokenLinkCreate = z.strictObject({ issuer: text, subject: text, dn: text, comment: z.string().max(4096).optional() });
+export const TokenLinkRemove = z.strictObject({ issuer: text, subject: text });
+/** A trusted token issuer added at run time; exactly one key source. */
+export const TokenIssuerCreate = z
+  .strictObject({
+    issuer: text,
+    jwksFile: text.optional(),
+    jwksUrl: z.url({ protocol: /^https$/, error: 'jwksUrl must be an https URL' }).optional(),
+    comment: z.string().max(4096).optional(),
+  })
+  .refine((b) => (b.jwksFile === undefined) !== (b.jwksUrl === undefined), 'give exactly one of jwksFile and jwksUrl')
+  .refine((b) => b.jwksFile === undefined || b.jwksFile.startsWith('/'), 'jwksFile must be an absolute path');
+export const TokenIssuerRemove = z.strictObject({ issuer: text });

@@ -14,6 +14,8 @@ interface BanView {
   readonly id: string;
   readonly kind: string;
   readonly value: string;
+  /** The token issuer of a token or token-group ban. */
+  readonly issuer?: string;
   readonly reason: string;
   readonly author: string;
   readonly createdAt: string;
@@ -28,6 +30,7 @@ const view = (ban: Ban, now: Date): BanView => ({
   id: ban.id,
   kind: ban.kind,
   value: ban.value,
+  ...(ban.issuer !== undefined ? { issuer: ban.issuer } : {}),
   reason: ban.reason,
   author: ban.author,
   createdAt: ban.createdAt.toISOString(),
@@ -68,6 +71,7 @@ export class BansController {
       const result = await tx.stores.bans.add({
         kind: b.kind,
         value: b.value,
+        ...(b.issuer !== undefined ? { issuer: b.issuer } : {}),
         reason: b.reason,
         author: actor.dn,
         createdAt: now,
