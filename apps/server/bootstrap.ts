@@ -305,7 +305,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       verifier: trust.subjectVerifier,
       clock,
       onRecordsDeleted: (rows) => metrics.decisionRecordsDeleted(rows),
-      tokens: { onJwksEvent: (event) => metrics.jwksEvent(event) },
+      // Token time claims against the service clock, the one decisions are made and recorded at.
+      tokens: { onJwksEvent: (event) => metrics.jwksEvent(event), now: () => clock().getTime() },
       ...(options.seedMapping ? { seedMapping: options.seedMapping } : {}),
     });
     if (closed) return;
