@@ -6,13 +6,23 @@
 // Options: --duration <s> (default 15) --connections <n> (default 16).
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildQuery, cpuMs, createSchema, devPki, postOnce, requireFrom, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
 import { fmt, table } from '../stats.mjs';
 
 const ISSUER = 'https://issuer.bench.example';
 const AUDIENCE = 'https://ce.example.org';
+const TOKEN_RESOURCE = 'https://ce.example.org';
+/** Appended to the shipped site.spl: the CE endpoint a token of the /atlas group may use, mapped (docs/mapping-tokens.md). */
+const TOKEN_POLICY = `
+resource "https://ce[.]example[.]org" {
+    obligation "http://glite.org/xacml/obligation/local-environment-map" {}
+    action ".*" {
+        rule permit { oidc-group = "/atlas" }
+    }
+}
+`;
 const opt = (args, name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
@@ -67,6 +77,9 @@ export async function run({ root, args }) {
   const schema = await createSchema(root);
   const cwd = tempDir('gridauthz-bench-tokens-');
   const { token, jwksFile } = mintToken(cwd.dir);
+  const policyDir = join(cwd.dir, 'policies');
+  mkdirSync(policyDir);
+  writeFileSync(join(policyDir, 'site.spl'), readFileSync(join(root, 'policies', 'site.spl'), 'utf8') + TOKEN_POLICY);
   const server = await startServer({
     root,
     cwd: cwd.dir,
@@ -74,10 +87,29 @@ export async function run({ root, args }) {
     workers: 1,
     // The token settings (docs/configuration.md, tokens.*): this issuer, its key file, the CE's audience.
     env: {
-      GRIDAUTHZ_TOKENS_AUDIENCES: JSON.stringify([AUDIENCE]),
+      GRIDAUTHZ_TOKENS_AUDIENCES: AUDIENCE,
       GRIDAUTHZ_TOKENS_ISSUERS: JSON.stringify([{ issuer: ISSUER, jwksFile }]),
+      GRIDAUTHZ_POLICY_DIR: policyDir,
     },
   });
+  // The token rule (issuer + group → the dev site's atlas pool, atlas as primary group), written as
+  // `gridauthz rule add --issuer … --token-group /atlas --pool atlas --group atlas` would; the server's generation
+  // poll picks it up.
+  const db = await schema.client();
+  try {
+    const [rule] = (
+      await db.query(
+        `INSERT INTO mapping_rule (rule_key, position, subject_kind, pattern, issuer, account_pool_id)
+         VALUES ('bench-atlas-tokens', (SELECT coalesce(max(position), -1) + 1 FROM mapping_rule), 'token-group', '/atlas', $1, (SELECT id FROM pool WHERE name = 'atlas'))
+         RETURNING id`,
+        [ISSUER],
+      )
+    ).rows;
+    await db.query(`INSERT INTO mapping_rule_group (mapping_rule_id, position, unix_group_id) VALUES ($1, 0, (SELECT id FROM unix_group WHERE name = 'atlas'))`, [rule.id]);
+  } finally {
+    await db.end();
+  }
+  await sleep(1500);
   const loadBefore = uptime();
   const rows = [];
   const notes = [];
@@ -90,7 +122,7 @@ export async function run({ root, args }) {
     const cases = [
       { name: 'SAML2-XACML2 grid-wn x509 (control: alice-voms chain)', saml },
       { name: 'AuthZEN x509 (control: alice-voms chain)', body: JSON.stringify({ subject: { type: 'x509', id: pki.payload.identity, properties: { pem_chain: pki.payload.pem } }, action, resource }) },
-      { name: 'AuthZEN wlcg-token (wlcg.groups /atlas)', body: JSON.stringify({ subject: { type: 'wlcg-token', id: 'bench-user', properties: { token } }, action, resource }) },
+      { name: 'AuthZEN wlcg-token (wlcg.groups /atlas)', body: JSON.stringify({ subject: { type: 'wlcg-token', id: 'bench-user', properties: { token } }, action: { name: 'submit' }, resource: { type: 'resource-id', id: TOKEN_RESOURCE } }) },
     ];
     for (const c of cases) {
       let decided;
