@@ -14,7 +14,7 @@ import { fmt, table } from '../stats.mjs';
 const ISSUER = 'https://issuer.bench.example';
 const AUDIENCE = 'https://ce.example.org';
 const TOKEN_RESOURCE = 'https://ce.example.org';
-/** Appended to the shipped site.spl: the CE endpoint a token of the /atlas group may use, mapped (docs/mapping-tokens.md). */
+/** Appended to the shipped site.spl: the CE endpoint a token of the /atlas group may use, mapped. */
 const TOKEN_POLICY = `
 resource "https://ce[.]example[.]org" {
     obligation "http://glite.org/xacml/obligation/local-environment-map" {}

@@ -49,7 +49,7 @@ describe.skipIf(!SCITOKENS_CREATE_AVAILABLE)(`tokens through every carrier (${da
       config: { tokens: { audiences: [AUDIENCE], acceptAnyAudience: false, issuers: [{ issuer: ISSUER, jwksFile }] }, policy: { dir: join(dir, 'policy') } },
       clock: () => new Date(Date.now() + skewMs),
     });
-    // A token of the /atlas group maps to the dev site's atlas pool, with atlas as the primary group (docs/mapping-tokens.md).
+    // A token of the /atlas group maps to the dev site's atlas pool, with atlas as the primary group.
     const site = t.server.site();
     if (!site) throw new Error('not ready');
     const mapping = await site.stores.mapping.load();
