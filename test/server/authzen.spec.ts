@@ -94,6 +94,12 @@ describe(`AuthZEN endpoint end to end (${databaseLabel()})`, () => {
     const res = await post('/access/v1/evaluation', { subject: x509('alice-voms'), action: EXECUTE, resource: WN, context: { padding: 'x'.repeat(200_000) } });
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    // Over pdp.bodyLimit the listener refuses before the codec sees it: still an AuthZEN error, not a SOAP fault.
+    const huge = await post('/access/v1/evaluation', { subject: x509('alice-voms'), action: EXECUTE, resource: WN, context: { padding: 'x'.repeat(300_000) } }).catch(
+      (err: NodeJS.ErrnoException) => ({ status: -1, body: err.code ?? '', headers: {} as Record<string, string> }),
+    );
+    expect([413, -1]).toContain(huge.status);
+    if (huge.status === 413) expect(huge.body).toMatch(/^PROTO_BODY_TOO_LARGE: /);
   });
 
   it('answers a batch in request order with defaults and per-evaluation overrides, without a top-level decision (§7.1, §7.1.1, §7.2)', async () => {
