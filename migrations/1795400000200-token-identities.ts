@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Token identities (docs/mapping-tokens.md):
  * - ban: kinds `issuer` (value = iss), `token` (issuer + value = sub) and `token-group` (issuer + value = group);
  *   the issuer is its own column so a ban names the (issuer, subject) pair structurally, never one joined string.
- * - mapping_rule: subject kinds `token` and `token-group`, with their issuer in its own column.
+ * - mapping_rule: subject kinds `token` and `token-group` (issuer in its own column) and `issuer` (iss in pattern).
  * - token_link: a token identity linked to an X.509 DN (one person, one account); DN stored by key and for display.
  * - token_issuer: trusted issuers added at run time (`gridauthz issuer add`), beside those of the settings file.
  * - decision_record: the token identity of the subject, for `audit who` and forensics.
@@ -21,7 +21,7 @@ export class TokenIdentities1795400000200 implements MigrationInterface {
 
     await q.query(`ALTER TABLE mapping_rule ADD COLUMN issuer text`);
     await q.query(`ALTER TABLE mapping_rule DROP CONSTRAINT mapping_rule_subject_kind_ck`);
-    await q.query(`ALTER TABLE mapping_rule ADD CONSTRAINT mapping_rule_subject_kind_ck CHECK (subject_kind IN ('dn', 'fqan', 'token', 'token-group'))`);
+    await q.query(`ALTER TABLE mapping_rule ADD CONSTRAINT mapping_rule_subject_kind_ck CHECK (subject_kind IN ('dn', 'fqan', 'token', 'issuer', 'token-group'))`);
     await q.query(
       `ALTER TABLE mapping_rule ADD CONSTRAINT mapping_rule_issuer_ck CHECK ((subject_kind IN ('token', 'token-group')) = (issuer IS NOT NULL AND length(issuer) > 0))`,
     );
@@ -72,7 +72,7 @@ export class TokenIdentities1795400000200 implements MigrationInterface {
     await q.query(`DELETE FROM config_generation WHERE topic IN ('token-link', 'token-issuer')`);
     await q.query(`DROP TABLE token_issuer`);
     await q.query(`DROP TABLE token_link`);
-    await q.query(`DELETE FROM mapping_rule WHERE subject_kind IN ('token', 'token-group')`);
+    await q.query(`DELETE FROM mapping_rule WHERE subject_kind IN ('token', 'issuer', 'token-group')`);
     await q.query(`ALTER TABLE mapping_rule DROP CONSTRAINT mapping_rule_issuer_ck`);
     await q.query(`ALTER TABLE mapping_rule DROP CONSTRAINT mapping_rule_subject_kind_ck`);
     await q.query(`ALTER TABLE mapping_rule ADD CONSTRAINT mapping_rule_subject_kind_ck CHECK (subject_kind IN ('dn', 'fqan'))`);

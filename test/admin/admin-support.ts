@@ -1,5 +1,6 @@
 import { expandPools } from '@gridauthz/mapping';
 import { AdminPrincipalRepository, type AdminRole, type Database } from '@gridauthz/persistence';
+import type { Config } from '../../apps/server/config';
 import { devMappingConfig } from '../../apps/server/site/dev-site';
 import { type ClientIdentity, fixturePki, readFixture } from '../support/fixtures';
 import { httpsCall } from '../support/https-client';
@@ -72,8 +73,8 @@ export async function ensureDevPoolsInDatabase(db: Database): Promise<void> {
  * The real server with the dev site's pools in its database and the given fixture users as admin principals:
  * the set-up every admin suite starts from.
  */
-export async function startAdminTestServer(principals: Readonly<Record<string, AdminRole>>): Promise<{ t: TestServer; db: Database }> {
-  const t = await startTestServer();
+export async function startAdminTestServer(principals: Readonly<Record<string, AdminRole>>, config: Partial<Config> = {}): Promise<{ t: TestServer; db: Database }> {
+  const t = await startTestServer({ config });
   const db = t.server.database();
   if (!db) throw new Error('the test server has no database');
   await ensureDevPoolsInDatabase(db);

@@ -41,7 +41,7 @@ describe(`issuer and link commands (${databaseLabel()})`, () => {
     expect(JSON.parse(listed.stdout).issuers).toEqual([expect.objectContaining({ issuer: 'https://atlas-auth.web.cern.ch/', source: 'database', jwksUrl: 'https://atlas-auth.web.cern.ch/jwk' })]);
     expect((await cli('issuer', 'remove', 'https://atlas-auth.web.cern.ch/')).code).toBe(0);
     expect((await cli('issuer', 'remove', 'https://atlas-auth.web.cern.ch/')).code).toBe(1);
-  });
+  }, 300_000);
 
   it('links a token identity to a DN, lists and removes it, each change audited as the OS user', async () => {
     const added = await cli('link', 'add', '--issuer', 'https://atlas-auth.web.cern.ch/', '--subject', 'a1b2-c3', '--dn', 'CN=Alice,OU=Users,DC=cern,DC=ch');
@@ -57,5 +57,5 @@ describe(`issuer and link commands (${databaseLabel()})`, () => {
       ['token-link.add', me, 'direct'],
       ['token-link.remove', me, 'direct'],
     ]);
-  });
+  }, 300_000);
 });

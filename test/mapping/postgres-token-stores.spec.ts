@@ -55,12 +55,13 @@ describe(`token identities in storage on ${databaseLabel()}`, () => {
       { id: 'tok', subject: { kind: 'token', issuer: ATLAS, pattern: 'robot' }, account: { kind: 'static', username: 'atlas001' } },
       { id: 'grp', subject: { kind: 'token-group', issuer: ATLAS, pattern: '/atlas' }, account: { kind: 'pool', poolId: 'atlas' }, groups: ['atlas'] },
       { id: 'fq', subject: { kind: 'fqan', pattern: '/atlas' }, account: { kind: 'pool', poolId: 'atlas' } },
+      { id: 'iss', subject: { kind: 'issuer', pattern: CMS }, account: { kind: 'pool', poolId: 'atlas' } },
     ];
-    expect(await store.replaceRules(rules)).toEqual({ ok: true, value: { changed: 3 } });
+    expect(await store.replaceRules(rules)).toEqual({ ok: true, value: { changed: 4 } });
     expect((await store.load()).rules).toEqual(rules);
     // The issuer is part of the rule: the same rule for another issuer is a change.
     const moved = rules.map((r) => (r.id === 'grp' ? { ...r, subject: { ...r.subject, issuer: CMS } } : r));
-    expect(await store.replaceRules(moved)).toEqual({ ok: true, value: { changed: 3 } });
+    expect(await store.replaceRules(moved)).toEqual({ ok: true, value: { changed: 4 } });
   });
 
   it('links and run-time issuers: add, replace, list, remove, each audited with its change', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JwksFetcher } from '@gridauthz/credentials';
 import { type AuthzRequest, Dn, fail } from '@gridauthz/domain';
 import type { MappingConfig } from '@gridauthz/mapping';
-import { PostgresLeaseStore, TokenAdministration, localActor } from '@gridauthz/persistence';
+import { ForensicsRepository, PostgresLeaseStore, TokenAdministration, localActor } from '@gridauthz/persistence';
 import type { Config } from '../../apps/server/config';
 import { ServiceMetrics } from '../../apps/server/metrics/service-metrics';
 import { type SiteRuntime, startSite } from '../../apps/server/site/site-runtime';
@@ -171,6 +171,10 @@ describe.skipIf(!SCITOKENS_CREATE_AVAILABLE)(`token decisions on two replicas ($
     // The lease is keyed by the (issuer, subject) pair, never by a DN (docs/identities.md).
     const [row] = await t.db.dataSource.query<{ subject_key: string }[]>(`SELECT subject_key FROM lease l JOIN pool_account a ON a.id = l.account_id WHERE a.username = 'atlas001'`);
     expect(row?.subject_key).toBe('token:https%3A%2F%2Fatlas%2Dauth%2Eexample%2Eorg%2F:atlas%2Duser%2D1:atlas');
+    // Forensics: who ran as uid 8001 names the token identity (docs/forensics.md, `audit who`).
+    const who = await new ForensicsRepository(t.db).whoRan({ uid: 8001, at: new Date(), windowSeconds: 600 });
+    expect(who.token).toEqual({ issuer: ISSUER, subject: 'atlas-user-1' });
+    expect(who.records[0]).toMatchObject({ tokenIssuer: ISSUER, tokenSubject: 'atlas-user-1', subjectDn: null, username: 'atlas001' });
   });
 
   it('refuses expired, wrong audience, unknown issuer, unknown kid, alg none, HS256 with the public key, tampered payload', async () => {

@@ -6,8 +6,8 @@ type Answer = Record<string, unknown>;
 type Format = { json?: boolean; csv?: boolean };
 
 /** Candidate columns of `audit who`: who, as which account, where from, and through which caller. */
-const WHO_COLUMNS = ['decidedAt', 'subjectDn', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'sourcePort', 'callerDn', 'callerSerial', 'callerIssuer', 'dialect', 'id'];
-const DECISION_COLUMNS = ['decidedAt', 'decision', 'dialect', 'subjectDn', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'callerDn', 'reasons', 'id'];
+const WHO_COLUMNS = ['decidedAt', 'subjectDn', 'tokenIssuer', 'tokenSubject', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'sourcePort', 'callerDn', 'callerSerial', 'callerIssuer', 'dialect', 'id'];
+const DECISION_COLUMNS = ['decidedAt', 'decision', 'dialect', 'subjectDn', 'tokenIssuer', 'tokenSubject', 'fqans', 'username', 'uid', 'host', 'sourceAddress', 'callerDn', 'reasons', 'id'];
 
 /** A CSV cell (RFC 4180); a cell a spreadsheet would run as a formula gets a leading quote (CSIRT tickets get opened in one). */
 function csvCell(v: unknown): string {
@@ -53,7 +53,9 @@ export function registerAudit(program: Command): void {
     const q = answer['question'] as Answer;
     const account = q['uid'] !== null ? `uid ${String(q['uid'])}` : `account ${String(q['username'])}`;
     process.stdout.write(`${account} on ${q['host'] === null ? 'any host' : String(q['host'])} at ${String(q['at'])} (±${String(q['windowSeconds'])} s)\n`);
-    process.stdout.write(`DN:       ${answer['dn'] === null ? '(no one found)' : String(answer['dn'])}\n`);
+    const token = answer['token'] as { issuer: string; subject: string } | null | undefined;
+    process.stdout.write(`DN:       ${answer['dn'] === null ? (token ? '- (token identity)' : '(no one found)') : String(answer['dn'])}\n`);
+    if (token) process.stdout.write(`token:    issuer ${token.issuer} subject ${token.subject}\n`);
     process.stdout.write(`FQANs:    ${(answer['fqans'] as string[]).join(' ') || '-'}\n`);
     process.stdout.write(`account:  ${answer['username'] === null ? '-' : String(answer['username'])}\n\ncandidates (Permit records), nearest first:\n`);
     output({}, answer, records, WHO_COLUMNS.filter((c) => c !== 'id' && c !== 'callerIssuer'));

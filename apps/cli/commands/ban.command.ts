@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error';
 import { type AdminApiFlags, callAdmin, output, outputRecord, query, withAdminApi } from './admin.command';
 
-const COLUMNS = ['id', 'kind', 'value', 'issuer', 'state', 'reason', 'author', 'createdAt', 'expiresAt'];
+const COLUMNS = ['id', 'kind', 'value', 'state', 'reason', 'author', 'createdAt', 'expiresAt', 'issuer'];
 const KINDS = ['dn', 'fqan', 'ca', 'vo'];
 
 type TokenBanFlags = { issuer?: string; subject?: string; tokenGroup?: string };

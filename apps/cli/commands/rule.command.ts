@@ -19,13 +19,16 @@ const rows = (rules: RuleRow[]) =>
 
 type RuleSubjectFlags = { dn?: string; fqan?: string; issuer?: string; subject?: string; tokenGroup?: string };
 
-/** What a rule matches: --dn, --fqan, or a token form --issuer with --subject or --token-group (docs/mapping-tokens.md). */
+/**
+ * What a rule matches: --dn, --fqan, or a token form (docs/mapping-tokens.md): --issuer ISS --subject SUB,
+ * --issuer ISS --token-group GROUP, or --issuer ISS alone (every token of the issuer).
+ */
 export function ruleSubject(flags: RuleSubjectFlags): { kind: string; pattern: string; issuer?: string } {
-  const forms = [flags.dn, flags.fqan, flags.subject, flags.tokenGroup].filter((x) => x !== undefined).length;
-  if (forms !== 1) throw new CliError('give exactly one of --dn, --fqan, --issuer ISS --subject SUB, --issuer ISS --token-group GROUP', 2);
   const token = flags.subject !== undefined || flags.tokenGroup !== undefined;
+  const forms = [flags.dn, flags.fqan, flags.subject, flags.tokenGroup, !token ? flags.issuer : undefined].filter((x) => x !== undefined).length;
+  if (forms !== 1) throw new CliError('give exactly one of --dn, --fqan, --issuer ISS [--subject SUB | --token-group GROUP]', 2);
   if (token && flags.issuer === undefined) throw new CliError('--subject and --token-group need --issuer (a token subject or group is unique only within its issuer)', 2);
-  if (!token && flags.issuer !== undefined) throw new CliError('--issuer goes with --subject or --token-group', 2);
+  if (flags.issuer !== undefined && !token) return { kind: 'issuer', pattern: flags.issuer };
   if (flags.dn !== undefined) return { kind: 'dn', pattern: flags.dn };
   if (flags.fqan !== undefined) return { kind: 'fqan', pattern: flags.fqan };
   if (flags.subject !== undefined) return { kind: 'token', issuer: flags.issuer as string, pattern: flags.subject };
@@ -45,7 +48,7 @@ export function registerRule(program: Command): void {
       .argument('<id>', 'rule id')
       .option('--dn <pattern>', 'DN pattern')
       .option('--fqan <pattern>', 'FQAN pattern')
-      .option('--issuer <iss>', 'token rules: the issuer (exact iss), with --subject or --token-group')
+      .option('--issuer <iss>', 'token rules: the issuer (exact iss); alone: every token of the issuer, else with --subject or --token-group')
       .option('--subject <sub>', 'with --issuer: one token identity (exact sub), e.g. to a static --account')
       .option('--token-group <group>', 'with --issuer: a wlcg.groups entry, e.g. /atlas, usually to a --pool with --group')
       .option('--pool <id>', 'lease from this pool')

@@ -1,6 +1,6 @@
 import { ok } from '@gridauthz/domain';
 import type { LeaseRecord } from '../lease/lease-store';
-import { decodeLeaseName, MAX_LEASE_NAME_BYTES } from '../lease/lease-name';
+import { decodeLeaseName, MAX_LEASE_NAME_BYTES, TOKEN_LEASE_KEY_PREFIX } from '../lease/lease-name';
 import { argusPoolPrefix, isPoolEntry, type PoolMembershipRule } from '../pool/pool-membership';
 import { failWithProblems, type Checked, type Problem } from '../problem';
 
@@ -157,6 +157,11 @@ export function planGridmapdirExport(input: GridmapdirExportInput, options: { re
   const linked = new Set<string>();
   const links: { name: string; account: string; mtime: Date }[] = [];
   for (const lease of input.leases) {
+    // Refused, not skipped: an exported gridmapdir without the lease would show the account free to LCMAPS.
+    if (lease.subjectKey.startsWith(TOKEN_LEASE_KEY_PREFIX)) {
+      problems.push({ file: lease.subjectKey, message: `a token identity's lease (docs/identities.md): a gridmapdir cannot name it; map tokens to pools that are not exported` });
+      continue;
+    }
     if (Buffer.byteLength(lease.subjectKey, 'utf8') > MAX_LEASE_NAME_BYTES) {
       problems.push({ file: lease.subjectKey, message: `lease name is longer than ${MAX_LEASE_NAME_BYTES} bytes (ENAMETOOLONG in LCMAPS)` });
       continue;

@@ -2,8 +2,9 @@ import type { LeaseKeyConvention } from '../lease/lease-name';
 
 /**
  * What a rule matches: the subject DN or one of the subject's FQANs, by a pattern in the site's syntax; or a token
- * identity (`token`: `issuer` + the exact `sub` in `pattern`) or a token group (`token-group`: `issuer` + the exact
- * wlcg.groups entry in `pattern`, docs/mapping-tokens.md). Token patterns are exact strings under every syntax: a
+ * identity (`token`: `issuer` + the exact `sub` in `pattern`), every token of one issuer (`issuer`: the exact `iss`
+ * in `pattern`, like an HTCondor-CE `SCITOKENS /^iss,/` line) or a token group (`token-group`: `issuer` + the exact
+ * wlcg.groups entry in `pattern`), docs/mapping-tokens.md. Token patterns are exact strings under every syntax: a
  * subject is unique only within its issuer, so the issuer is always part of the key.
  */
 export interface SubjectPattern {
@@ -13,8 +14,8 @@ export interface SubjectPattern {
   readonly issuer?: string;
 }
 
-export type SubjectPatternKind = 'dn' | 'fqan' | 'token' | 'token-group';
-export const SUBJECT_PATTERN_KINDS: readonly SubjectPatternKind[] = ['dn', 'fqan', 'token', 'token-group'];
+export type SubjectPatternKind = 'dn' | 'fqan' | 'token' | 'issuer' | 'token-group';
+export const SUBJECT_PATTERN_KINDS: readonly SubjectPatternKind[] = ['dn', 'fqan', 'token', 'issuer', 'token-group'];
 
 export type AccountTarget = { readonly kind: 'pool'; readonly poolId: string } | { readonly kind: 'static'; readonly username: string };
 

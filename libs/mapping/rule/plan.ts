@@ -35,7 +35,8 @@ function attributesOf(subject: MappingSubject): Attribute[] {
 /** Whether a rule names the subject itself: its DN, or its token identity (issuer, subject). */
 function matchesIdentity(rule: CompiledRule, subject: MappingSubject): boolean {
   if (rule.kind === 'dn') return subject.dn !== undefined && rule.matches(subject.dn);
-  if (rule.kind === 'token') return subject.token !== undefined && rule.matches(subject.token);
+  // An issuer rule names every token of its issuer; rule order puts exact (issuer, subject) rules before it.
+  if (rule.kind === 'token' || rule.kind === 'issuer') return subject.token !== undefined && rule.matches(subject.token);
   return false;
 }
 

@@ -12,6 +12,7 @@ export type CompiledPattern =
   | { readonly kind: 'dn'; readonly matches: DnMatcher }
   | { readonly kind: 'fqan'; readonly matches: FqanMatcher }
   | { readonly kind: 'token'; readonly matches: TokenMatcher }
+  | { readonly kind: 'issuer'; readonly matches: TokenMatcher }
   | { readonly kind: 'token-group'; readonly matches: TokenGroupMatcher };
 
 type Syntax = Pick<MappingSettings, 'patternSyntax' | 'wildcards'>;
@@ -21,6 +22,11 @@ export function compilePattern(subject: SubjectPattern, syntax: Syntax): Compile
   const { pattern } = subject;
   if (pattern === '') return 'empty pattern';
   if (subject.kind === 'token' || subject.kind === 'token-group') return compileTokenPattern(subject);
+  if (subject.kind === 'issuer') {
+    if (subject.issuer !== undefined) return 'an issuer pattern names the issuer in its pattern, not in a separate issuer';
+    if (pattern !== pattern.trim()) return 'token patterns may not start or end with white space';
+    return { kind: 'issuer', matches: (t) => t.issuer === pattern };
+  }
   if (subject.issuer !== undefined) return `a ${subject.kind} pattern takes no issuer`;
   if (syntax.patternSyntax === 'lcmaps') {
     // LCMAPS compares the OpenSSL text of the DN and the FQAN exactly as VOMS issued it: no normalisation.

@@ -63,6 +63,25 @@ describe('token mapping rules', () => {
     expect(r.ok && [r.value.plan.ruleId, r.value.account.username]).toEqual(['ops-robot', 'opsadm']);
   });
 
+  it('an issuer rule (HTCondor-CE SCITOKENS /^iss,/ user) maps every token of its issuer, after exact subject rules', async () => {
+    const c = compileMappingConfig(
+      {
+        ...config,
+        rules: [
+          { id: 'robot', subject: { kind: 'token', issuer: CMS, pattern: 'robot-1' }, account: { kind: 'static', username: 'opsadm' } },
+          { id: 'cms-all', subject: { kind: 'issuer', pattern: CMS }, account: { kind: 'pool', poolId: 'atlas' } },
+        ],
+      },
+      ARGUS_SETTINGS,
+    );
+    if (!c.ok) throw new Error(c.error.detail);
+    const s = setup();
+    const any = await mapSubject(s.leases, c.value, tok(CMS, 'whoever'), now);
+    const robot = await mapSubject(s.leases, c.value, tok(CMS, 'robot-1'), now);
+    const other = await mapSubject(s.leases, c.value, tok(ATLAS, 'whoever'), now);
+    expect([any.ok && any.value.plan.ruleId, robot.ok && robot.value.plan.ruleId, !other.ok && other.error.code]).toEqual(['cms-all', 'robot', 'MAPPING_NO_MATCH']);
+  });
+
   it('the same subject or group from another issuer matches nothing', async () => {
     const s = setup();
     const r1 = await mapSubject(s.leases, s.config, tok(CMS, 'robot-1'), now);

@@ -88,6 +88,9 @@ export interface DecisionRecordView {
   readonly hostDn: string | null;
   readonly pepIssuer: string | null;
   readonly subjectDn: string | null;
+  /** The subject's token identity, when its credential was a bearer token (docs/mapping-tokens.md). */
+  readonly tokenIssuer: string | null;
+  readonly tokenSubject: string | null;
   readonly fqans: readonly string[];
   readonly resource: string | null;
   readonly action: string | null;
@@ -122,6 +125,8 @@ export interface LeaseHistoryEntry {
 export interface WhoRanAnswer {
   /** The subject of the nearest Permit record, the best answer to "who". */
   readonly dn: string | null;
+  /** Its token identity, when that record's credential was a bearer token. */
+  readonly token: { readonly issuer: string; readonly subject: string } | null;
   readonly fqans: readonly string[];
   readonly username: string | null;
   /** The candidates: Permit records for the account (on the host, when one is given) inside the window, nearest to `at` first. */
@@ -147,6 +152,8 @@ interface DecisionRow {
   host_dn: string | null;
   pep_issuer: string | null;
   subject_dn: string | null;
+  token_issuer: string | null;
+  token_subject: string | null;
   fqans: string[];
   resource: string | null;
   action: string | null;
@@ -187,6 +194,8 @@ const toRecord = (r: DecisionRow): DecisionRecordView => ({
   hostDn: r.host_dn,
   pepIssuer: r.pep_issuer,
   subjectDn: r.subject_dn,
+  tokenIssuer: r.token_issuer,
+  tokenSubject: r.token_subject,
   fqans: r.fqans,
   resource: r.resource,
   action: r.action,
@@ -216,7 +225,7 @@ export const toLease = (r: LeaseRow): LeaseHistoryEntry => ({
 });
 
 const DECISION_COLUMNS = `id, decided_at, decided_at::text AS cursor_at, dialect, caller_dn, caller_serial, caller_issuer, caller_host,
-  source_address, source_port, host, host_dn, pep_issuer, subject_dn, fqans, resource, action, decision, status, username, uid, gid,
+  source_address, source_port, host, host_dn, pep_issuer, subject_dn, token_issuer, token_subject, fqans, resource, action, decision, status, username, uid, gid,
   gids, reasons`;
 
 /** Thrown for a cursor this service did not make. */
@@ -337,6 +346,7 @@ export class ForensicsRepository {
     const nearest = records[0];
     return {
       dn: nearest?.subjectDn ?? leasesAtTime[0]?.subjectDn ?? null,
+      token: nearest?.tokenIssuer && nearest.tokenSubject !== null ? { issuer: nearest.tokenIssuer, subject: nearest.tokenSubject } : null,
       fqans: nearest?.fqans ?? [],
       username: nearest?.username ?? leases[0]?.username ?? null,
       records,

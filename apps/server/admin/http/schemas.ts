@@ -43,7 +43,7 @@ export const GroupPut = z.strictObject({ gid: z.number().int().nonnegative() });
 
 export const Rule = z.strictObject({
   id: text,
-  subject: z.strictObject({ kind: z.enum(['dn', 'fqan', 'token', 'token-group']), pattern: text, issuer: text.optional() }),
+  subject: z.strictObject({ kind: z.enum(['dn', 'fqan', 'token', 'issuer', 'token-group']), pattern: text, issuer: text.optional() }),
   account: z
     .discriminatedUnion('kind', [z.strictObject({ kind: z.literal('pool'), poolId: text }), z.strictObject({ kind: z.literal('static'), username: text })])
     .optional(),
