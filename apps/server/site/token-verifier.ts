@@ -58,8 +58,13 @@ export class SiteTokenVerifier {
   }
 
   setDatabaseIssuers(rows: readonly DatabaseIssuer[]): void {
+    const previous = { rows: this.databaseIssuers, signature: this.signature };
     this.databaseIssuers = rows;
-    this.rebuild();
+    if (!this.rebuild()) {
+      // Refused (logged): what is in force stays what it was, and issuers() keeps saying so.
+      this.databaseIssuers = this.validator ? previous.rows : [];
+      this.signature = this.validator ? previous.signature : '';
+    }
   }
 
   setLinks(links: TokenLinks): void {
@@ -84,14 +89,15 @@ export class SiteTokenVerifier {
     return ok(link ? { ...subject, dn: link.dn } : subject);
   }
 
-  private rebuild(): void {
+  /** False when the validator refused the merged set (the previous validator, or none, stays). */
+  private rebuild(): boolean {
     const issuers = this.issuers();
     const signature = JSON.stringify(issuers.map((i) => [i.issuer, i.jwks]).sort());
-    if (signature === this.signature && (this.validator !== undefined || issuers.length === 0)) return;
-    this.signature = signature;
+    if (signature === this.signature && (this.validator !== undefined || issuers.length === 0)) return true;
     if (issuers.length === 0) {
+      this.signature = signature;
       this.validator = undefined;
-      return;
+      return true;
     }
     try {
       this.validator = new TokenValidator({
@@ -103,15 +109,12 @@ export class SiteTokenVerifier {
         ...(this.options.now ? { now: this.options.now } : {}),
         ...(this.options.jwksPolicy ? { jwksPolicy: this.options.jwksPolicy } : {}),
       });
+      this.signature = signature;
       this.options.log.info({ issuers: issuers.map((i) => ({ issuer: i.issuer, source: i.source })) }, 'token issuers in force');
+      return true;
     } catch (err) {
-      // A database row the validator refuses must not leave the settings' issuers unserved: keep the previous one.
       this.options.log.error({ err: { message: (err as Error).message } }, 'token issuers refused; keeping the previous set');
-      if (this.validator === undefined && this.databaseIssuers.length > 0) {
-        this.databaseIssuers = [];
-        this.signature = '';
-        this.rebuild();
-      }
+      return false;
     }
   }
 }
