@@ -175,7 +175,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return undefined;
   });
   fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+    // AuthZEN answers echo the PEP's own X-Request-ID (docs/authzen.md); every other answer carries ours.
+    if (!reply.hasHeader('x-request-id')) void reply.header('x-request-id', request.id);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
@@ -301,7 +302,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       verifier: trust.subjectVerifier,
       clock,
       onRecordsDeleted: (rows) => metrics.decisionRecordsDeleted(rows),
-      tokens: { onJwksEvent: (event) => metrics.jwksEvent(event) },
+      // Token time claims against the service clock, the one decisions are made and recorded at.
+      tokens: { onJwksEvent: (event) => metrics.jwksEvent(event), now: () => clock().getTime() },
       ...(options.seedMapping ? { seedMapping: options.seedMapping } : {}),
     });
     if (closed) return;

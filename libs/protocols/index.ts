@@ -43,3 +43,7 @@ export type { PepdDecisionInput, PepdError, PepdErrorCode, PepdResult } from './
 export { encodePepdResponse, encodePepdRequest, pepResponseToHessian, pepRequestToHessian, pepdBase64 } from './pepd/encode';
 export { PepClass, PepIds, PepDecisionCode, posixAccountObligation } from './pepd/model';
 export type { PepAttribute, PepSubject, PepResource, PepAttributeBag, PepRequest, PepResponse, PepResult, PepDecision, PepStatus, PepStatusCode, PepObligation, PepAttributeAssignment } from './pepd/model';
+export { AuthzenCodec, answerPermits, decisionObject as authzenDecisionObject } from './authzen/codec';
+export type { AuthzenMessage } from './authzen/codec';
+export { AUTHZEN_EVALUATION_PATH, AUTHZEN_EVALUATIONS_PATH, AUTHZEN_SUBJECT_TYPES, AUTHZEN_RESOURCE_TYPES, AUTHZEN_ACTIONS, DEFAULT_AUTHZEN_LIMITS } from './authzen/decode';
+export type { AuthzenLimits, EvaluationsSemantic, EvaluationsRequest } from './authzen/decode';

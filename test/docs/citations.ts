@@ -10,6 +10,10 @@ export const REFERENCE_DEFAULTS: Readonly<Record<string, string>> = {
   'libs/policy/': 'policy-language',
   'policies/': 'policy-language',
   'libs/protocols/prima/': 'prima-saml1',
+  'libs/protocols/authzen/': 'authzen',
+  'test/server/authzen': 'authzen',
+  'apps/server/pdp/authzen': 'authzen',
+  'test/cli/query-authzen': 'authzen',
   'test/server/prima': 'prima-saml1',
   'libs/protocols/': 'saml2-xacml2',
   'test/server/': 'saml2-xacml2',
@@ -23,7 +27,7 @@ export const REFERENCE_DEFAULTS: Readonly<Record<string, string>> = {
   'docs/lease-expiry.md': 'mapping',
 };
 
-const REFERENCE_NAMES = new Set(['credentials', 'mapping', 'policy-language', 'prima-saml1', 'saml2-xacml2']);
+const REFERENCE_NAMES = new Set(['authzen', 'credentials', 'mapping', 'policy-language', 'prima-saml1', 'saml2-xacml2']);
 
 function documentPath(name: string, explicitPath: boolean): string {
   if (explicitPath) return name;

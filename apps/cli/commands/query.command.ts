@@ -10,7 +10,7 @@ import { dnFromCertificate, isCertificateLabel, isPrivateKeyLabel, Oid, parseCer
 import type { Certificate } from '@gridauthz/credentials';
 import { ErrorCodes } from '@gridauthz/domain';
 import type { Dn } from '@gridauthz/domain';
-import { decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
+import { AUTHZEN_EVALUATION_PATH, decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
 import type { XacmlAnswer, XacmlClientDialect } from '@gridauthz/protocols';
 import { CliError } from '../cli-error';
 
@@ -26,8 +26,11 @@ interface QueryFlags {
   cert: string;
   key?: string;
   capath: string;
-  proxy: string;
-  protocol: 'xacml' | 'prima';
+  proxy?: string;
+  token?: string;
+  carrier?: 'authzen' | 'saml';
+  authzen?: boolean;
+  protocol: 'xacml' | 'prima' | 'authzen';
   dialect?: XacmlClientDialect;
   resource?: string;
   action?: string;
@@ -45,10 +48,13 @@ export function registerQuery(program: Command): void {
     .requiredOption('--cert <file>', 'client certificate (chain) PEM; may be a proxy file holding certificate, key and chain')
     .option('--key <file>', 'client private key PEM (default: the --cert file)')
     .requiredOption('--capath <dir>', 'trusted CA directory (IGTF layout: *.0 / *.pem) the server certificate must chain to')
-    .requiredOption('--proxy <file>', "the payload user's proxy (or certificate) chain the question is about")
-    .addOption(new Option('--protocol <protocol>', 'wire protocol').choices(['xacml', 'prima']).default('xacml'))
+    .option('--proxy <file>', "the payload user's proxy (or certificate) chain the question is about")
+    .option('--token <file>', 'a bearer token (WLCG / SciTokens compact JWS) the question is about, instead of --proxy (docs/authzen.md)')
+    .addOption(new Option('--carrier <carrier>', 'how --token travels: the AuthZEN endpoint, or a SAML2-XACML2 subject attribute').choices(['authzen', 'saml']))
+    .option('--authzen', 'ask the AuthZEN endpoint (POST /access/v1/evaluation) about --proxy; same as --protocol authzen')
+    .addOption(new Option('--protocol <protocol>', 'wire protocol').choices(['xacml', 'prima', 'authzen']).default('xacml'))
     .addOption(new Option('--dialect <dialect>', 'SAML2-XACML2 request dialect (default authz-interop)').choices([...XACML_CLIENT_DIALECTS]))
-    .option('--resource <id>', 'resource-id (XACML; dialect default otherwise) or resource DN (PRIMA; default the server certificate subject)')
+    .option('--resource <id>', 'resource-id (XACML; dialect default otherwise), resource DN (PRIMA; default the server certificate subject), or for AuthZEN ce, wn (default; the host is --host) or a resource-id URI')
     .option('--action <id>', 'action-id (XACML; dialect default otherwise)')
     .option('--host <name>', 'PEP host name: authz-interop dns-host-name, and the A-REX endpoint host of the grid-ce and emi resource default (default this host)')
     .option('--xml', 'also print the raw request and response')
@@ -79,15 +85,44 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   if (flags.protocol === 'prima' && (flags.dialect !== undefined || flags.action !== undefined)) {
     throw new CliError('--dialect and --action apply to --protocol xacml only', EXIT.other);
   }
+  if ((flags.proxy === undefined) === (flags.token === undefined)) throw new CliError('give exactly one of --proxy and --token', EXIT.other);
+  if (flags.carrier !== undefined && flags.token === undefined) throw new CliError('--carrier applies to --token only', EXIT.other);
+  if (flags.authzen) flags.protocol = 'authzen';
+  if (flags.token !== undefined) {
+    if (flags.protocol === 'prima') throw new CliError('PRIMA cannot carry a token: use --carrier authzen or saml', EXIT.other);
+    flags.protocol = flags.carrier === 'saml' ? 'xacml' : flags.protocol === 'xacml' && flags.carrier === undefined && !flags.authzen ? 'authzen' : flags.protocol;
+  }
+  if (flags.protocol === 'authzen' && flags.dialect !== undefined) throw new CliError('--dialect applies to --protocol xacml only', EXIT.other);
   const identity = clientIdentity(flags.cert, flags.key ?? flags.cert);
   const ca = trustAnchors(flags.capath);
-  const payload = payloadChain(flags.proxy);
+  const token = flags.token === undefined ? undefined : bearerToken(flags.token);
+  const payload = flags.proxy === undefined ? undefined : payloadChain(flags.proxy);
   const dialect = flags.dialect ?? 'authz-interop';
   const idGenerator = (): string => randomBytes(16).toString('hex');
   const now = new Date();
 
-  let expectation: ((body: string) => Outcome | string) | undefined;
-  const build = (serverCert: Buffer): { body: string; soapAction: string } => {
+  let expectation: ((body: string, status: number) => Outcome | string) | undefined;
+  const build = (serverCert: Buffer): Built => {
+    if (flags.protocol === 'authzen') {
+      const sent = authzenRequest(flags, payload, token);
+      expectation = (body, status) => authzenOutcome(body, status);
+      return sent;
+    }
+    if (payload === undefined) {
+      // A token through SAML2-XACML2: the dialect's usual resource and action, the token as the subject.
+      const sent = encodeXacmlQuery({
+        dialect,
+        ...(token === undefined ? {} : { bearerToken: token }),
+        ...(flags.resource === undefined ? {} : { resource: flags.resource }),
+        ...(flags.action === undefined ? {} : { action: flags.action }),
+        hostName: flags.host ?? hostname(),
+        ...(identity.hostDn === undefined ? {} : { hostDn: identity.hostDn }),
+        now,
+        idGenerator,
+      });
+      expectation = (body) => xacmlOutcome(body, sent.expect);
+      return sent;
+    }
     if (flags.protocol === 'prima') {
       const resourceDn = flags.resource ?? dnFromCertificate(serverCert);
       if (resourceDn === undefined) throw new CliError('the server certificate has no usable subject DN: give --resource', EXIT.other);
@@ -126,38 +161,25 @@ async function runQuery(flags: QueryFlags): Promise<number> {
       now,
       idGenerator,
     });
-    expectation = (body) => {
-      const answer = decodeXacmlResponse(body, sent.expect);
-      if (!answer.ok) return describeFailure(answer.error.code, answer.error.detail);
-      const { decision, status, username, uid, gid, secondaryGids, groupName, groupNames, obligations } = answer.value;
-      return {
-        decision,
-        status,
-        ...(username === undefined ? {} : { username }),
-        ...(uid === undefined ? {} : { uid }),
-        ...(gid === undefined ? {} : { gid }),
-        secondaryGids,
-        ...(groupName === undefined ? {} : { groupName }),
-        groupNames,
-        obligations,
-      };
-    };
+    expectation = (body) => xacmlOutcome(body, sent.expect);
     return sent;
   };
 
-  const exchange = await post(url, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, build);
+  const exchange = await post(url, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, flags.protocol === 'authzen' && (url.pathname === '/' || url.pathname === '') ? AUTHZEN_EVALUATION_PATH : undefined, build);
   const out: string[] = [];
   if (flags.xml && !flags.json) out.push('--- request ---', exchange.request, `--- response (HTTP ${exchange.status}) ---`, exchange.response, '---');
   // Decisions come with 200, SOAP faults with 500 (§2.1); any other status is the HTTP layer talking, not the PDP.
+  // AuthZEN refusals are 4xx with a message (authzen.md §10.1.2), which the AuthZEN reading reports itself.
   const outcome =
-    exchange.status !== 200 && exchange.status !== 500
+    exchange.status !== 200 && exchange.status !== 500 && flags.protocol !== 'authzen'
       ? `server answered HTTP ${exchange.status}${exchange.statusText === '' ? '' : ` ${exchange.statusText}`}`
       : expectation === undefined
         ? 'no request was sent'
-        : expectation(exchange.response);
+        : expectation(exchange.response, exchange.status);
   const context = {
     protocol: flags.protocol,
     ...(flags.protocol === 'xacml' ? { dialect } : {}),
+    ...(token !== undefined ? { subject: 'token' } : {}),
     url: url.href,
     ...(flags.xml ? { request: exchange.request, response: exchange.response } : {}),
   };
@@ -169,6 +191,75 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   out.push(flags.json ? JSON.stringify({ ...context, ...outcome }) : render(outcome));
   process.stdout.write(`${out.join('\n')}\n`);
   return outcome.decision === 'Permit' ? EXIT.permit : outcome.decision === 'Deny' || outcome.decision === 'NotApplicable' ? EXIT.deny : EXIT.other;
+}
+
+/** What is sent: the body, with its SOAPAction for the SOAP protocols or its own content type (AuthZEN's JSON). */
+interface Built {
+  readonly body: string;
+  readonly soapAction?: string;
+  readonly contentType?: string;
+}
+
+function xacmlOutcome(body: string, expect: Parameters<typeof decodeXacmlResponse>[1]): Outcome | string {
+  const answer = decodeXacmlResponse(body, expect);
+  if (!answer.ok) return describeFailure(answer.error.code, answer.error.detail);
+  const { decision, status, username, uid, gid, secondaryGids, groupName, groupNames, obligations } = answer.value;
+  return {
+    decision,
+    status,
+    ...(username === undefined ? {} : { username }),
+    ...(uid === undefined ? {} : { uid }),
+    ...(gid === undefined ? {} : { gid }),
+    secondaryGids,
+    ...(groupName === undefined ? {} : { groupName }),
+    groupNames,
+    obligations,
+  };
+}
+
+/** A compact JWS from a file (as htgettoken and oidc-token write it: the token and a newline). */
+function bearerToken(file: string): string {
+  const text = readText(file, '--token file').trim();
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text)) throw new CliError(`--token file ${file} does not hold one compact JWS (three base64url parts)`, EXIT.other);
+  return text;
+}
+
+/** An AuthZEN Access Evaluation request (docs/authzen.md §3): the subject, the resource as ce / wn / a resource-id, the action. */
+function authzenRequest(flags: QueryFlags, payload: ReturnType<typeof payloadChain> | undefined, token: string | undefined): Built {
+  const subject =
+    token !== undefined
+      ? { type: 'wlcg-token', id: 'bearer', properties: { token } }
+      : { type: 'x509', id: payload?.eecDn.toSlash() ?? '', properties: { pem_chain: payload?.pem ?? '' } };
+  const resourceText = flags.resource ?? 'wn';
+  const resource = resourceText === 'ce' || resourceText === 'wn' ? { type: resourceText, id: flags.host ?? hostname() } : { type: 'resource-id', id: resourceText };
+  return { body: JSON.stringify({ subject, action: { name: flags.action ?? 'execute' }, resource }), contentType: 'application/json' };
+}
+
+/** An AuthZEN answer (authzen.md §5.5): decision true is Permit; the context says the account, or what else it was. */
+function authzenOutcome(body: string, status: number): Outcome | string {
+  if (status !== 200) return `the AuthZEN endpoint refused the request (HTTP ${status}): ${body.trim()}`;
+  let answer: { decision?: unknown; context?: Record<string, unknown> };
+  try {
+    answer = JSON.parse(body) as typeof answer;
+  } catch {
+    return 'unusable answer: not JSON';
+  }
+  if (typeof answer.decision !== 'boolean') return 'unusable answer: no boolean decision';
+  const context = answer.context ?? {};
+  const account = (context.account ?? {}) as { username?: unknown; uid?: unknown; gid?: unknown; group?: unknown; secondary_gids?: unknown; secondary_groups?: unknown };
+  const numbers = (v: unknown): number[] => (Array.isArray(v) ? v.filter((n): n is number => typeof n === 'number') : []);
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : []);
+  return {
+    decision: answer.decision ? 'Permit' : typeof context.outcome === 'string' ? context.outcome : 'Deny',
+    status: { code: typeof context.status === 'string' ? context.status : 'ok', ...(typeof context.message === 'string' ? { message: context.message } : {}) },
+    ...(typeof account.username === 'string' ? { username: account.username } : {}),
+    ...(typeof account.uid === 'number' ? { uid: account.uid } : {}),
+    ...(typeof account.gid === 'number' ? { gid: account.gid } : {}),
+    secondaryGids: numbers(account.secondary_gids),
+    ...(typeof account.group === 'string' ? { groupName: account.group } : {}),
+    groupNames: strings(account.secondary_groups),
+    obligations: [],
+  };
 }
 
 function describeFailure(code: string, detail: string): string {
@@ -315,7 +406,8 @@ function post(
   url: URL,
   tls: { cert: string; key: string; ca: string[] },
   timeoutMs: number,
-  build: (serverCertificate: Buffer) => { body: string; soapAction: string },
+  authzenPath: string | undefined,
+  build: (serverCertificate: Buffer) => Built,
 ): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     let sent = '';
@@ -331,7 +423,8 @@ function post(
       protocol: 'https:',
       hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: url.port === '' ? 443 : Number(url.port),
-      path: `${url.pathname}${url.search}`,
+      // The AuthZEN endpoint has its own path (authzen.md §10.1); a bare server URL means it.
+      path: authzenPath ?? `${url.pathname}${url.search}`,
       method: 'POST',
       agent: false,
       cert: tls.cert,
@@ -344,10 +437,10 @@ function post(
     req.on('socket', (socket) => {
       (socket as TLSSocket).once('secureConnect', () => {
         try {
-          const { body, soapAction } = build((socket as TLSSocket).getPeerCertificate().raw);
+          const { body, soapAction, contentType } = build((socket as TLSSocket).getPeerCertificate().raw);
           sent = body;
-          req.setHeader('Content-Type', 'text/xml; charset=UTF-8');
-          req.setHeader('SOAPAction', soapAction);
+          req.setHeader('Content-Type', contentType ?? 'text/xml; charset=UTF-8');
+          if (soapAction !== undefined) req.setHeader('SOAPAction', soapAction);
           req.setHeader('Content-Length', Buffer.byteLength(body));
           req.end(body);
         } catch (err) {

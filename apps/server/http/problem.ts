@@ -27,6 +27,11 @@ export class ProblemFilter implements ExceptionFilter {
     if (tooLarge) {
       // Refused before parsing (saml2-xacml2.md §2.1): SOAP clients get a fault they understand.
       request.log.warn({ status: 413 }, 'request body over the limit; refused before decoding');
+      // AuthZEN PEPs read an error message string (docs/authzen.md §5), not a SOAP fault.
+      if (/^\/access\/v1\/evaluations?(\?|$)/.test(request.url)) {
+        void reply.status(413).header('content-type', 'text/plain; charset=utf-8').send('PROTO_BODY_TOO_LARGE: request body exceeds the size limit');
+        return;
+      }
       void reply.status(413).header('content-type', 'text/xml; charset=UTF-8').send(encodeSoapFault('Client', 'request body exceeds the size limit'));
       return;
     }

@@ -6,6 +6,7 @@ import { ClientCertificateGuard } from '../tls/client-certificate.guard';
 import { AUTHORIZATION_SERVICE, AuthorizationController } from './authorization.controller';
 import type { AuthorizationService } from './authorization-service';
 import { StatusController } from './status.controller';
+import { AuthzenController } from './authzen.controller';
 import { METRICS, type MetricsSink } from '../metrics/service-metrics';
 
 export interface PdpModuleOptions {
@@ -22,7 +23,7 @@ export class PdpModule {
     return {
       module: PdpModule,
       // StatusController first: its GET /status must not be shadowed by the catch-all POST route.
-      controllers: [StatusController, AuthorizationController],
+      controllers: [StatusController, AuthzenController, AuthorizationController],
       providers: [
         { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
         { provide: CLOCK, useValue: options.clock },

@@ -8,6 +8,7 @@ import { GLITE } from '../../profiles/glite';
 import { SAML } from '../../profiles/saml';
 import { SOAP11 } from '../../profiles/soap';
 import { XACML, XACML_SAML, XS } from '../../profiles/xacml';
+import { GRIDAUTHZ } from '../../profiles/gridauthz';
 
 /** The request dialects a PEP speaks (saml2-xacml2.md §4.4): which real client `encodeXacmlQuery` imitates. */
 export type XacmlClientDialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi';
@@ -20,9 +21,11 @@ export interface XacmlClientRequest {
    * The payload user's proxy chain as PEM, leaf first. Only CERTIFICATE blocks are sent: a private key in
    * the text (a voms-proxy-init file) is never copied into the message.
    */
-  readonly subjectChainPem: string;
+  readonly subjectChainPem?: string;
   /** The user's end-entity DN (not a proxy's): slash form for authz-interop, RFC 2253 for the others (§9). */
-  readonly subjectDn: Dn | string;
+  readonly subjectDn?: Dn | string;
+  /** A bearer token (compact JWS) as the subject's credential, under gridauthz's attribute (docs/authzen.md §6). */
+  readonly bearerToken?: string;
   /** Issuer of the end-entity certificate (authz-interop subject-x509-issuer, gLite/EMI x509-subject-issuer). */
   readonly subjectIssuerDn?: Dn | string;
   /** resource-id; defaults per dialect (see `defaultResource`). */
@@ -106,8 +109,10 @@ const OPENSAML: Prefixes = { soap: SOAP11.prefix, samlp: XACML_SAML.protocolPref
  * both are the caller's bug, not a protocol outcome.
  */
 export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery {
-  const chain = certificatesPem(request.subjectChainPem);
-  const subjectDn = asDn(request.subjectDn);
+  if (request.subjectChainPem === undefined && request.bearerToken === undefined) throw new Error('a query needs a subject chain or a bearer token');
+  const chain = request.subjectChainPem === undefined ? undefined : certificatesPem(request.subjectChainPem);
+  const subjectDn = request.subjectDn === undefined ? undefined : asDn(request.subjectDn);
+  const tokenAttribute = (dataType: string): Attribute[] => (request.bearerToken === undefined ? [] : [{ id: GRIDAUTHZ.subject.bearerToken, dataType, values: [request.bearerToken] }]);
   const issuerDn = request.subjectIssuerDn === undefined ? undefined : asDn(request.subjectIssuerDn);
   const hostDn = request.hostDn === undefined ? undefined : asDn(request.hostDn);
   const resource = request.resource ?? defaultResource(request.dialect, request.hostName);
@@ -121,10 +126,11 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
   if (request.dialect === 'authz-interop') {
     const ai = AUTHZ_INTEROP;
     subject = [
-      ...one(ai.subject.x509Id, XS.string, subjectDn.toSlash()),
+      ...one(ai.subject.x509Id, XS.string, subjectDn?.toSlash()),
       ...one(ai.subject.x509Issuer, XS.string, issuerDn?.toSlash()),
       // PEM text under a base64Binary type is what the C client sends (§4.3).
       ...one(ai.subject.certChain, XS.base64Binary, chain),
+      ...tokenAttribute(XS.string),
     ];
     resourceAttributes = [
       ...one(XACML.resourceId, XS.string, resource),
@@ -148,7 +154,7 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
     // asserter (a pilot) can be answered from the verified chain.
     const voms = emiVoms(request.voms?.fqans ?? []);
     subject = [
-      ...one(XACML.subjectId, XACML.x500Name, subjectDn.toRfc2253()),
+      ...one(XACML.subjectId, XACML.x500Name, subjectDn?.toRfc2253()),
       ...one(EMI.subject.subjectIssuer, XACML.x500Name, issuerDn?.toRfc2253()),
       ...(request.voms?.vos.length ? [{ id: EMI.subject.virtualOrganization, dataType: XS.string, values: request.voms.vos }] : []),
       ...(voms.groups.length > 0 ? [{ id: EMI.subject.group, dataType: XS.string, values: voms.groups }] : []),
@@ -156,6 +162,7 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
       ...voms.roles.map((r) => ({ id: EMI.subject.role, dataType: XS.string, values: r.roles, issuer: r.group })),
       ...(voms.primaryRole === undefined || voms.primaryGroup === undefined ? [] : [{ id: EMI.subject.rolePrimary, dataType: XS.string, values: [voms.primaryRole], issuer: voms.primaryGroup }]),
       ...one(XACML.keyInfo, XS.base64Binary, chain),
+      ...tokenAttribute(XS.string),
     ];
     resourceAttributes = [...one(XACML.resourceId, XS.string, resource), ...one(EMI.resource.owner, XACML.x500Name, hostDn?.toRfc2253())];
     actionAttributes = one(XACML.actionId, XS.string, action);
@@ -165,11 +172,12 @@ export function encodeXacmlQuery(request: XacmlClientRequest): EncodedXacmlQuery
     const fqans = request.voms?.fqans ?? [];
     subject = [
       ...one(XACML.keyInfo, XS.string, chain),
-      ...one(XACML.subjectId, XACML.x500Name, subjectDn.toRfc2253()),
+      ...one(XACML.subjectId, XACML.x500Name, subjectDn?.toRfc2253()),
       ...one(GLITE.subject.x509SubjectIssuer, XACML.x500Name, issuerDn?.toRfc2253()),
       ...(request.voms?.vos.length ? [{ id: GLITE.subject.virtualOrganization, dataType: XS.string, values: request.voms.vos }] : []),
       ...one(GLITE.subject.fqanPrimary, GLITE.fqanDataType, fqans[0]),
       ...(fqans.length > 0 ? [{ id: GLITE.subject.fqan, dataType: GLITE.fqanDataType, values: fqans }] : []),
+      ...tokenAttribute(XS.string),
     ];
     resourceAttributes = one(XACML.resourceId, XS.string, resource);
     actionAttributes = [...one(XACML.actionId, XS.string, action), ...one(GLITE.action.pilotJobClassifier, XS.string, request.pilotJob?.classifier)];
