@@ -228,7 +228,8 @@ export class Decider {
         return await indeterminate('processing-error', 'POLICY_INDETERMINATE', decision.detail ?? 'the site policy could not be evaluated');
       }
       if (decision.decision !== 'Permit') return await conclude({ decision: decision.decision, status: 'ok' });
-      if (!MAPPING_DIALECTS.has(request.dialect)) return await conclude({ decision: 'Permit', status: 'ok' });
+      // The codec's word first (AuthzQuery.accountExpected); the dialect list for codecs that do not say.
+      if (!(request.accountExpected ?? MAPPING_DIALECTS.has(request.dialect))) return await conclude({ decision: 'Permit', status: 'ok' });
 
       // 5. Account mapping. Warm path: a lease this process touched lately is confirmed and the record written in
       // one atomic step, with no exclusive lock, so many decisions of one user do not queue on the lease row.

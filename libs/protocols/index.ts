@@ -34,3 +34,6 @@ export type { PepdDecisionInput, PepdError, PepdErrorCode, PepdResult } from './
 export { encodePepdResponse, encodePepdRequest, pepResponseToHessian, pepRequestToHessian, pepdBase64 } from './pepd/encode';
 export { PepClass, PepIds, PepDecisionCode, posixAccountObligation } from './pepd/model';
 export type { PepAttribute, PepSubject, PepResource, PepAttributeBag, PepRequest, PepResponse, PepResult, PepDecision, PepStatus, PepStatusCode, PepObligation, PepAttributeAssignment } from './pepd/model';
+export { PepdCodec, PEPD_PATH, PEPD_PROFILES, pepResult } from './pepd/codec';
+export type { PepdMessage } from './pepd/codec';
+export { pepdRefusalFor } from './errors';

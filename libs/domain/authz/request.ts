@@ -3,11 +3,11 @@ import type { Fqan } from '../name/fqan';
 import type { Obligation } from './subject';
 
 /**
- * The protocol dialects gridauthz answers (saml2-xacml2.md §4.4, prima-saml1.md). `xacml` is §4.4 item 4: a
+ * The protocol dialects gridauthz answers (saml2-xacml2.md §4.4, prima-saml1.md, pepd.md). `xacml` is §4.4 item 4: a
  * query that carries no profile's attributes (ARC "subject" conversion, pepcli-like use), answered with a
- * decision and no obligations.
+ * decision and no obligations. `pepd` is the Argus PEP daemon's Hessian protocol (its profile is in `profileId`).
  */
-export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'xacml' | 'prima';
+export type Dialect = 'authz-interop' | 'grid-wn' | 'grid-ce' | 'emi' | 'xacml' | 'prima' | 'pepd';
 
 export type DecisionValue = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminate';
 

@@ -203,6 +203,7 @@ function dialectFamily(dialect: Dialect): 'authz-interop' | 'glite' | 'emi' | 'x
       return 'emi';
     case 'xacml':
     case 'prima':
+    case 'pepd':
       return 'xacml';
   }
 }
