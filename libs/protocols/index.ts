@@ -37,3 +37,4 @@ export type { PepAttribute, PepSubject, PepResource, PepAttributeBag, PepRequest
 export { PepdCodec, PEPD_PATH, PEPD_PROFILES, pepResult } from './pepd/codec';
 export type { PepdMessage } from './pepd/codec';
 export { pepdRefusalFor } from './errors';
+export { decodePepdResponse } from './pepd/response';

@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { DEADLINE_MESSAGE, DEADLINE_REASON, type Decider } from '@gridauthz/decision';
 import type { AuthzRequest, AuthzResult, LogSink } from '@gridauthz/domain';
 import {
+  type CodecInput,
+  type EncodedAnswer,
+  type ProtocolCodec,
   authorizePrimaCaller,
   decodeParsedPrimaRequest,
   decodeParsedXacmlQuery,
@@ -113,6 +116,59 @@ export class AuthorizationService {
     } catch (err) {
       log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
       return { status: 500, body: encodeSoapFault('Server', 'internal error; see the service log') };
+    } finally {
+      release?.();
+      deadline.dispose();
+      this.inFlight -= 1;
+    }
+  }
+
+  /**
+   * One request through one codec (docs/architecture.md, "Codecs"): the same limits, deadline, decision and audit as
+   * `answer`, the wire format entirely the codec's. Minimal version for the PEPd listener until the codecs lane's
+   * generic one is merged (same signature; the lead keeps theirs).
+   */
+  async answerWith(codec: ProtocolCodec, input: CodecInput, caller: AuthenticatedCaller, log: LogSink, arrivedMs: number = performance.now()): Promise<EncodedAnswer> {
+    const plain = (httpStatus: number, text: string): EncodedAnswer => ({ httpStatus, contentType: 'text/plain; charset=UTF-8', body: `${text}\n` });
+    const decider = this.options.decider();
+    if (!decider) return plain(503, 'the service is starting and cannot decide yet');
+    const limits = this.requestLimits;
+    if (this.inFlight >= limits.maxConcurrentDecisions) {
+      this.options.metrics.overload('busy');
+      return plain(503, 'OVERLOAD_TOO_MANY_DECISIONS: too many requests in progress; try again or another endpoint');
+    }
+    this.inFlight += 1;
+    const deadline = new RequestDeadline(arrivedMs + limits.requestDeadlineMs, () => performance.now());
+    let release: (() => void) | undefined;
+    const context = { now: this.options.clock(), newId: this.options.newId, callerDn: caller.dn };
+    const late = (when: string): EncodedAnswer => {
+      this.options.metrics.overload('deadline');
+      log.warn({ code: DEADLINE_REASON }, `request deadline passed ${when}`);
+      return plain(503, `${DEADLINE_REASON}: ${DEADLINE_MESSAGE}`);
+    };
+    try {
+      if (input.body.length > limits.expensiveBodyBytes) {
+        try {
+          release = await this.turns.acquire(caller.dn.canonicalKey(), deadline.signal);
+        } catch {
+          return late('waiting for its turn');
+        }
+      }
+      if (deadline.expired) return late('before it was read');
+      const decoded = codec.decode(input);
+      if (!decoded.ok) {
+        log.warn({ code: decoded.error.code, detail: decoded.error.detail, protocol: codec.protocol }, 'undecodable request');
+        return codec.encodeError(decoded.error, context);
+      }
+      if (decoded.value.answerWithoutDecision) return codec.encode(decoded.value, decoded.value.answerWithoutDecision, context);
+      const started = performance.now();
+      const request: AuthzRequest = { ...decoded.value.query, caller };
+      const { result } = await deadline.race(decider.decide(request, context.now, { deadline }), () => ({ result: this.lateResult(deadline, log) }));
+      this.audit(log, request, result, started);
+      return codec.encode(decoded.value, result, context);
+    } catch (err) {
+      log.error({ err: { message: (err as Error).message } }, 'authorization request failed');
+      return plain(500, 'internal error; see the service log');
     } finally {
       release?.();
       deadline.dispose();
