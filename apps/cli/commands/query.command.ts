@@ -8,9 +8,9 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { dnFromCertificate, Oid, parseCertificate, parsePemChain, unverifiedVomsAttributes } from '@gridauthz/credentials';
 import type { Certificate } from '@gridauthz/credentials';
-import { ErrorCodes } from '@gridauthz/domain';
-import type { Dn } from '@gridauthz/domain';
-import { decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
+import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
+import { decodePepdResponse, decodePrimaResponse, decodeXacmlResponse, encodePepdRequest, encodePrimaRequest, encodeXacmlQuery, PEPD_PROFILES, PepIds, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
+import type { PepAttribute, PepResult } from '@gridauthz/protocols';
 import type { XacmlAnswer, XacmlClientDialect } from '@gridauthz/protocols';
 import { CliError } from '../cli-error';
 
@@ -26,8 +26,11 @@ interface QueryFlags {
   cert: string;
   key?: string;
   capath: string;
-  proxy: string;
-  protocol: 'xacml' | 'prima';
+  proxy?: string;
+  protocol: 'xacml' | 'prima' | 'pepd';
+  subject?: string;
+  fqan?: string[];
+  profile?: string;
   dialect?: XacmlClientDialect;
   resource?: string;
   action?: string;
@@ -45,8 +48,11 @@ export function registerQuery(program: Command): void {
     .requiredOption('--cert <file>', 'client certificate (chain) PEM; may be a proxy file holding certificate, key and chain')
     .option('--key <file>', 'client private key PEM (default: the --cert file)')
     .requiredOption('--capath <dir>', 'trusted CA directory (IGTF layout: *.0 / *.pem) the server certificate must chain to')
-    .requiredOption('--proxy <file>', "the payload user's proxy (or certificate) chain the question is about")
-    .addOption(new Option('--protocol <protocol>', 'wire protocol').choices(['xacml', 'prima']).default('xacml'))
+    .option('--proxy <file>', "the payload user's proxy (or certificate) chain the question is about (PEPd: sent as key-info)")
+    .addOption(new Option('--protocol <protocol>', 'wire protocol: SAML2-XACML2, PRIMA, or the Argus PEPd Hessian protocol (a pepcli)').choices(['xacml', 'prima', 'pepd']).default('xacml'))
+    .option('--subject <dn>', 'PEPd: subject-id (RFC 2253 DN) asserted instead of --proxy; the server believes it only from a trusted asserter')
+    .option('--fqan <fqan>', 'PEPd: an FQAN asserted with --subject (repeat; the first is the primary)', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option('--profile <profile>', 'PEPd: profile-id sent in the environment: grid-wn (default, as pepcli), grid-ce, or a URI')
     .addOption(new Option('--dialect <dialect>', 'SAML2-XACML2 request dialect (default authz-interop)').choices([...XACML_CLIENT_DIALECTS]))
     .option('--resource <id>', 'resource-id (XACML; dialect default otherwise) or resource DN (PRIMA; default the server certificate subject)')
     .option('--action <id>', 'action-id (XACML; dialect default otherwise)')
@@ -77,17 +83,28 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   const timeoutMs = Number(flags.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a positive number of milliseconds, not "${flags.timeout}"`, EXIT.other);
   if (flags.protocol === 'prima' && (flags.dialect !== undefined || flags.action !== undefined)) {
-    throw new CliError('--dialect and --action apply to --protocol xacml only', EXIT.other);
+    throw new CliError('--dialect and --action apply to --protocol xacml and pepd only', EXIT.other);
+  }
+  if (flags.protocol !== 'pepd' && (flags.subject !== undefined || flags.fqan !== undefined || flags.profile !== undefined)) {
+    throw new CliError('--subject, --fqan and --profile apply to --protocol pepd only', EXIT.other);
+  }
+  if (flags.protocol === 'pepd' && flags.dialect !== undefined) throw new CliError('--dialect does not apply to --protocol pepd (see --profile)', EXIT.other);
+  if (flags.protocol === 'pepd') {
+    if ((flags.proxy === undefined) === (flags.subject === undefined)) throw new CliError('--protocol pepd needs either --proxy (key-info) or --subject (subject-id)', EXIT.other);
+    if (flags.fqan !== undefined && flags.subject === undefined) throw new CliError('--fqan goes with --subject (a proxy carries its own FQANs)', EXIT.other);
+  } else if (flags.proxy === undefined) {
+    throw new CliError('--proxy is required', EXIT.other);
   }
   const identity = clientIdentity(flags.cert, flags.key ?? flags.cert);
   const ca = trustAnchors(flags.capath);
-  const payload = payloadChain(flags.proxy);
+  if (flags.protocol === 'pepd') return runPepdQuery(flags, url, timeoutMs, identity, ca);
+  const payload = payloadChain(flags.proxy as string);
   const dialect = flags.dialect ?? 'authz-interop';
   const idGenerator = (): string => randomBytes(16).toString('hex');
   const now = new Date();
 
   let expectation: ((body: string) => Outcome | string) | undefined;
-  const build = (serverCert: Buffer): { body: string; soapAction: string } => {
+  const build = (serverCert: Buffer): { body: string; headers: Record<string, string> } => {
     if (flags.protocol === 'prima') {
       const resourceDn = flags.resource ?? dnFromCertificate(serverCert);
       if (resourceDn === undefined) throw new CliError('the server certificate has no usable subject DN: give --resource', EXIT.other);
@@ -108,7 +125,7 @@ async function runQuery(flags: QueryFlags): Promise<number> {
           obligations: [],
         };
       };
-      return sent;
+      return { body: sent.body, headers: soapHeaders(sent.soapAction) };
     }
     const sent = encodeXacmlQuery({
       dialect,
@@ -142,10 +159,18 @@ async function runQuery(flags: QueryFlags): Promise<number> {
         obligations,
       };
     };
-    return sent;
+    return { body: sent.body, headers: soapHeaders(sent.soapAction) };
   };
 
   const exchange = await post(url, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, build);
+  return report(flags, url, exchange, expectation);
+}
+
+const soapHeaders = (soapAction: string): Record<string, string> => ({ 'Content-Type': 'text/xml; charset=UTF-8', SOAPAction: soapAction });
+
+/** Prints the outcome (or the failure) and returns the exit code; shared by every protocol. */
+function report(flags: QueryFlags, url: URL, exchange: Exchange, expectation: ((body: string) => Outcome | string) | undefined): number {
+  const dialect = flags.dialect ?? 'authz-interop';
   const out: string[] = [];
   if (flags.xml && !flags.json) out.push('--- request ---', exchange.request, `--- response (HTTP ${exchange.status}) ---`, exchange.response, '---');
   // Decisions come with 200, SOAP faults with 500 (§2.1); any other status is the HTTP layer talking, not the PDP.
@@ -158,6 +183,7 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   const context = {
     protocol: flags.protocol,
     ...(flags.protocol === 'xacml' ? { dialect } : {}),
+    ...(flags.protocol === 'pepd' ? { profile: pepdProfile(flags.profile) } : {}),
     url: url.href,
     ...(flags.xml ? { request: exchange.request, response: exchange.response } : {}),
   };
@@ -169,6 +195,80 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   out.push(flags.json ? JSON.stringify({ ...context, ...outcome }) : render(outcome));
   process.stdout.write(`${out.join('\n')}\n`);
   return outcome.decision === 'Permit' ? EXIT.permit : outcome.decision === 'Deny' || outcome.decision === 'NotApplicable' ? EXIT.deny : EXIT.other;
+}
+
+/** pepcli's defaults (docs/pepd.md §6): grid-wn, the worker-node resource type (grid-ce: the CE one), execute. */
+function pepdProfile(profile: string | undefined): string {
+  if (profile === undefined || profile === 'grid-wn') return PEPD_PROFILES.gridWn;
+  if (profile === 'grid-ce') return PEPD_PROFILES.gridCe;
+  return profile;
+}
+
+const PEPD_DEFAULT_RESOURCE = {
+  [PEPD_PROFILES.gridWn]: 'http://authz-interop.org/xacml/resource/resource-type/wn',
+  [PEPD_PROFILES.gridCe]: 'http://authz-interop.org/xacml/resource/resource-type/ce',
+} as Record<string, string>;
+const PEPD_DEFAULT_ACTION = 'http://glite.org/xacml/action/execute';
+
+/**
+ * `--protocol pepd`: the request pepcli (argus-pep-api-c) sends to an Argus PEP daemon, POST /authz, and its answer
+ * read as pepcli prints it: the account obligation's user-id, group-id/primary and group-id values (names, which
+ * the worker node resolves; a PEPd answer carries no numbers).
+ */
+async function runPepdQuery(flags: QueryFlags, url: URL, timeoutMs: number, identity: { certPem: string; keyPem: string }, ca: string[]): Promise<number> {
+  const profile = pepdProfile(flags.profile);
+  const resource = flags.resource ?? PEPD_DEFAULT_RESOURCE[profile];
+  if (resource === undefined) throw new CliError(`--resource is required with the profile ${profile}`, EXIT.other);
+  const subject: PepAttribute[] = [];
+  if (flags.proxy !== undefined) {
+    subject.push({ id: PepIds.keyInfo, dataType: PepIds.dtString, values: [payloadChain(flags.proxy).pem] });
+  } else {
+    let dn: Dn;
+    try {
+      dn = Dn.fromRfc2253(flags.subject as string);
+    } catch (err) {
+      throw new CliError(`--subject "${flags.subject}" is not an RFC 2253 DN: ${(err as Error).message}`, EXIT.other);
+    }
+    subject.push({ id: PepIds.subjectId, dataType: PepIds.dtX500Name, values: [dn.toRfc2253()] });
+    const fqans = flags.fqan ?? [];
+    for (const f of fqans) if (Fqan.tryParse(f) === undefined) throw new CliError(`--fqan "${f}" is not an FQAN`, EXIT.other);
+    if (fqans.length > 0) {
+      subject.push({ id: PepIds.primaryFqan, dataType: PepIds.dtFqan, values: [fqans[0] as string] });
+      subject.push({ id: PepIds.fqan, dataType: PepIds.dtFqan, values: fqans });
+    }
+  }
+  const body = encodePepdRequest({
+    subjects: [{ attributes: subject }],
+    resources: [{ attributes: [{ id: PepIds.resourceId, values: [resource] }] }],
+    action: { attributes: [{ id: PepIds.actionId, values: [flags.action ?? PEPD_DEFAULT_ACTION] }] },
+    environment: { attributes: [{ id: PepIds.profileId, dataType: PepIds.dtAnyUri, values: [profile] }] },
+  });
+  // As the C client: libcurl's default form content type over a body that is not a form (docs/pepd.md §1).
+  const target = url.pathname === '/' ? new URL('/authz', url) : url;
+  const exchange = await post(target, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, () => ({ body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }));
+  return report(flags, target, exchange, (text) => {
+    const answer = decodePepdResponse(text);
+    if (!answer.ok) return `unusable answer (${answer.error.code}): ${answer.error.detail}`;
+    if (answer.value.length !== 1) return `unusable answer: ${answer.value.length} results for one request`;
+    return pepdOutcome(answer.value[0] as PepResult);
+  });
+}
+
+function pepdOutcome(r: PepResult): Outcome {
+  const code = r.status?.statusCode?.code ?? '';
+  const posix = r.obligations.find((o) => o.id === PepIds.obligationPosix && o.fulfillOn === r.decision);
+  const values = (id: string): string[] => (posix?.attributeAssignments ?? []).filter((a) => a.attributeId === id && a.value !== undefined).map((a) => a.value as string);
+  const username = values(PepIds.userId)[0];
+  const groupName = values(PepIds.groupIdPrimary)[0];
+  return {
+    decision: r.decision,
+    status: { code: code.replace(/^urn:oasis:names:tc:xacml:1\.0:status:/, ''), ...(r.status?.message !== undefined ? { message: r.status.message } : {}) },
+    ...(username !== undefined ? { username } : {}),
+    ...(groupName !== undefined ? { groupName } : {}),
+    secondaryGids: [],
+    groupNames: values(PepIds.groupId),
+    obligations: r.obligations.map((o) => ({ id: o.id, fulfillOn: o.fulfillOn, assignments: o.attributeAssignments.map((a) => ({ id: a.attributeId, dataType: a.dataType ?? '', value: a.value ?? '' })) })),
+  };
 }
 
 function describeFailure(code: string, detail: string): string {
@@ -315,7 +415,7 @@ function post(
   url: URL,
   tls: { cert: string; key: string; ca: string[] },
   timeoutMs: number,
-  build: (serverCertificate: Buffer) => { body: string; soapAction: string },
+  build: (serverCertificate: Buffer) => { body: string; headers: Record<string, string> },
 ): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     let sent = '';
@@ -344,10 +444,9 @@ function post(
     req.on('socket', (socket) => {
       (socket as TLSSocket).once('secureConnect', () => {
         try {
-          const { body, soapAction } = build((socket as TLSSocket).getPeerCertificate().raw);
+          const { body, headers } = build((socket as TLSSocket).getPeerCertificate().raw);
           sent = body;
-          req.setHeader('Content-Type', 'text/xml; charset=UTF-8');
-          req.setHeader('SOAPAction', soapAction);
+          for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
           req.setHeader('Content-Length', Buffer.byteLength(body));
           req.end(body);
         } catch (err) {
