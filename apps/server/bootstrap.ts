@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -14,12 +13,11 @@ import type { Config } from './config';
 import { PinoNestLogger } from './http/nest-logger';
 import { ManagementModule } from './management/management.module';
 import type { ReadinessCheck } from './management/readiness';
-import { PdpModule } from './pdp/pdp.module';
+import { PdpModule, PepdModule } from './pdp/pdp.module';
+import { createMutualTlsListener } from './pdp/mutual-tls-listener';
 import { mutualTlsOptions } from './tls/mutual-tls-options';
-import { ClientCertificateGuard } from './tls/client-certificate.guard';
-import { ProblemException } from './http/problem';
-import { guardConnections, pdpListenerReadiness, PROBE_PATH } from './pdp/connection-guard';
-import { openFilesLimit, pdpMaxConnections, watchOpenFiles } from './pdp/open-files';
+import { pdpListenerReadiness } from './pdp/connection-guard';
+import { openFilesLimit, watchOpenFiles } from './pdp/open-files';
 import { EXIT, listenFailure, StartupFailure } from './startup-failure';
 import type { SubjectVerifier } from '@gridauthz/decision';
 import type { MappingConfig } from '@gridauthz/mapping';
@@ -60,6 +58,8 @@ export interface StartServerOptions {
 
 export interface RunningServer {
   readonly pdpUrl: string;
+  /** The PEPd listener, when pepd.enabled. */
+  readonly pepdUrl: string | undefined;
   readonly managementUrl: string;
   /** The admin API listener, when admin.enabled. */
   readonly adminUrl: string | undefined;
@@ -136,51 +136,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       : {}),
   });
 
-  const pdp = await NestFactory.create<NestFastifyApplication>(
-    PdpModule.register({ authenticator: trust.authenticator, clock, authorization, metrics }),
-    new FastifyAdapter({
-      // Slow or silent connections (slowloris): the handshake and the request head must arrive within
-      // limits.handshakeTimeoutMs, the whole request within limits.requestTimeoutMs; Node checks every second.
-      https: { ...tlsOptions(), handshakeTimeout: limits.handshakeTimeoutMs, connectionsCheckingInterval: 1000 },
-      requestTimeout: limits.requestTimeoutMs,
-      loggerInstance: log.child({ listener: 'pdp' }),
-      logController: new LogController({ disableRequestLogging: true }),
-      genReqId: () => randomUUID(),
-      requestIdHeader: false,
-      bodyLimit: config.pdp.bodyLimit,
-      keepAliveTimeout: 65_000,
-    }),
-    // Our own body handling: the PDP reads every body raw, whatever its content type (clients disagree).
-    { logger: new PinoNestLogger(log.child({ listener: 'pdp' })), abortOnError: false, bodyParser: false },
-  );
-  const fastify = pdp.getHttpAdapter().getInstance();
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.pdp.bodyLimit }, (_request, body, done) => done(null, body));
-  // Callers are authenticated as soon as the request head is in, before the body is read: a client without a
-  // valid certificate cannot make the PDP buffer and wait for a body (docs/operations.md, "Overload and limits").
-  // The listener's own readiness probe (pdpListenerReadiness) is answered before that, and says nothing.
-  const earlyGuard = new ClientCertificateGuard(trust.authenticator, clock, metrics);
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.url === PROBE_PATH) return reply.code(204).send();
-    try {
-      earlyGuard.check(request, () => void reply.header('connection', 'close'));
-    } catch (err) {
-      if (!(err instanceof ProblemException)) throw err;
-      const { code, title, detail } = err;
-      return reply
-        .code(err.getStatus())
-        .header('content-type', 'application/problem+json')
-        .send({ type: 'about:blank', status: err.getStatus(), code, title, detail, instance: request.url, requestId: request.id });
-    }
-    return undefined;
+  const listenerOptions = { tls: tlsOptions, limits, bodyLimit: config.pdp.bodyLimit, nofile, authenticator: trust.authenticator, clock, metrics, log };
+  const pdpListener = await createMutualTlsListener({
+    ...listenerOptions,
+    name: 'pdp',
+    module: PdpModule.register({ authenticator: trust.authenticator, clock, authorization, metrics }),
   });
-  fastify.addHook('onSend', async (request, reply) => {
-    // AuthZEN answers echo the PEP's own X-Request-ID (docs/authzen.md); every other answer carries ours.
-    if (!reply.hasHeader('x-request-id')) void reply.header('x-request-id', request.id);
-  });
-  fastify.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
-  });
+  const pdp = pdpListener.app;
+  // The Argus PEP daemon endpoint (docs/pepd.md §6), when the site replaces an Argus server.
+  const pepdConfig = config.pepd?.enabled ? config.pepd : undefined;
+  const pepdListener = pepdConfig
+    ? await createMutualTlsListener({
+        ...listenerOptions,
+        name: 'pepd',
+        module: PepdModule.register({ authenticator: trust.authenticator, clock, authorization, metrics }),
+      })
+    : undefined;
   // A listener that cannot bind ends the start-up with one line naming it (exit 71), not a stack trace.
   const opened: { close(): Promise<unknown> }[] = [];
   const listen = async (listener: string, key: string, host: string, port: number, start: () => Promise<unknown>): Promise<void> => {
@@ -191,21 +162,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       throw listenFailure(listener, key, host, port, err);
     }
   };
-  const httpsServer = pdp.getHttpServer() as HttpsServer;
-  httpsServer.headersTimeout = Math.min(limits.handshakeTimeoutMs, limits.requestTimeoutMs);
-  httpsServer.maxConnections = pdpMaxConnections(limits.maxConnections, nofile);
-  const connectionGuard = guardConnections(httpsServer, {
-    maxUnauthenticated: limits.maxUnauthenticatedConnections,
-    unauthenticatedTimeoutMs: limits.handshakeTimeoutMs,
-    metrics,
-    log: log.child({ listener: 'pdp' }),
-  });
+  const httpsServer = pdpListener.server;
+  const connectionGuard = pdpListener.guard;
   await listen('PDP', 'pdp.port', config.pdp.host, config.pdp.port, () => pdp.listen(config.pdp.port, config.pdp.host));
   opened.push(pdp);
+  if (pepdListener && pepdConfig) {
+    await listen('PEPd', 'pepd.port', pepdConfig.host, pepdConfig.port, () => pepdListener.app.listen(pepdConfig.port, pepdConfig.host));
+    opened.push(pepdListener.app);
+  }
   log.info({ maxConnections: httpsServer.maxConnections, maxUnauthenticated: limits.maxUnauthenticatedConnections, deadlineMs: limits.requestDeadlineMs }, 'PDP connection limits');
   trust.onChange(() => {
     try {
       httpsServer.setSecureContext(tlsOptions());
+      pepdListener?.server.setSecureContext(tlsOptions());
       log.info({ cas: trust.caPems().length }, 'TLS trust anchors reloaded');
     } catch (err) {
       log.error({ err }, 'could not apply reloaded trust anchors; keeping the previous ones');
@@ -219,6 +188,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     siteCheck('policy'),
     siteCheck('mapping'),
     pdpListenerReadiness({ host: config.pdp.host, port: () => (httpsServer.address() as AddressInfo).port, guard: connectionGuard }),
+    ...(pepdListener && pepdConfig
+      ? [pdpListenerReadiness({ name: 'PEPd', host: pepdConfig.host, port: () => (pepdListener.server.address() as AddressInfo).port, guard: pepdListener.guard })]
+      : []),
   ];
 
   const management = await NestFactory.create<NestFastifyApplication>(
@@ -244,8 +216,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   };
   const pdpUrl = urlOf('https', httpsServer);
+  const pepdUrl = pepdListener ? urlOf('https', pepdListener.server) : undefined;
   const managementUrl = urlOf('http', management.getHttpServer());
-  log.info({ pdp: pdpUrl, management: managementUrl }, 'listening');
+  log.info({ pdp: pdpUrl, ...(pepdUrl ? { pepd: pepdUrl } : {}), management: managementUrl }, 'listening');
 
   let readinessTimer: NodeJS.Timeout | undefined;
   const ready = (async () => {
@@ -353,6 +326,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   return {
     pdpUrl,
+    pepdUrl,
     managementUrl,
     adminUrl: (admin as AdminListener | undefined)?.url,
     ready,
@@ -362,8 +336,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       closed = true;
       clearTimeout(readinessTimer);
       connectionGuard.close();
+      pepdListener?.guard.close();
       openFiles.stop();
-      await Promise.allSettled([pdp.close(), management.close(), (admin as AdminListener | undefined)?.close()]);
+      await Promise.allSettled([pdp.close(), pepdListener?.app.close(), management.close(), (admin as AdminListener | undefined)?.close()]);
       await ready.catch(() => undefined);
       await leaseExpiry?.stop();
       await site?.close();

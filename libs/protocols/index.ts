@@ -47,3 +47,7 @@ export { AuthzenCodec, answerPermits, decisionObject as authzenDecisionObject } 
 export type { AuthzenMessage } from './authzen/codec';
 export { AUTHZEN_EVALUATION_PATH, AUTHZEN_EVALUATIONS_PATH, AUTHZEN_SUBJECT_TYPES, AUTHZEN_RESOURCE_TYPES, AUTHZEN_ACTIONS, DEFAULT_AUTHZEN_LIMITS } from './authzen/decode';
 export type { AuthzenLimits, EvaluationsSemantic, EvaluationsRequest } from './authzen/decode';
+export { PepdCodec, PEPD_PATH, PEPD_PROFILES, pepResult } from './pepd/codec';
+export type { PepdMessage } from './pepd/codec';
+export { pepdRefusalFor } from './errors';
+export { decodePepdResponse } from './pepd/response';

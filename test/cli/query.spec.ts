@@ -323,7 +323,7 @@ describe('gridauthz query against a PDP built from the real server codec', () =>
     expect(http.stderr).toBe('gridauthz: --url must be https://, not http:\n');
     const dialect = await runCli(common('/prima', '--protocol', 'prima', '--dialect', 'grid-wn'));
     expect(dialect.code).toBe(2);
-    expect(dialect.stderr).toBe('gridauthz: --dialect and --action apply to --protocol xacml only\n');
+    expect(dialect.stderr).toBe('gridauthz: --dialect and --action apply to --protocol xacml and pepd only\n');
     expect(seen.length).toBe(before);
   });
 });

@@ -8,9 +8,20 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { dnFromCertificate, isCertificateLabel, isPrivateKeyLabel, Oid, parseCertificate, parsePemChain, pemEncode, pemTexts, unverifiedVomsAttributes } from '@gridauthz/credentials';
 import type { Certificate } from '@gridauthz/credentials';
-import { ErrorCodes } from '@gridauthz/domain';
-import type { Dn } from '@gridauthz/domain';
-import { AUTHZEN_EVALUATION_PATH, decodePrimaResponse, decodeXacmlResponse, encodePrimaRequest, encodeXacmlQuery, XACML_CLIENT_DIALECTS } from '@gridauthz/protocols';
+import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
+import {
+  AUTHZEN_EVALUATION_PATH,
+  decodePepdResponse,
+  decodePrimaResponse,
+  decodeXacmlResponse,
+  encodePepdRequest,
+  encodePrimaRequest,
+  encodeXacmlQuery,
+  PEPD_PROFILES,
+  PepIds,
+  XACML_CLIENT_DIALECTS,
+} from '@gridauthz/protocols';
+import type { PepAttribute, PepResult } from '@gridauthz/protocols';
 import type { XacmlAnswer, XacmlClientDialect } from '@gridauthz/protocols';
 import { CliError } from '../cli-error';
 
@@ -30,7 +41,10 @@ interface QueryFlags {
   token?: string;
   carrier?: 'authzen' | 'saml';
   authzen?: boolean;
-  protocol: 'xacml' | 'prima' | 'authzen';
+  protocol: 'xacml' | 'prima' | 'authzen' | 'pepd';
+  subject?: string;
+  fqan?: string[];
+  profile?: string;
   dialect?: XacmlClientDialect;
   resource?: string;
   action?: string;
@@ -48,11 +62,14 @@ export function registerQuery(program: Command): void {
     .requiredOption('--cert <file>', 'client certificate (chain) PEM; may be a proxy file holding certificate, key and chain')
     .option('--key <file>', 'client private key PEM (default: the --cert file)')
     .requiredOption('--capath <dir>', 'trusted CA directory (IGTF layout: *.0 / *.pem) the server certificate must chain to')
-    .option('--proxy <file>', "the payload user's proxy (or certificate) chain the question is about")
+    .option('--proxy <file>', "the payload user's proxy (or certificate) chain the question is about (PEPd: sent as key-info)")
     .option('--token <file>', 'a bearer token (WLCG / SciTokens compact JWS) the question is about, instead of --proxy (docs/authzen.md)')
     .addOption(new Option('--carrier <carrier>', 'how --token travels: the AuthZEN endpoint, or a SAML2-XACML2 subject attribute').choices(['authzen', 'saml']))
     .option('--authzen', 'ask the AuthZEN endpoint (POST /access/v1/evaluation) about --proxy; same as --protocol authzen')
-    .addOption(new Option('--protocol <protocol>', 'wire protocol').choices(['xacml', 'prima', 'authzen']).default('xacml'))
+    .addOption(new Option('--protocol <protocol>', 'wire protocol: SAML2-XACML2, PRIMA, AuthZEN, or the Argus PEPd Hessian protocol (a pepcli)').choices(['xacml', 'prima', 'authzen', 'pepd']).default('xacml'))
+    .option('--subject <dn>', 'PEPd: subject-id (RFC 2253 DN) asserted instead of --proxy; the server believes it only from a trusted asserter')
+    .option('--fqan <fqan>', 'PEPd: an FQAN asserted with --subject (repeat; the first is the primary)', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option('--profile <profile>', 'PEPd: profile-id sent in the environment: grid-wn (default, as pepcli), grid-ce, or a URI')
     .addOption(new Option('--dialect <dialect>', 'SAML2-XACML2 request dialect (default authz-interop)').choices([...XACML_CLIENT_DIALECTS]))
     .option('--resource <id>', 'resource-id (XACML; dialect default otherwise), resource DN (PRIMA; default the server certificate subject), or for AuthZEN ce, wn (default; the host is --host) or a resource-id URI')
     .option('--action <id>', 'action-id (XACML; dialect default otherwise)')
@@ -83,7 +100,17 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   const timeoutMs = Number(flags.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a positive number of milliseconds, not "${flags.timeout}"`, EXIT.other);
   if (flags.protocol === 'prima' && (flags.dialect !== undefined || flags.action !== undefined)) {
-    throw new CliError('--dialect and --action apply to --protocol xacml only', EXIT.other);
+    throw new CliError('--dialect and --action apply to --protocol xacml and pepd only', EXIT.other);
+  }
+  if (flags.protocol !== 'pepd' && (flags.subject !== undefined || flags.fqan !== undefined || flags.profile !== undefined)) {
+    throw new CliError('--subject, --fqan and --profile apply to --protocol pepd only', EXIT.other);
+  }
+  if (flags.protocol === 'pepd') {
+    if (flags.dialect !== undefined) throw new CliError('--dialect does not apply to --protocol pepd (see --profile)', EXIT.other);
+    if (flags.token !== undefined || flags.carrier !== undefined || flags.authzen) throw new CliError('--token, --carrier and --authzen do not apply to --protocol pepd', EXIT.other);
+    if ((flags.proxy === undefined) === (flags.subject === undefined)) throw new CliError('--protocol pepd needs either --proxy (key-info) or --subject (subject-id)', EXIT.other);
+    if (flags.fqan !== undefined && flags.subject === undefined) throw new CliError('--fqan goes with --subject (a proxy carries its own FQANs)', EXIT.other);
+    return runPepdQuery(flags, url, timeoutMs, clientIdentity(flags.cert, flags.key ?? flags.cert), trustAnchors(flags.capath));
   }
   if ((flags.proxy === undefined) === (flags.token === undefined)) throw new CliError('give exactly one of --proxy and --token', EXIT.other);
   if (flags.carrier !== undefined && flags.token === undefined) throw new CliError('--carrier applies to --token only', EXIT.other);
@@ -166,6 +193,18 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   };
 
   const exchange = await post(url, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, flags.protocol === 'authzen' && (url.pathname === '/' || url.pathname === '') ? AUTHZEN_EVALUATION_PATH : undefined, build);
+  return report(flags, url, exchange, expectation, token !== undefined ? { subject: 'token' } : {});
+}
+
+/** Prints the outcome (or the failure) and returns the exit code; shared by every protocol. */
+function report(
+  flags: QueryFlags,
+  url: URL,
+  exchange: Exchange,
+  expectation: ((body: string, status: number) => Outcome | string) | undefined,
+  extraContext: Record<string, string>,
+): number {
+  const dialect = flags.dialect ?? 'authz-interop';
   const out: string[] = [];
   if (flags.xml && !flags.json) out.push('--- request ---', exchange.request, `--- response (HTTP ${exchange.status}) ---`, exchange.response, '---');
   // Decisions come with 200, SOAP faults with 500 (§2.1); any other status is the HTTP layer talking, not the PDP.
@@ -179,7 +218,8 @@ async function runQuery(flags: QueryFlags): Promise<number> {
   const context = {
     protocol: flags.protocol,
     ...(flags.protocol === 'xacml' ? { dialect } : {}),
-    ...(token !== undefined ? { subject: 'token' } : {}),
+    ...(flags.protocol === 'pepd' ? { profile: pepdProfile(flags.profile) } : {}),
+    ...extraContext,
     url: url.href,
     ...(flags.xml ? { request: exchange.request, response: exchange.response } : {}),
   };
@@ -259,6 +299,80 @@ function authzenOutcome(body: string, status: number): Outcome | string {
     ...(typeof account.group === 'string' ? { groupName: account.group } : {}),
     groupNames: strings(account.secondary_groups),
     obligations: [],
+  };
+}
+
+/** pepcli's defaults (docs/pepd.md §6): grid-wn, the worker-node resource type (grid-ce: the CE one), execute. */
+function pepdProfile(profile: string | undefined): string {
+  if (profile === undefined || profile === 'grid-wn') return PEPD_PROFILES.gridWn;
+  if (profile === 'grid-ce') return PEPD_PROFILES.gridCe;
+  return profile;
+}
+
+const PEPD_DEFAULT_RESOURCE = {
+  [PEPD_PROFILES.gridWn]: 'http://authz-interop.org/xacml/resource/resource-type/wn',
+  [PEPD_PROFILES.gridCe]: 'http://authz-interop.org/xacml/resource/resource-type/ce',
+} as Record<string, string>;
+const PEPD_DEFAULT_ACTION = 'http://glite.org/xacml/action/execute';
+
+/**
+ * `--protocol pepd`: the request pepcli (argus-pep-api-c) sends to an Argus PEP daemon, POST /authz, and its answer
+ * read as pepcli prints it: the account obligation's user-id, group-id/primary and group-id values (names, which
+ * the worker node resolves; a PEPd answer carries no numbers).
+ */
+async function runPepdQuery(flags: QueryFlags, url: URL, timeoutMs: number, identity: { certPem: string; keyPem: string }, ca: string[]): Promise<number> {
+  const profile = pepdProfile(flags.profile);
+  const resource = flags.resource ?? PEPD_DEFAULT_RESOURCE[profile];
+  if (resource === undefined) throw new CliError(`--resource is required with the profile ${profile}`, EXIT.other);
+  const subject: PepAttribute[] = [];
+  if (flags.proxy !== undefined) {
+    subject.push({ id: PepIds.keyInfo, dataType: PepIds.dtString, values: [payloadChain(flags.proxy).pem] });
+  } else {
+    let dn: Dn;
+    try {
+      dn = Dn.fromRfc2253(flags.subject as string);
+    } catch (err) {
+      throw new CliError(`--subject "${flags.subject}" is not an RFC 2253 DN: ${(err as Error).message}`, EXIT.other);
+    }
+    subject.push({ id: PepIds.subjectId, dataType: PepIds.dtX500Name, values: [dn.toRfc2253()] });
+    const fqans = flags.fqan ?? [];
+    for (const f of fqans) if (Fqan.tryParse(f) === undefined) throw new CliError(`--fqan "${f}" is not an FQAN`, EXIT.other);
+    if (fqans.length > 0) {
+      subject.push({ id: PepIds.primaryFqan, dataType: PepIds.dtFqan, values: [fqans[0] as string] });
+      subject.push({ id: PepIds.fqan, dataType: PepIds.dtFqan, values: fqans });
+    }
+  }
+  const body = encodePepdRequest({
+    subjects: [{ attributes: subject }],
+    resources: [{ attributes: [{ id: PepIds.resourceId, values: [resource] }] }],
+    action: { attributes: [{ id: PepIds.actionId, values: [flags.action ?? PEPD_DEFAULT_ACTION] }] },
+    environment: { attributes: [{ id: PepIds.profileId, dataType: PepIds.dtAnyUri, values: [profile] }] },
+  });
+  // As the C client: libcurl's default form content type over a body that is not a form (docs/pepd.md §1).
+  const target = url.pathname === '/' ? new URL('/authz', url) : url;
+  const exchange = await post(target, { cert: identity.certPem, key: identity.keyPem, ca }, timeoutMs, undefined, () => ({ body, contentType: 'application/x-www-form-urlencoded' }));
+  return report(flags, target, exchange, (text) => {
+    const answer = decodePepdResponse(text);
+    if (!answer.ok) return `unusable answer (${answer.error.code}): ${answer.error.detail}`;
+    if (answer.value.length !== 1) return `unusable answer: ${answer.value.length} results for one request`;
+    return pepdOutcome(answer.value[0] as PepResult);
+  }, {});
+}
+
+function pepdOutcome(r: PepResult): Outcome {
+  const code = r.status?.statusCode?.code ?? '';
+  const posix = r.obligations.find((o) => o.id === PepIds.obligationPosix && o.fulfillOn === r.decision);
+  const values = (id: string): string[] => (posix?.attributeAssignments ?? []).filter((a) => a.attributeId === id && a.value !== undefined).map((a) => a.value as string);
+  const username = values(PepIds.userId)[0];
+  const groupName = values(PepIds.groupIdPrimary)[0];
+  return {
+    decision: r.decision,
+    status: { code: code.replace(/^urn:oasis:names:tc:xacml:1\.0:status:/, ''), ...(r.status?.message !== undefined ? { message: r.status.message } : {}) },
+    ...(username !== undefined ? { username } : {}),
+    ...(groupName !== undefined ? { groupName } : {}),
+    secondaryGids: [],
+    groupNames: values(PepIds.groupId),
+    obligations: r.obligations.map((o) => ({ id: o.id, fulfillOn: o.fulfillOn, assignments: o.attributeAssignments.map((a) => ({ id: a.attributeId, dataType: a.dataType ?? '', value: a.value ?? '' })) })),
   };
 }
 

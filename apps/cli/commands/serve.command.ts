@@ -68,6 +68,7 @@ export function registerServe(program: Command): void {
       try {
         await probeListeners([
           { listener: 'PDP', key: 'pdp.port', host: config.pdp.host, port: config.pdp.port },
+          ...(config.pepd?.enabled ? [{ listener: 'PEPd', key: 'pepd.port', host: config.pepd.host, port: config.pepd.port }] : []),
           { listener: 'management', key: 'management.port', host: config.management.host, port: config.management.port },
           ...(config.admin.enabled ? [{ listener: 'admin API', key: 'admin.port', host: config.admin.host, port: config.admin.port }] : []),
         ]);

@@ -100,6 +100,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       callers: values['pdp.callers'] as Config['pdp']['callers'],
       signResponses: values['pdp.signResponses'] as boolean,
     },
+    pepd: { enabled: values['pepd.enabled'] as boolean, host: values['pepd.host'] as string, port: values['pepd.port'] as number },
     prima: {
       resource: values['prima.resource'] as string,
       hostToResource: values['prima.hostToResource'] as { caller: string; resources: string[] }[],

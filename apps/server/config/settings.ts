@@ -133,6 +133,10 @@ export const SETTINGS = [
   // callers lane: who may ask what (docs/callers.md)
   { key: 'pdp.callers', env: ['GRIDAUTHZ_PDP_CALLERS'], schema: callerList, default: [], description: 'Callers kept in configuration (files, Helm values) beside those of `gridauthz caller add`: a list of {dn, roles: [pilot|asserter], comment} (JSON in the environment). pilot: may ask for a payload\'s mapping with the payload\'s chain (glexec); asserter: may assert DN and FQANs without a chain (CEs over PRIMA, ARC emi, Argus PEPd).' },
   { key: 'pdp.signResponses', env: ['GRIDAUTHZ_PDP_SIGN_RESPONSES'], schema: flag, default: false, description: 'Sign SAML2-XACML2 responses (enveloped XML-DSig, exclusive c14n, RSA-SHA256) with the host key. Off: no known client verifies signatures (saml2-xacml2.md §2.3, §7.4).' },
+  // pepd lane: the Argus PEP daemon endpoint (docs/pepd.md §6, docs/argus-migration.md)
+  { key: 'pepd.enabled', env: ['GRIDAUTHZ_PEPD_ENABLED'], schema: flag, default: false, description: "Whether the PEPd listener runs: Argus PEP clients (glexec's LCMAPS c-pep plugin, ARC, pepcli) POST /authz here, mutual TLS and caller rules as on the PDP listener. Off by default: a new port is opened only where a site replaces an Argus server (docs/argus-migration.md)." },
+  { key: 'pepd.host', env: ['GRIDAUTHZ_PEPD_HOST'], schema: host, default: '0.0.0.0', description: 'Address of the PEPd listener (with pepd.enabled).' },
+  { key: 'pepd.port', env: ['GRIDAUTHZ_PEPD_PORT'], schema: port, default: 8154, description: "Port of the PEPd listener; 8154 is Argus PEPd's, which worker nodes' c-pep and pepcli configurations name." },
   { key: 'prima.resource', env: ['GRIDAUTHZ_PRIMA_RESOURCE'], schema: z.string().trim().min(1), default: 'http://authz-interop.org/xacml/resource/resource-type/ce', description: 'Resource id under which PRIMA (GUMS SAML 1.1) questions are decided by the site policy.' },
   { key: 'prima.hostToResource', env: ['GRIDAUTHZ_PRIMA_HOST_TO_RESOURCE'], schema: hostToResource, default: [], description: 'PRIMA callers allowed to ask about Resources other than their own DN: a list of {caller, resources} (JSON in the environment). By default a caller may ask only about itself.' },
   { key: 'prima.gumsLegacy.enabled', env: ['GRIDAUTHZ_PRIMA_GUMS_LEGACY'], schema: flag, default: false, description: "INSECURE: also accept GUMS's caller rule (prima-saml1.md §1.1): readAll/readSelf DNs, a caller DN containing the Resource's host, or a host pattern. For sites moving off GUMS until they write hostToResource rules." },
@@ -213,6 +217,8 @@ export interface Config {
     readonly callers: readonly { readonly dn: string; readonly roles: readonly ('pilot' | 'asserter')[]; readonly comment?: string }[];
     readonly signResponses: boolean;
   };
+  /** The Argus PEPd listener (optional so configurations built in code need not name it: absent is off). */
+  readonly pepd?: { readonly enabled: boolean; readonly host: string; readonly port: number };
   readonly prima: {
     readonly resource: string;
     readonly hostToResource: readonly { readonly caller: string; readonly resources: readonly string[] }[];

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationService } from './authorization-service';
+import { requestCaller } from './request-caller';
 
 export const AUTHORIZATION_SERVICE = Symbol('AuthorizationService');
 
@@ -20,16 +21,7 @@ export class AuthorizationController {
   async authorize(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     // The guard ran first: no route is reached without an authenticated caller.
-    const authenticated = request.caller;
-    if (!authenticated) throw new Error('authorization route reached without an authenticated caller');
-    // The TCP peer itself, never a forwarded-for header: it is recorded as evidence (docs/forensics.md).
-    const socket = request.raw.socket;
-    const address = socket.remoteAddress;
-    const caller = {
-      ...authenticated,
-      ...(address !== undefined ? { sourceAddress: address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address } : {}),
-      ...(socket.remotePort !== undefined ? { sourcePort: socket.remotePort } : {}),
-    };
+    const caller = requestCaller(request);
     // The deadline counts from the request's arrival (fastify's start time), body upload and queueing included.
     const contentType = request.headers['content-type'];
     const path = request.url.split('?')[0] ?? '/';

@@ -100,8 +100,10 @@ export const PROBE_PATH = '/.well-known/gridauthz-probe';
  * descriptors (or stuck) is not ready; load balancers then send clients elsewhere. Results are reused for a second
  * so a busy /readyz does not multiply connections.
  */
-export function pdpListenerReadiness(options: { port: () => number; host: string; guard: ConnectionGuard; timeoutMs?: number; now?: () => number }): ReadinessCheck {
+export function pdpListenerReadiness(options: { port: () => number; host: string; guard: ConnectionGuard; timeoutMs?: number; now?: () => number; name?: string }): ReadinessCheck {
   const now = options.now ?? Date.now;
+  // 'PDP' or 'PEPd': the listener named in the check and its messages.
+  const label = options.name ?? 'PDP';
   const timeoutMs = options.timeoutMs ?? 2000;
   let cached: { at: number; result: Promise<{ ok: boolean; detail: string }> } | undefined;
   const probe = (): Promise<{ ok: boolean; detail: string }> =>
@@ -115,21 +117,21 @@ export function pdpListenerReadiness(options: { port: () => number; host: string
         socket.destroy();
         resolve({ ok, detail });
       };
-      const timer = setTimeout(() => finish(false, `no answer from the PDP listener within ${timeoutMs} ms`), timeoutMs);
+      const timer = setTimeout(() => finish(false, `no answer from the ${label} listener within ${timeoutMs} ms`), timeoutMs);
       socket.on('secureConnect', () => socket.end(`GET ${PROBE_PATH} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n`));
       socket.on('data', (chunk: Buffer) => {
         answered += chunk.toString('latin1');
-        if (answered.startsWith('HTTP/1.1 ')) finish(true, `PDP listener answered in ${now() - started} ms`);
+        if (answered.startsWith('HTTP/1.1 ')) finish(true, `${label} listener answered in ${now() - started} ms`);
       });
-      socket.on('error', (err) => finish(false, `PDP listener probe failed: ${err.message}`));
-      socket.on('close', () => finish(false, 'PDP listener closed the probe connection without answering'));
+      socket.on('error', (err) => finish(false, `${label} listener probe failed: ${err.message}`));
+      socket.on('close', () => finish(false, `${label} listener closed the probe connection without answering`));
     });
   return {
-    name: 'pdp listener',
+    name: `${label.toLowerCase()} listener`,
     async check() {
       const acceptError = options.guard.lastAcceptError();
       if (acceptError !== undefined && now() - acceptError < 10_000) {
-        return { ok: false, detail: 'the PDP listener failed to accept connections in the last 10 s (file descriptors exhausted?)' };
+        return { ok: false, detail: `the ${label} listener failed to accept connections in the last 10 s (file descriptors exhausted?)` };
       }
       if (!cached || now() - cached.at > 1000) cached = { at: now(), result: probe() };
       return cached.result;

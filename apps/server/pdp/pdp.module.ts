@@ -5,6 +5,7 @@ import { CALLER_AUTHENTICATOR, type CallerAuthenticator, CLOCK, type Clock } fro
 import { ClientCertificateGuard } from '../tls/client-certificate.guard';
 import { AUTHORIZATION_SERVICE, AuthorizationController } from './authorization.controller';
 import type { AuthorizationService } from './authorization-service';
+import { PepdController } from './pepd.controller';
 import { StatusController } from './status.controller';
 import { AuthzenController } from './authzen.controller';
 import { METRICS, type MetricsSink } from '../metrics/service-metrics';
@@ -16,6 +17,15 @@ export interface PdpModuleOptions {
   readonly metrics: MetricsSink;
 }
 
+const providers = (options: PdpModuleOptions) => [
+  { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
+  { provide: CLOCK, useValue: options.clock },
+  { provide: AUTHORIZATION_SERVICE, useValue: options.authorization },
+  { provide: METRICS, useValue: options.metrics },
+  { provide: APP_GUARD, useClass: ClientCertificateGuard },
+  { provide: APP_FILTER, useClass: ProblemFilter },
+];
+
 /** The mutual-TLS PDP listener: every route sits behind the client-certificate guard. */
 @Module({})
 export class PdpModule {
@@ -24,14 +34,15 @@ export class PdpModule {
       module: PdpModule,
       // StatusController first: its GET /status must not be shadowed by the catch-all POST route.
       controllers: [StatusController, AuthzenController, AuthorizationController],
-      providers: [
-        { provide: CALLER_AUTHENTICATOR, useValue: options.authenticator },
-        { provide: CLOCK, useValue: options.clock },
-        { provide: AUTHORIZATION_SERVICE, useValue: options.authorization },
-        { provide: METRICS, useValue: options.metrics },
-        { provide: APP_GUARD, useClass: ClientCertificateGuard },
-        { provide: APP_FILTER, useClass: ProblemFilter },
-      ],
+      providers: providers(options),
     };
+  }
+}
+
+/** The mutual-TLS PEPd listener (docs/pepd.md §6): POST /authz and GET /status, behind the same guard and callers. */
+@Module({})
+export class PepdModule {
+  static register(options: PdpModuleOptions): DynamicModule {
+    return { module: PepdModule, controllers: [StatusController, PepdController], providers: providers(options) };
   }
 }

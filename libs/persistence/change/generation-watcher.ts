@@ -29,9 +29,19 @@ export class GenerationWatcher {
     this.timer.unref();
   }
 
-  /** Polls once now; used by tests and after this process made a change itself. */
+  /**
+   * Polls once now; used by tests and after this process made a change itself. A periodic poll in flight may have
+   * marked the change as seen and still be loading it: wait for it first, or this poll would find nothing new and
+   * return before the change is in effect.
+   */
   async pollNow(): Promise<void> {
-    await this.poll(true);
+    while (this.running) await this.running;
+    // Registered as the running poll, so that no periodic poll starts (and marks the change seen) beside it.
+    const poll: Promise<void> = this.poll(true).finally(() => {
+      if (this.running === poll) this.running = undefined;
+    });
+    this.running = poll;
+    await poll;
   }
 
   async stop(): Promise<void> {

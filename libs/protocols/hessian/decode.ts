@@ -128,6 +128,22 @@ class Reader {
   private utf8Units(units: number, what: string): string {
     // Every unit takes at least one byte: refuse a length the input cannot hold before allocating for it.
     if (this.buf.length - this.pos < Math.ceil(units / 2)) this.stop(ErrorCodes.PROTO_HESSIAN_TRUNCATED, `input ends inside ${what}`);
+    // PEP messages are ASCII in practice (URIs, DNs, PEM): one byte per unit, read in one go (the per-byte loop below
+    // was most of a key-info request's decode time).
+    if (this.pos + units <= this.buf.length) {
+      let ascii = true;
+      for (let i = this.pos, end = this.pos + units; i < end; i++) {
+        if ((this.buf[i] ?? 0) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, units).toString('latin1');
+        this.pos += units;
+        return s;
+      }
+    }
     const out = new Uint16Array(units);
     let n = 0;
     const cont = (): number => {

@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { decodePepdRequest, pepdDecisionInput, pepRequestFromHessian, PEPD_INTERNAL_ERROR } from '../pepd/decode';
 import { encodePepdResponse, pepdBase64 } from '../pepd/encode';
 import { posixAccountObligation } from '../pepd/model';
+import { PepdCodec } from '../pepd/codec';
+import { decodePepdResponse } from '../pepd/response';
 import { decodeHessian, HESSIAN_INTERNAL_ERROR } from './decode';
 import { encodeHessian } from './encode';
 
@@ -207,7 +209,9 @@ describe('Hessian/PEPd fuzz', () => {
       let decoded = 0;
       let requests = 0;
       let inputs = 0;
+      let queries = 0;
       let slowest = 0;
+      const codec = new PepdCodec();
       const codes = new Map<string, number>();
       while (Date.now() < until) {
         const seed = SEEDS[Math.floor(r() * SEEDS.length)]!;
@@ -246,11 +250,25 @@ describe('Hessian/PEPd fuzz', () => {
         }
         const t2 = performance.now();
         const body = decodePepdRequest(r() < 0.5 ? text : Buffer.from(text, 'latin1'));
+        // The listener's whole decode path (docs/pepd.md §6): codec → AuthzQuery, key-info read as certificates; a
+        // refusal answered as PEPd does. And our client's reading of an answer, on the same bytes.
+        const decodedQuery = codec.decode({ path: '/authz', body: Buffer.from(text, 'latin1') });
+        if (decodedQuery.ok) {
+          queries++;
+          expect(decodedQuery.value.query.dialect).toBe('pepd');
+        } else {
+          checkError(decodedQuery.error);
+          expect([200, 500]).toContain(codec.encodeError(decodedQuery.error).httpStatus);
+        }
+        const answer = decodePepdResponse(text);
         ms += performance.now() - t2;
         if (!body.ok) checkError(body.error);
+        if (!answer.ok) checkError(answer.error);
         if (ms >= MAX_MS) {
           // One slow sample on a shared box may be a pause of the machine; the input itself must be slow every time.
-          const again = Math.min(...[0, 1, 2].map(() => timed(() => void decodeHessian(input)) + timed(() => void decodePepdRequest(text))));
+          const again = Math.min(
+            ...[0, 1, 2].map(() => timed(() => void decodeHessian(input)) + timed(() => void decodePepdRequest(text)) + timed(() => void codec.decode({ path: '/authz', body: Buffer.from(text, 'latin1') }))),
+          );
           if (process.env.HESSIAN_FUZZ_DUMP) writeFileSync(join(process.env.HESSIAN_FUZZ_DUMP, `slow-${SEED}-${runs}.bin`), input);
           ms = again;
         }
@@ -259,13 +277,16 @@ describe('Hessian/PEPd fuzz', () => {
       }
       if (process.env.HESSIAN_FUZZ_STATS) {
         process.stderr.write(
-          `hessian fuzz: seed ${SEED}, ${runs} inputs in ${SECONDS}s, ${decoded} decoded, ${requests} read as Request, ${inputs} with decision input, slowest ${slowest.toFixed(1)} ms, errors ${JSON.stringify(Object.fromEntries(codes))}\n`,
+          `hessian fuzz: seed ${SEED}, ${runs} inputs in ${SECONDS}s, ${decoded} decoded, ${requests} read as Request, ${inputs} with decision input, ${queries} decoded by the codec, slowest ${slowest.toFixed(1)} ms, errors ${JSON.stringify(Object.fromEntries(codes))}\n`,
         );
       }
       expect(runs).toBeGreaterThan(100);
       // The fuzz must reach every outcome, or it is not exercising the reader.
       expect(decoded).toBeGreaterThan(0);
       expect(requests).toBeGreaterThan(0);
+      // The codec path is reached by the unmutated captures at least (mutants rarely stay a valid request).
+      const captured = SEEDS.map((seed) => codec.decode({ path: '/authz', body: Buffer.from(pepdBase64(seed), 'latin1') })).filter((d) => d.ok);
+      expect(captured.length + queries).toBeGreaterThanOrEqual(2);
       expect(codes.size).toBeGreaterThanOrEqual(3);
     },
     SECONDS * 1000 + 60_000,

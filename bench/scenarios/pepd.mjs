@@ -1,0 +1,103 @@
+// The Argus PEPd endpoint (docs/pepd.md §6): what glexec's c-pep plugin and pepcli send, POST /authz with the
+// base64 Hessian of a Request whose key-info is alice's VOMS proxy chain, on the PEPd listener (pepd.enabled) of
+// `serve --workers N` on PostgreSQL. Two loads beside the ce scenario's: keep-alive (autocannon, a CE-like steady
+// stream) and one full mutual-TLS handshake per decision (as c-pep on a worker node does per glexec call).
+// Options: --duration <s> (default 15) --connections <n> (keep-alive, default 32) --concurrency <n> (full
+// handshake, default 12) --threads <n> (generator threads for the handshakes, default 2) --workers <n> (default 2).
+import { createSchema, devPki, freePort, pgBackendPids, requireFrom, safeCpuMs, startServer, tempDir, uptime } from '../harness.mjs';
+import { fullHandshakeLoad } from '../tls-load.mjs';
+import { fmt, percentile, table } from '../stats.mjs';
+
+const opt = (args, name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+
+/** One request as pepcli -k <proxy> -r …/wn -a …/execute sends it (the C client's layout). */
+function pepcliBody(root, pki) {
+  const { encodePepdRequest, PepIds } = requireFrom(root)('dist/libs/protocols');
+  const certs = pki.payload.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g).join('');
+  return encodePepdRequest({
+    subjects: [{ attributes: [{ id: PepIds.keyInfo, dataType: PepIds.dtString, values: [certs] }] }],
+    resources: [{ attributes: [{ id: PepIds.resourceId, values: ['http://authz-interop.org/xacml/resource/resource-type/wn'] }] }],
+    action: { attributes: [{ id: PepIds.actionId, values: ['http://glite.org/xacml/action/execute'] }] },
+    environment: { attributes: [{ id: PepIds.profileId, dataType: PepIds.dtAnyUri, values: ['http://glite.org/xacml/profile/grid-wn/1.0'] }] },
+  });
+}
+
+async function postOnce(port, pki, body) {
+  const { request } = await import('node:https');
+  return new Promise((ok, ko) => {
+    const r = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/authz', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => ok({ status: res.statusCode, body: b }));
+      },
+    );
+    r.on('error', ko);
+    r.end(body);
+  });
+}
+
+export async function run({ root, args }) {
+  const durationMs = Number(opt(args, 'duration', 15)) * 1000;
+  const connections = Number(opt(args, 'connections', 32));
+  const concurrency = Number(opt(args, 'concurrency', 12));
+  const threads = Number(opt(args, 'threads', 2));
+  const workers = Number(opt(args, 'workers', 2));
+  const autocannon = requireFrom(root)('node_modules/autocannon');
+  const { decodePepdResponse } = requireFrom(root)('dist/libs/protocols');
+  const schema = await createSchema(root);
+  const cwd = tempDir('gridauthz-bench-pepd-');
+  const pepdPort = await freePort();
+  const server = await startServer({ root, cwd: cwd.dir, url: schema.url, workers, env: { GRIDAUTHZ_PEPD_ENABLED: 'true', GRIDAUTHZ_PEPD_PORT: String(pepdPort), GRIDAUTHZ_PEPD_HOST: '127.0.0.1' } });
+  try {
+    const pki = devPki(cwd.dir);
+    const body = pepcliBody(root, pki);
+    // The decision, decoded in full once: the loads count HTTP 200s (a PEPd answer is base64, no substring to check).
+    const first = await postOnce(pepdPort, pki, body);
+    const decoded = first.status === 200 ? decodePepdResponse(first.body) : { ok: false, error: { code: `HTTP ${first.status}`, detail: first.body } };
+    const decision = decoded.ok ? decoded.value[0]?.decision : `undecodable (${decoded.error.code}: ${decoded.error.detail})`;
+    const account = decoded.ok ? decoded.value[0]?.obligations[0]?.attributeAssignments.find((a) => a.attributeId.endsWith('/user-id'))?.value : undefined;
+    const pids = server.pids();
+    const measure = async (load) => {
+      const pg = await pgBackendPids(root, pids);
+      const all = [...pids, ...pg];
+      const before = all.map(safeCpuMs);
+      const loadBefore = uptime();
+      const r = await load();
+      const serverMs = all.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - before[i] : 0), 0);
+      return { ...r, serverMs, loadBefore, loadAfter: uptime() };
+    };
+    const tlsOptions = { ca: pki.ca, cert: pki.pilot.cert, key: pki.pilot.key, servername: 'localhost' };
+    const base = { url: `https://127.0.0.1:${pepdPort}`, connections, requests: [{ method: 'POST', path: '/authz', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }], tlsOptions };
+    await autocannon({ ...base, duration: 3 }); // warm-up: lease held, JIT and caches warm
+    const keepAlive = await measure(async () => {
+      const r = await autocannon({ ...base, duration: durationMs / 1000 });
+      return { ok: r['2xx'], secs: r.duration, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
+    });
+    const handshake = await measure(async () => {
+      const r = await fullHandshakeLoad({ port: pepdPort, ...tlsOptions, body, path: '/authz', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, concurrency, threads, durationMs });
+      return { ok: r.ok, secs: r.elapsedMs / 1000, p50: percentile(r.latenciesMs, 50), p99: percentile(r.latenciesMs, 99), bad: r.errors, firstError: r.firstError };
+    });
+    const row = (label, r) => [label, fmt(r.ok / r.secs, 0), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.serverMs / r.ok, 2), String(r.bad), `\`${r.loadBefore}\` → \`${r.loadAfter}\``];
+    return {
+      title: `pepd: POST /authz (base64 Hessian, key-info = alice's VOMS proxy), serve --workers ${workers} on PostgreSQL`,
+      table: table(['load', 'decisions/s', 'p50 ms', 'p99 ms', 'server + PostgreSQL CPU ms / decision', 'non-2xx / errors', 'load average before → after'], [
+        row(`keep-alive, ${connections} connections`, keepAlive),
+        row(`full handshake per decision, ${concurrency} loops`, handshake),
+      ]),
+      notes: [
+        `Request: ${body.length} B of base64 as pepcli sends it (grid-wn profile, resource-type/wn, execute); decided ${decision}${account ? ` as ${account}` : ''}. Caller: the pilot-voms proxy chain, a pilot on the dev site. ${durationMs / 1000} s per load after a 3 s keep-alive warm-up; a fresh PostgreSQL schema.`,
+        `Keep-alive: autocannon 8 in-process. Full handshake: bench/tls-load.mjs, ${threads} generator threads, a new TLS connection (no resumption) per request. Both generators run on the same cores as the server; CPU per decision counts the server processes and their PostgreSQL backends.`,
+        ...(handshake.firstError ? [`First handshake-load error: ${handshake.firstError}`] : []),
+      ].join('\n\n'),
+    };
+  } finally {
+    await server.stop();
+    await schema.drop();
+    cwd.remove();
+  }
+}
