@@ -5,6 +5,7 @@ import { pepdRefusalFor } from '../errors';
 import type { ProtocolError, ProtocolResult } from '../errors';
 import { DEFAULT_HESSIAN_LIMITS } from '../hessian/decode';
 import type { HessianLimits } from '../hessian/decode';
+import { GLITE } from '../profiles/glite';
 import { decodeCertificates, NOT_ONE_CHAIN } from '../saml2-xacml2/decode';
 import { decodePepdRequest, pepdDecisionInput } from './decode';
 import { encodePepdResponse } from './encode';
@@ -16,8 +17,8 @@ export const PEPD_PATH = '/authz';
 
 /** Profiles PEPd's gLite profile PIP accepts: their clients (glexec, a CE) switch identity with the answer. */
 export const PEPD_PROFILES = {
-  gridWn: 'http://glite.org/xacml/profile/grid-wn/1.0',
-  gridCe: 'http://glite.org/xacml/profile/grid-ce/1.0',
+  gridWn: GLITE.profile.gridWn,
+  gridCe: GLITE.profile.gridCe,
 } as const;
 
 /** What the codec keeps between decode and encode: the request as received (PEPd echoes it) and its resource-id. */
