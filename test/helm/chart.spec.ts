@@ -29,6 +29,25 @@ const validate = compileSchema();
 const errorsOf = (candidate: Json): string[] => (validate(candidate) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 const withValues = (override: JsonObject): Json => mergeValues(values(), override);
 
+/** The bodies of a template's `{{ if <condition> }}` blocks (up to their own `{{ end }}` or `{{ else }}`), nesting respected. */
+function guardedBy(text: string, condition: string): string[] {
+  const bodies: string[] = [];
+  const open: { guarded: boolean; start: number }[] = [];
+  for (const m of text.matchAll(/\{\{-?\s*([\s\S]*?)\s*-?\}\}/g)) {
+    const action = m[1]!.trim();
+    const keyword = /^(if|range|with|define|block|else|end)\b/.exec(action)?.[1];
+    if (keyword === undefined) continue;
+    if (keyword === 'end' || keyword === 'else') {
+      const top = keyword === 'end' ? open.pop() : open.at(-1);
+      if (top?.guarded) bodies.push(text.slice(top.start, m.index));
+      if (top && keyword === 'else') top.guarded = false;
+    } else {
+      open.push({ guarded: action === `if ${condition}`, start: m.index + m[0].length });
+    }
+  }
+  return bodies.filter((body) => body !== '');
+}
+
 describe('Chart.yaml', () => {
   const chart = readYaml(CHART, 'Chart.yaml') as JsonObject;
 
@@ -79,6 +98,10 @@ describe('values.schema.json', () => {
     ['a config key gridauthz does not know', { config: { log: { levle: 'info' } } }, 'additional properties'],
     ['the database URL in clear in the config', { config: { database: { url: 'postgres://u:secret@db/gridauthz' } } }, 'additional properties'],
     ['a host certificate that is not PEM', { hostCert: { cert: 'MIIB...' } }, '/hostCert/cert'],
+    ['a PEPd port out of range', { ports: { pepd: 0 } }, '/ports/pepd'],
+    ['pepd.enabled as a word', { pepd: { enabled: 'yes' } }, '/pepd/enabled'],
+    ['the PEPd listener under config, where the environment would shadow it', { config: { pepd: { enabled: true } } }, 'additional properties'],
+    ['extraEnv setting the PEPd port the chart sets', { extraEnv: [{ name: 'GRIDAUTHZ_PEPD_PORT', value: '9154' }] }, '/extraEnv/0/name'],
     ['an admin CIDR that is not a CIDR', { networkPolicy: { admin: { cidrs: ['everyone'] } } }, '/networkPolicy/admin/cidrs/0'],
     ['an LSC entry with one DN', { trust: { vomsdir: { lsc: { atlas: { 'voms.example.org': ['/DC=org/CN=voms'] } } } } }, '/trust/vomsdir/lsc'],
     ['a policy file not ending in .spl', { policy: { files: { 'site.txt': 'resource ".*" {}' } } }, '/policy/files'],
@@ -135,6 +158,10 @@ describe('values.yaml defaults', () => {
     expect(lookup(v, ['ports', 'pdp'])).toBe(serverDefault('pdp.port'));
     expect(lookup(v, ['ports', 'management'])).toBe(serverDefault('management.port'));
     expect(lookup(v, ['ports', 'admin'])).toBe(8444);
+    // Argus PEPd's port, which worker nodes' c-pep and pepcli configurations name; the listener stays closed by default.
+    expect(lookup(v, ['ports', 'pepd'])).toBe(serverDefault('pepd.port'));
+    expect(lookup(v, ['ports', 'pepd'])).toBe(8154);
+    expect(lookup(v, ['pepd', 'enabled'])).toBe(false);
     expect(lookup(v, ['service', 'pdp', 'port'])).toBe(8443);
   });
 
@@ -287,6 +314,40 @@ describe('templates', () => {
     expect(deployment).toMatch(/- name: GRIDAUTHZ_PDP_PORT\s+value: \{\{ \.Values\.ports\.pdp \| quote \}\}/);
   });
 
+  it('open the PEPd listener only with pepd.enabled, on ports.pepd, as the admin listener with admin.enabled', () => {
+    const deployment = all.get('deployment.yaml')!;
+    const env = templateBlock(deployment, 'env') as { name: string; value?: Json }[];
+    const byName = new Map(env.map((e) => [e.name, e]));
+    for (const name of ['GRIDAUTHZ_PEPD_ENABLED', 'GRIDAUTHZ_PEPD_HOST', 'GRIDAUTHZ_PEPD_PORT']) expect(byName.has(name), name).toBe(true);
+    expect(byName.get('GRIDAUTHZ_PEPD_HOST')?.value).toBe('0.0.0.0');
+    // The server opens the listener exactly when the value says so; port and listener are the same value.
+    expect(deployment).toMatch(/- name: GRIDAUTHZ_PEPD_ENABLED\s+value: \{\{ \.Values\.pepd\.enabled \| quote \}\}/);
+    expect(deployment).toMatch(/- name: GRIDAUTHZ_PEPD_PORT\s+value: \{\{ \.Values\.ports\.pepd \| quote \}\}/);
+    // The named container port exists only with the listener, as the admin one.
+    const guarded = guardedBy(deployment, '.Values.pepd.enabled');
+    expect(guarded.some((body) => /- name: pepd\s+containerPort: \{\{ \.Values\.ports\.pepd \}\}/.test(body))).toBe(true);
+    expect(deployment.match(/containerPort: \{\{ \.Values\.ports\.pepd \}\}/g)).toHaveLength(1);
+    expect(guardedBy(deployment, '.Values.admin.enabled').some((body) => /- name: admin\s+containerPort:/.test(body))).toBe(true);
+  });
+
+  it('serve PEPd on the PDP Service, only with pepd.enabled', () => {
+    const service = all.get('service-pdp.yaml')!;
+    const guarded = guardedBy(service, '.Values.pepd.enabled');
+    expect(guarded.some((body) => /- name: pepd\s+port: \{\{ \.Values\.ports\.pepd \}\}\s+targetPort: pepd\s+protocol: TCP/.test(body))).toBe(true);
+    expect(service.match(/targetPort: pepd/g)).toHaveLength(1);
+    expect(all.get('service-admin.yaml')).not.toMatch(/targetPort: pepd/);
+  });
+
+  it('admit PEPd in the NetworkPolicy from the PDP peers, only with pepd.enabled', () => {
+    const policy = all.get('networkpolicy.yaml')!;
+    const guarded = guardedBy(policy, '.Values.pepd.enabled');
+    const rule = guarded.find((body) => /- port: pepd\b/.test(body));
+    expect(rule).toBeDefined();
+    // No peer list of its own: the callers are the PDP's (worker nodes, CEs).
+    expect(rule).toMatch(/\{\{- with \$np\.pdp\.from \}\}\s+from:\s+\{\{- toYaml \. \| nindent 8 \}\}/);
+    expect(policy.match(/- port: pepd\b/g)).toHaveLength(1);
+  });
+
   it('run migrations as a pre-install/pre-upgrade hook that depends on nothing the release creates', () => {
     const job = all.get('job-migrate.yaml')!;
     expect(job).toMatch(/helm\.sh\/hook: pre-install,pre-upgrade/);
@@ -314,7 +375,7 @@ describe('templates', () => {
 
   it('restrict ingress per port and allow egress to DNS and the database', () => {
     const policy = all.get('networkpolicy.yaml')!;
-    for (const port of ['pdp', 'admin', 'management']) expect(policy).toMatch(new RegExp(`- port: ${port}\\b`));
+    for (const port of ['pdp', 'pepd', 'admin', 'management']) expect(policy).toMatch(new RegExp(`- port: ${port}\\b`));
     expect(policy).toMatch(/cidr: \{\{ \. \| quote \}\}/);
     expect(policy).toMatch(/port: 53\s+protocol: UDP/);
     expect(policy).toMatch(/port: \{\{ \$np\.egress\.database\.port \}\}/);
