@@ -14,11 +14,9 @@ import type { DialectExtraction, FqanSource, ValueReaders, XacmlDialect } from '
  * ambiguity it is. Missing or unparsable attributes become defects (answered Indeterminate, §7.3), never errors.
  */
 export function extractQuery(context: XacmlContext, detected: XacmlDialect, dialects: readonly XacmlDialect[], requestId: string | undefined, messageIssuer: string | undefined): AuthzQuery {
-  // grid-wn and grid-ce share one declaration: read it once.
-  const extractions = [...new Set(dialects.map((d) => d.extract))];
-  const ids = (pick: (e: DialectExtraction) => readonly string[] | undefined, from: readonly DialectExtraction[] = extractions): string[] => [
-    ...new Set(from.flatMap((e) => pick(e) ?? [])),
-  ];
+  const plan = planFor(dialects);
+  const extractions = plan.extractions;
+  const ids = (field: IdField): readonly string[] => plan.ids[field];
   const sources = (pick: (e: DialectExtraction) => ((subject: readonly XacmlAttribute[]) => readonly FqanSource[]) | undefined, subject: readonly XacmlAttribute[]): FqanSource[] =>
     extractions.flatMap((e) => pick(e)?.(subject) ?? []);
 
@@ -74,7 +72,7 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
 
   // Subject DN: subject-id (§5.1) and the dialects' own ids (ARC mixes them); all must name the same DN. The
   // detected dialect's ids are tried first, so an ambiguity is reported against what the client meant.
-  const dnIds = [...new Set([...(detected.extract.subjectDn ?? []), XACML.subjectId, ...ids((e) => e.subjectDn)])];
+  const dnIds = subjectDnIds(plan, detected);
   const defectsBeforeDn = defects.length;
   const assertedDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, 'the subject DN', dnIds, subject).dn;
   const dnDefect = defects.length > defectsBeforeDn;
@@ -82,10 +80,10 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
   // Issuer of the end-entity certificate: each profile's own id (docs/dialects.md). The chain-issuer ids list every
   // issuer on the chain; a single value there is the CA, several leave the end-entity's issuer unknown but still go
   // to policy.
-  const eecIssuerIds = ids((e) => e.eecIssuer);
+  const eecIssuerIds = ids('eecIssuer');
   let assertedIssuerDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_SUBJECT, "the subject's CA", eecIssuerIds, subject).dn;
   const assertedIssuerDns: Dn[] = [];
-  for (const id of [...eecIssuerIds, ...ids((e) => e.chainIssuers)]) {
+  for (const id of [...eecIssuerIds, ...ids('chainIssuers')]) {
     for (const value of valuesOf(subject, id)) {
       const dn = parseDn(id, value);
       if (dn !== undefined && !assertedIssuerDns.some((known) => known.equals(dn))) assertedIssuerDns.push(dn);
@@ -95,7 +93,7 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
 
   // One certificate chain at most: two chain attributes (key-info and cert-chain, or either twice) could name two
   // people, and the first is not more likely the one meant.
-  const chainIds = [XACML.keyInfo, ...ids((e) => e.chain)];
+  const chainIds = [XACML.keyInfo, ...ids('chain')];
   const chainAttributes = subject.filter((a) => chainIds.includes(a.id));
   let chain: Buffer[] | undefined;
   const chainId = chainAttributes[0]?.id;
@@ -135,9 +133,9 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
   // Primary first: mapping (like LCMAPS and Argus) maps on the first FQAN, whatever order the group list came in.
   const fqans = primaryFqan === undefined ? fqanList : [primaryFqan, ...fqanList.filter((f) => !f.equals(primaryFqan))];
   const fqanIssuer = extractions.map((e) => e.fqanIssuer?.(subject)).find((issuer) => issuer !== undefined);
-  const vos = valuesOf(subject, ...ids((e) => e.vo));
+  const vos = valuesOf(subject, ...ids('vo'));
 
-  const hostDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_RESOURCE, 'the resource host', ids((e) => e.hostDn), allResources).dn;
+  const hostDn = oneDn(ErrorCodes.REQUEST_AMBIGUOUS_RESOURCE, 'the resource host', ids('hostDn'), allResources).dn;
 
   // Null prototype: attribute ids are attacker-chosen ("__proto__" must stay an ordinary key).
   const environment = Object.create(null) as Record<string, string[]>;
@@ -157,8 +155,8 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
   if (actionIds.length > 1) ambiguous(ErrorCodes.REQUEST_AMBIGUOUS_ACTION, XACML.actionId, `the request names ${actionIds.length} actions; exactly one is accepted`);
   const resourceId = resourceIds[0];
   const actionId = actionIds[0];
-  const host = valuesOf(allResources, ...ids((e) => e.hostName))[0];
-  const profileId = valuesOf(context.environment, ...ids((e) => e.profileId))[0];
+  const host = valuesOf(allResources, ...ids('hostName'))[0];
+  const profileId = valuesOf(context.environment, ...ids('profileId'))[0];
   const obligationsSupported = [...new Set(extractions.flatMap((e) => e.obligationsSupported?.(context.environment) ?? []))];
 
   const resourceAttributes = hostDn === undefined ? undefined : detected.resourceAttributes?.(hostDn);
@@ -217,4 +215,36 @@ function mergePilotJob(parts: readonly PilotJob[]): PilotJob | undefined {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The id lists of the dialects' declarations: the same for every request, so computed once per dialect list. */
+type IdField = 'subjectDn' | 'eecIssuer' | 'chainIssuers' | 'chain' | 'vo' | 'hostDn' | 'hostName' | 'profileId';
+const ID_FIELDS: readonly IdField[] = ['subjectDn', 'eecIssuer', 'chainIssuers', 'chain', 'vo', 'hostDn', 'hostName', 'profileId'];
+
+interface ExtractionPlan {
+  /** grid-wn and grid-ce share one declaration: read once. */
+  readonly extractions: readonly DialectExtraction[];
+  readonly ids: Readonly<Record<IdField, readonly string[]>>;
+  /** Subject-DN ids with the detected dialect's first, by detected dialect. */
+  readonly subjectDn: Map<XacmlDialect, readonly string[]>;
+}
+
+const plans = new WeakMap<readonly XacmlDialect[], ExtractionPlan>();
+
+function planFor(dialects: readonly XacmlDialect[]): ExtractionPlan {
+  const known = plans.get(dialects);
+  if (known !== undefined) return known;
+  const extractions = [...new Set(dialects.map((d) => d.extract))];
+  const ids = Object.fromEntries(ID_FIELDS.map((field) => [field, [...new Set(extractions.flatMap((e) => e[field] ?? []))]])) as Record<IdField, string[]>;
+  const plan: ExtractionPlan = { extractions, ids, subjectDn: new Map() };
+  plans.set(dialects, plan);
+  return plan;
+}
+
+function subjectDnIds(plan: ExtractionPlan, detected: XacmlDialect): readonly string[] {
+  const known = plan.subjectDn.get(detected);
+  if (known !== undefined) return known;
+  const list = [...new Set([...(detected.extract.subjectDn ?? []), XACML.subjectId, ...plan.ids.subjectDn])];
+  plan.subjectDn.set(detected, list);
+  return list;
 }
