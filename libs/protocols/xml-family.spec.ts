@@ -43,6 +43,26 @@ describe('the XML codec family (docs/architecture.md, "Codecs")', () => {
     }
   });
 
+  it('keeps no parsed tree once a body is decoded: nothing of the DOM lives on while the decision runs', () => {
+    // The transport holds the request until its answer is written, across the decision's database round trip; a DOM
+    // kept that long is promoted out of the young generation (BENCHMARKS.md, "Issue 18: the regression").
+    const holdsDomNode = (value: unknown, seen = new Set<unknown>()): boolean => {
+      if (typeof value !== 'object' || value === null || seen.has(value)) return false;
+      seen.add(value);
+      if ('nodeType' in value || 'ownerDocument' in value) return true;
+      return Object.values(value).some((v) => holdsDomNode(v, seen));
+    };
+    for (const body of [xacmlBody, primaBody, Buffer.from('<not-closed')]) {
+      const { codec, parses } = family();
+      const request = input(body);
+      const decoded = codec.decode(request);
+      expect(holdsDomNode(decoded)).toBe(false);
+      // The shared parse step let go of the tree: asking again parses again.
+      for (const member of codec.members) member.accepts(request);
+      expect(parses()).toBe(2);
+    }
+  });
+
   it('tells PRIMA and SAML2-XACML2 apart by content, on any path', () => {
     for (const path of ['/', '/authz', '/gums/services/GUMSAuthorizationServicePort', '/gums/services/GUMSXACMLAuthorizationServicePort']) {
       const { codec } = family();

@@ -38,8 +38,15 @@ export function xmlCodecFamily(options: XmlFamilyOptions): ProtocolCodec<FamilyM
     // SOAP clients use any path and disagree on content types (saml2-xacml2.md §2.1, §2.2): list this family last.
     accepts: () => true,
     decode(input): ProtocolResult<DecodedMessage<FamilyMessage>> {
-      const member = memberFor(input);
-      const decoded = member.decode(input);
+      let member: ProtocolCodec;
+      let decoded: ProtocolResult<DecodedMessage>;
+      try {
+        member = memberFor(input);
+        decoded = member.decode(input);
+      } finally {
+        // The tree is read only here; the request outlives it by the whole decision (XmlParseStep.release).
+        xml.release(input);
+      }
       if (!decoded.ok) return { ok: false, error: { ...decoded.error, protocol: decoded.error.protocol ?? member.protocol } };
       const { query, answerWithoutDecision } = decoded.value;
       return { ok: true, value: { query, message: { member, decoded: decoded.value }, ...(answerWithoutDecision === undefined ? {} : { answerWithoutDecision }) } };

@@ -24,4 +24,13 @@ export class XmlParseStep {
     }
     return result;
   }
+
+  /**
+   * Drops the tree of a decoded request. The transport keeps the CodecInput until the answer is written, across the
+   * decision's database round trip; a DOM held that long outlives the young generation and is promoted, which
+   * costs the garbage collector more than the parse itself (BENCHMARKS.md, "Issue 18: the regression").
+   */
+  release(input: CodecInput): void {
+    this.parsed.delete(input);
+  }
 }
