@@ -17,7 +17,15 @@ const context = { now, newId: () => '_id1', callerDn: Dn.fromSlash('/DC=org/CN=g
 const chainPem = ['proxy-cert.pem', 'user-cert.pem'].map((f) => readFileSync(join(__dirname, 'saml2-xacml2', 'fixtures', f), 'utf8')).join('');
 const xacmlBody = Buffer.from(encodeXacmlQuery({ dialect: 'grid-wn', subjectChainPem: chainPem, subjectDn: '/DC=org/DC=example/OU=People/CN=Jane Doe 1234', resource: 'wn', action: 'execute', now, idGenerator: () => '_q1' }).body);
 const primaBody = Buffer.from(encodePrimaRequest({ subjectDn: '/DC=org/CN=Jane Doe', resourceDn: '/DC=org/CN=gk01.example.org', now, idGenerator: () => 'r1' }).body);
-const permit: AuthzResult = { decisionId: 'd1', decision: 'Permit', status: 'ok', reasons: [], account: { username: 'jane', uid: 1000, gid: 1000, groupName: 'users', secondaryGids: [] } };
+// A mapped Permit as the core answers it: the account with the map obligation it fulfils (docs/architecture.md, "Obligations").
+const permit: AuthzResult = {
+  decisionId: 'd1',
+  decision: 'Permit',
+  status: 'ok',
+  reasons: [],
+  account: { username: 'jane', uid: 1000, gid: 1000, groupName: 'users', secondaryGids: [] },
+  obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }],
+};
 
 function family() {
   let parses = 0;
@@ -91,12 +99,18 @@ describe('the XML codec family (docs/architecture.md, "Codecs")', () => {
     expect(String(answer.body)).toContain('>jane<');
   });
 
-  it('PRIMA: a result with the account obligation (new core) and one without (old core) give the same answer', () => {
+  it('PRIMA: a Permit with the account obligation answers the user name; one with no obligation (so no account) answers none', () => {
     const { codec } = family();
     const decoded = codec.decode(input(primaBody));
     if (!decoded.ok) throw new Error(decoded.error.detail);
-    const withObligation: AuthzResult = { ...permit, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }] };
-    expect(codec.encode(decoded.value, withObligation, context).body).toBe(codec.encode(decoded.value, permit, context).body);
+    const mapped = String(codec.encode(decoded.value, permit, context).body);
+    expect(mapped).toContain('Decision="Permit"');
+    expect(mapped).toContain('opensciencegrid:authorization:UserIdObligation');
+    expect(mapped).toContain('>jane<');
+    // A client cannot use a Permit without a user name: Indeterminate, no obligated statement (prima-saml1.md §5.3).
+    const unmapped = String(codec.encode(decoded.value, { decisionId: 'd2', decision: 'Permit', status: 'ok', reasons: [], obligations: [] }, context).body);
+    expect(unmapped).toContain('Decision="Indeterminate"');
+    expect(unmapped).not.toContain('UserIdObligation');
   });
 
   it('PRIMA: a request the client made unanswerable is answered RequestDenied without a decision (prima-saml1.md §5.4)', () => {

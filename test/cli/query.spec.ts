@@ -33,10 +33,10 @@ interface Seen {
 
 const account = { username: 'atlasprd042', uid: 40123, gid: 4001, groupName: 'atlasprd', secondaryGids: [4001, 4002], secondaryGroupNames: ['atlasprd', 'atlas'] };
 const RESULTS: Record<string, AuthzResult> = {
-  '/permit': { decisionId: 'd', decision: 'Permit', status: 'ok', account, reasons: [] },
-  '/deny': { decisionId: 'd', decision: 'Deny', status: 'ok', reasons: [] },
-  '/notapplicable': { decisionId: 'd', decision: 'NotApplicable', status: 'ok', reasons: [] },
-  '/indeterminate': { decisionId: 'd', decision: 'Indeterminate', status: 'processing-error', statusMessage: 'policy store unavailable', reasons: [] },
+  '/permit': { decisionId: 'd', decision: 'Permit', status: 'ok', account, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }], reasons: [] },
+  '/deny': { decisionId: 'd', decision: 'Deny', status: 'ok', obligations: [], reasons: [] },
+  '/notapplicable': { decisionId: 'd', decision: 'NotApplicable', status: 'ok', obligations: [], reasons: [] },
+  '/indeterminate': { decisionId: 'd', decision: 'Indeterminate', status: 'processing-error', statusMessage: 'policy store unavailable', obligations: [], reasons: [] },
 };
 let counter = 0;
 const serverOpts = () => ({ issuer: 'https://localhost/test-pdp', now: new Date(), idGenerator: () => `_s${++counter}` });

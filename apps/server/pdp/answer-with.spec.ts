@@ -11,7 +11,7 @@ function recordingDecider(seen: AuthzRequest[]): Decider {
   return {
     async decide(request: AuthzRequest) {
       seen.push(request);
-      const result: AuthzResult = { decisionId: 'd1', decision: 'Permit', status: 'ok', reasons: [] };
+      const result: AuthzResult = { decisionId: 'd1', decision: 'Permit', status: 'ok', obligations: [], reasons: [] };
       return { result, record: {} };
     },
   } as unknown as Decider;
@@ -33,7 +33,7 @@ function lineCodec(calls: string[], options: { withoutDecision?: boolean } = {})
         value: {
           query: { dialect: 'line', accountExpected: false, subject: { assertedDn: Dn.fromSlash(subject ?? '') }, ...(resource ? { resource } : {}), obligationsSupported: [], environment: {}, defects: [] },
           message: resource ?? '',
-          ...(options.withoutDecision ? { answerWithoutDecision: { decisionId: 'x', decision: 'Deny' as const, status: 'ok' as const, reasons: [] } } : {}),
+          ...(options.withoutDecision ? { answerWithoutDecision: { decisionId: 'x', decision: 'Deny' as const, status: 'ok' as const, obligations: [], reasons: [] } } : {}),
         },
       };
     },

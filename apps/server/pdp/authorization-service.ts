@@ -165,6 +165,7 @@ export class AuthorizationService {
       decision: 'Indeterminate',
       status: 'processing-error',
       statusMessage: DEADLINE_MESSAGE,
+      obligations: [],
       reasons: [DEADLINE_REASON],
     };
   }

@@ -30,7 +30,7 @@ function slowDecider(ms: number): Decider {
     async decide(_request: unknown, _now: Date, options?: { deadline?: { started(id: string): void } }) {
       options?.deadline?.started('d-slow');
       await sleep(ms);
-      const result: AuthzResult = { decisionId: 'd-slow', decision: 'Permit', status: 'ok', reasons: [] };
+      const result: AuthzResult = { decisionId: 'd-slow', decision: 'Permit', status: 'ok', obligations: [], reasons: [] };
       return { result, record: {} };
     },
   } as unknown as Decider;

@@ -54,7 +54,6 @@ export function resultOf(id: string, outcome: Outcome, obligated: Obligated | un
     status: outcome.status,
     ...(outcome.statusMessage !== undefined ? { statusMessage: outcome.statusMessage } : {}),
     ...(outcome.account ? { account: outcome.account } : {}),
-    // Always present, empty included: codecs read a missing list as a core that predates obligations.
     obligations,
     reasons: [...reasons],
   };

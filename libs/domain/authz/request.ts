@@ -144,10 +144,10 @@ export interface AuthzResult {
   readonly account?: Account;
   /**
    * The obligations of the matched policy rule (or the compatibility default's account obligation), in policy
-   * order; an account-mapping obligation among them was fulfilled when `account` is set. Codecs render them by id
-   * and drop what the enforcement point did not say it supports.
+   * order, empty when there are none; an account-mapping obligation among them was fulfilled when `account` is set.
+   * Codecs render them by id and drop what the enforcement point did not say it supports.
    */
-  readonly obligations?: readonly Obligation[];
+  readonly obligations: readonly Obligation[];
   /** Why: ban id, policy rule, mapping rule, error codes. */
   readonly reasons: readonly string[];
 }

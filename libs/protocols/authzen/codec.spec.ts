@@ -92,14 +92,14 @@ describe('AuthZEN codec', () => {
     const decoded = codec.decode(input(evaluation({ type: 'wlcg-token', id: TOKEN })));
     if (!decoded.ok) throw new Error(decoded.error.detail);
     const ctx = { now: new Date(), newId: () => 'x' };
-    const permit: AuthzResult = { decisionId: 'd1', decision: 'Permit', status: 'ok', account: { username: 'atlas001', uid: 61001, gid: 5000, groupName: 'atlas', secondaryGids: [5001] }, reasons: ['policy:p#1@site.spl:47'] };
+    const permit: AuthzResult = { decisionId: 'd1', decision: 'Permit', status: 'ok', account: { username: 'atlas001', uid: 61001, gid: 5000, groupName: 'atlas', secondaryGids: [5001] }, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }], reasons: ['policy:p#1@site.spl:47'] };
     expect(JSON.parse(codec.encode(decoded.value, permit, ctx).body.toString())).toEqual({
       decision: true,
       context: { decision_id: 'd1', account: { username: 'atlas001', uid: 61001, gid: 5000, group: 'atlas', secondary_gids: [5001] } },
     });
-    const banned: AuthzResult = { decisionId: 'd2', decision: 'Deny', status: 'ok', statusMessage: 'access denied by site policy', reasons: ['ban:42'] };
+    const banned: AuthzResult = { decisionId: 'd2', decision: 'Deny', status: 'ok', statusMessage: 'access denied by site policy', obligations: [], reasons: ['ban:42'] };
     expect(JSON.parse(codec.encode(decoded.value, banned, ctx).body.toString())).toEqual({ decision: false, context: { decision_id: 'd2', outcome: 'Deny', status: 'ok', message: 'access denied by site policy' } });
-    const expired: AuthzResult = { decisionId: 'd3', decision: 'Deny', status: 'ok', reasons: ['CRED_TOKEN_EXPIRED'] };
+    const expired: AuthzResult = { decisionId: 'd3', decision: 'Deny', status: 'ok', obligations: [], reasons: ['CRED_TOKEN_EXPIRED'] };
     expect(JSON.parse(codec.encode(decoded.value, expired, ctx).body.toString()).context.reason_codes).toEqual(['CRED_TOKEN_EXPIRED']);
   });
 

@@ -93,7 +93,7 @@ describe('PEPd codec: the captured pepcli requests as protocol-neutral queries',
 
 describe('PEPd codec: answers as the Java model reads them (test-support/java-model-reader, written from the Java sources)', () => {
   const account = { username: 'atlas001', uid: 10001, gid: 2000, groupName: 'atlas', secondaryGids: [2000, 2001], secondaryGroupNames: ['atlas', 'atlasprd'] };
-  const permit: AuthzResult = { decisionId: 'd1', decision: 'Permit', status: 'ok', account, reasons: [] };
+  const permit: AuthzResult = { decisionId: 'd1', decision: 'Permit', status: 'ok', account, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }], reasons: [] };
 
   it('Permit: decision 1, status ok, the posix obligation with user-id, group-id/primary and every group-id', () => {
     const message = decoded(KEYINFO);
@@ -143,7 +143,7 @@ describe('PEPd codec: answers as the Java model reads them (test-support/java-mo
       ['Indeterminate', 'missing-attribute', 2],
     ];
     for (const [decision, status, code] of cases) {
-      const read = readJavaResponse(codec.encode(message, { decisionId: 'd', decision, status, statusMessage: 'why', reasons: [] }, ctx).body as string);
+      const read = readJavaResponse(codec.encode(message, { decisionId: 'd', decision, status, statusMessage: 'why', obligations: [], reasons: [] }, ctx).body as string);
       expect(read.results[0]).toMatchObject({ decision: code, status: { message: 'why', statusCode: { code: `urn:oasis:names:tc:xacml:1.0:status:${status}` } }, obligations: [] });
     }
   });

@@ -143,7 +143,7 @@ export function pepResult(result: AuthzResult, resourceId: string | undefined): 
           groups: account.secondaryGroupNames ?? account.secondaryGids.map(String),
         });
   const fulfilled = (o: Obligation): boolean => o.fulfillOn === result.decision;
-  for (const o of (result.obligations ?? []).filter(fulfilled)) {
+  for (const o of result.obligations.filter(fulfilled)) {
     if (ACCOUNT_MAPPING_OBLIGATIONS.includes(o.id)) {
       if (posix !== undefined && !obligations.includes(posix)) obligations.push(posix);
       continue;
@@ -154,7 +154,8 @@ export function pepResult(result: AuthzResult, resourceId: string | undefined): 
       attributeAssignments: o.assignments.map((a) => ({ attributeId: a.id, dataType: a.dataType ?? PepIds.dtString, value: a.value })),
     });
   }
-  // The compatibility default (no mapping obligation in the policy) still maps: the account goes first.
+  // A mapped account is always told to the PEP, first, even if no obligation named it (the core's contract says it
+  // cannot happen: docs/architecture.md, "Obligations").
   if (posix !== undefined && result.decision === 'Permit' && !obligations.includes(posix)) obligations.unshift(posix);
   return {
     decision: result.decision,

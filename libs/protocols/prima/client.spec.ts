@@ -112,7 +112,7 @@ describe('decodePrimaResponse: captured and constructed answers', () => {
     const sent = encodePrimaRequest({ subjectDn: JANE, resourceDn: GK01, now, idGenerator: ids });
     const decoded = decodePrimaRequest(sent.body);
     if (!decoded.ok) throw new Error(decoded.error.detail);
-    const result: AuthzResult = { decisionId: 'd', decision: 'Permit', status: 'ok', account: { username: 'jdoe', uid: 1, gid: 1, groupName: 'users', secondaryGids: [] }, reasons: [] };
+    const result: AuthzResult = { decisionId: 'd', decision: 'Permit', status: 'ok', account: { username: 'jdoe', uid: 1, gid: 1, groupName: 'users', secondaryGids: [] }, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }], reasons: [] };
     const body = encodePrimaResponse(decoded.value, result, { issuer: PRIMA_DEFAULT_ISSUER, now, idGenerator: ids, recipient: Dn.parse(GK01), emitGroupId: true });
     expect(answer(body, sent.expect)).toMatchObject({ decision: 'Permit', username: 'jdoe', groupName: 'users' });
   });

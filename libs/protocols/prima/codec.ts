@@ -39,7 +39,7 @@ export function primaCodec(options: PrimaCodecOptions): ProtocolCodec<DecodedPri
       const message = decoded.value;
       if (message.kind === 'request-denied') {
         const query: AuthzQuery = { dialect: PRIMA, requestId: message.requestId, accountExpected: true, subject: {}, obligationsSupported: [], environment: {}, defects: [] };
-        const answerWithoutDecision = { decisionId: message.requestId, decision: 'Deny' as const, status: 'ok' as const, statusMessage: message.reason, reasons: ['PRIMA_REQUEST_DENIED'] };
+        const answerWithoutDecision = { decisionId: message.requestId, decision: 'Deny' as const, status: 'ok' as const, statusMessage: message.reason, obligations: [], reasons: ['PRIMA_REQUEST_DENIED'] };
         return { ok: true, value: { query, message, answerWithoutDecision } };
       }
       const unreadable = primaPermitUnreadable(message);

@@ -53,8 +53,10 @@ const account = (username: string, groupName?: string): AuthzResult['account'] =
   ...(groupName === undefined ? {} : { groupName }),
   secondaryGids: [],
 });
-const permit = (username = 'cmsprod', groupName?: string): AuthzResult => ({ decisionId: 'd1', decision: 'Permit', status: 'ok', account: account(username, groupName), reasons: ['rule'] });
-const plain = (decision: AuthzResult['decision'], status: AuthzResult['status'] = 'ok'): AuthzResult => ({ decisionId: 'd2', decision, status, reasons: [] });
+/** PRIMA's Permit: the policy's map obligation, fulfilled by the account (the core carries one only with the other). */
+const MAP = { id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit' as const, assignments: [] };
+const permit = (username = 'cmsprod', groupName?: string): AuthzResult => ({ decisionId: 'd1', decision: 'Permit', status: 'ok', account: account(username, groupName), obligations: [MAP], reasons: ['rule'] });
+const plain = (decision: AuthzResult['decision'], status: AuthzResult['status'] = 'ok'): AuthzResult => ({ decisionId: 'd2', decision, status, obligations: [], reasons: [] });
 
 function element(xml: string, ns: string, localName: string): import('@xmldom/xmldom').Element | undefined {
   return new DOMParser().parseFromString(xml, 'text/xml').getElementsByTagNameNS(ns, localName)[0];

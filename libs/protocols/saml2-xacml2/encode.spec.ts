@@ -21,12 +21,14 @@ function decoded(body: string): DecodedQuery {
 
 let counter = 0;
 const opts = (issuer: string) => ({ issuer, now: new Date('2024-05-01T12:00:00.123Z'), idGenerator: () => `_id${++counter}` });
-const permit = (account: AuthzResult['account']): AuthzResult => ({ decisionId: 'd1', decision: 'Permit', status: 'ok', account, reasons: [] });
+/** The Permit of a policy that asks for an account (its map obligation), with or without the account that fulfils it. */
+const permit = (account: AuthzResult['account']): AuthzResult => ({ decisionId: 'd1', decision: 'Permit', status: 'ok', account, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }], reasons: [] });
 const plain = (decision: AuthzResult['decision'], status: AuthzResult['status'] = 'ok', statusMessage?: string): AuthzResult => ({
   decisionId: 'd2',
   decision,
   status,
   ...(statusMessage === undefined ? {} : { statusMessage }),
+  obligations: [],
   reasons: [],
 });
 

@@ -39,6 +39,7 @@ const permit: AuthzResult = {
   decision: 'Permit',
   status: 'ok',
   account: { username: 'atlasprd042', uid: 40123, gid: 4001, groupName: 'atlasprd', secondaryGids: [4002], secondaryGroupNames: ['atlas'] },
+  obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }],
   reasons: [],
 };
 let n = 0;

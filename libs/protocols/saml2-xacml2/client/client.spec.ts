@@ -183,12 +183,14 @@ describe('encodeXacmlQuery: our server decodes what each dialect sends to the in
   });
 });
 
-const permit = (account: AuthzResult['account']): AuthzResult => ({ decisionId: 'd', decision: 'Permit', status: 'ok', account, reasons: [] });
+/** The Permit of a policy that asks for an account (its map obligation), with or without the account that fulfils it. */
+const permit = (account: AuthzResult['account']): AuthzResult => ({ decisionId: 'd', decision: 'Permit', status: 'ok', account, obligations: [{ id: 'http://glite.org/xacml/obligation/local-environment-map', fulfillOn: 'Permit', assignments: [] }], reasons: [] });
 const plain = (decision: AuthzResult['decision'], status: AuthzResult['status'] = 'ok', statusMessage?: string): AuthzResult => ({
   decisionId: 'd',
   decision,
   status,
   ...(statusMessage === undefined ? {} : { statusMessage }),
+  obligations: [],
   reasons: [],
 });
 const account = { username: 'atlasprd042', uid: 40123, gid: 4001, groupName: 'atlasprd', secondaryGids: [4001, 4002], secondaryGroupNames: ['atlasprd', 'atlas'] };

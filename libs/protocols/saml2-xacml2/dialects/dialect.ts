@@ -1,4 +1,4 @@
-import { ACCOUNT_MAPPING_OBLIGATIONS, GLITE_LOCAL_ENVIRONMENT_MAP } from '@gridauthz/domain';
+import { ACCOUNT_MAPPING_OBLIGATIONS } from '@gridauthz/domain';
 import type { Account, AuthzQuery, AuthzResult, DecisionValue, Dn, Fqan, Obligation, PilotJob } from '@gridauthz/domain';
 import { XS } from '../../profiles/xacml';
 import type { XACML } from '../../profiles/xacml';
@@ -96,16 +96,6 @@ export interface RenderedResult {
   readonly obligations: readonly RenderedObligation[];
 }
 
-/**
- * The obligations of a result under the obligations contract (docs/architecture.md, "Obligations"). A core that
- * predates the contract sets none: its Permit in a mapping dialect always asked for an account, so absent
- * obligations read as one account-mapping obligation (fulfilled when `account` is set) and old and new cores
- * render the same bytes.
- */
-export function resultObligations(result: AuthzResult): readonly Obligation[] {
-  return result.obligations ?? [{ id: GLITE_LOCAL_ENVIRONMENT_MAP, fulfillOn: 'Permit', assignments: [] }];
-}
-
 export function isAccountObligation(obligation: Obligation): boolean {
   return ACCOUNT_MAPPING_OBLIGATIONS.includes(obligation.id);
 }
@@ -142,7 +132,7 @@ export function renderNames(result: AuthzResult, vocabulary: NamesVocabulary): R
   const obligations: RenderedObligation[] = [];
   let accountRendered = false;
   const account = result.decision === 'Permit' ? result.account : undefined;
-  for (const obligation of resultObligations(result).filter(fulfilledOn(result))) {
+  for (const obligation of result.obligations.filter(fulfilledOn(result))) {
     if (!isAccountObligation(obligation)) {
       obligations.push(passedThrough(obligation));
     } else if (result.decision === 'Permit' && !accountRendered) {

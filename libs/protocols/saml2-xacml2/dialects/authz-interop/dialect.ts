@@ -1,7 +1,7 @@
 import type { Account, AuthzQuery, AuthzResult } from '@gridauthz/domain';
 import { XS } from '../../../profiles/xacml';
 import { allAttributes, valuesOf } from '../../context';
-import { fulfilledOn, isAccountObligation, passedThrough, resultObligations } from '../dialect';
+import { fulfilledOn, isAccountObligation, passedThrough } from '../dialect';
 import type { RenderedObligation, RenderedResult, XacmlDialect } from '../dialect';
 import { AUTHZ_INTEROP } from './profile';
 
@@ -84,7 +84,7 @@ function renderAuthzInterop(result: AuthzResult, query: AuthzQuery): RenderedRes
     return { decision: 'Indeterminate', status: 'processing-error', statusMessage: 'permitted, but no local account was mapped', obligations: [] };
   }
   // The policy's other obligations, where the PEP advertised them (§6.1): pep-oblig-supported is the PEP's whole list.
-  const others = resultObligations(result)
+  const others = result.obligations
     .filter(fulfilledOn(result))
     .filter((o) => !isAccountObligation(o) && supported.includes(o.id) && !mapping.includes(o.id))
     .map(passedThrough);
