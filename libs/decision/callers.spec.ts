@@ -1,76 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Dn, Fqan, type AuthzRequest } from '@gridauthz/domain';
-import { ARGUS_SETTINGS, CallerModel, compileMappingConfig, type MappingConfig } from '@gridauthz/mapping';
-import { parsePolicy } from '@gridauthz/policy';
-import { Decider } from './decide';
-import { InMemoryDecisionStorage } from './in-memory-storage';
-import type { VerifiedSubject } from './ports';
+import { ALICE, CE, chain, PILOT, subjectOf, testSite } from './decision.testkit';
 
-const CE = Dn.fromSlash('/DC=org/DC=example/CN=host/ce01.example.org');
-const PILOT = Dn.fromSlash('/DC=org/DC=example/CN=Pilot');
-const ALICE = Dn.fromSlash('/DC=org/DC=example/CN=Alice');
 const MALLORY = Dn.fromSlash('/DC=org/DC=example/CN=Mallory');
 
-const mappingConfig: MappingConfig = {
-  pools: [
-    { id: 'atlas', kind: 'user', members: { kind: 'range', prefix: 'atlas', count: 3, firstUid: 7001, width: 3, gid: 5000 } },
-    { id: 'dteam', kind: 'user', members: { kind: 'range', prefix: 'dteam', count: 3, firstUid: 8001, width: 3, gid: 5003 } },
-  ],
-  groups: [
-    { name: 'atlas', gid: 5000 },
-    { name: 'dteam', gid: 5003 },
-  ],
-  rules: [
-    { id: 'atlas', subject: { kind: 'fqan', pattern: '/atlas' }, account: { kind: 'pool', poolId: 'atlas' } },
-    { id: 'dteam', subject: { kind: 'fqan', pattern: '/dteam' }, account: { kind: 'pool', poolId: 'dteam' } },
-  ],
-  pilotRoles: [],
-  payloadCallers: [],
-};
-
-const subject = (dn: Dn, ...fqans: string[]): VerifiedSubject => ({
-  dn,
-  issuerDns: [],
-  fqans: fqans.map((f) => Fqan.parse(f)),
-  vos: [...new Set(fqans.map((f) => Fqan.parse(f).vo))],
-  limited: false,
-  droppedAttributes: [],
-});
-
-/** Chains are stand-ins: the verifier knows them by their text. */
-const CHAINS: Record<string, VerifiedSubject> = {
-  'alice-voms': subject(ALICE, '/atlas'),
-  'mallory-plain': subject(MALLORY),
-  'mallory-dteam': subject(MALLORY, '/dteam'),
-};
-const chain = (name: string): Buffer[] => [Buffer.from(name)];
-
-function site() {
-  const mapping = compileMappingConfig(mappingConfig, ARGUS_SETTINGS);
-  if (!mapping.ok) throw new Error(mapping.error.detail);
-  const policy = parsePolicy('resource ".*" {\n  action ".*" {\n    rule permit { vo = "atlas" }\n    rule permit { vo = "dteam" }\n  }\n}\n', 'test.spl');
-  if (!policy.ok) throw new Error(JSON.stringify(policy));
-  const callers = CallerModel.of([
-    { dn: CE, role: 'asserter', source: 'database' },
-    { dn: PILOT, role: 'pilot', source: 'database' },
-  ]);
-  const storage = new InMemoryDecisionStorage([...mapping.value.pools.values()]);
-  let n = 0;
-  const decider = new Decider({
-    verifier: {
-      verify: (c) => {
-        const s = CHAINS[c[0]?.toString() ?? ''];
-        return s ? { ok: true, value: s } : { ok: false, error: { code: 'CRED_UNKNOWN', detail: 'unknown test chain' } };
-      },
+/** The test kit's site (the CE a trusted asserter, PILOT a pilot) with the chains these tests present. */
+const site = () =>
+  testSite({
+    poolSize: 3,
+    chains: {
+      'alice-voms': subjectOf(ALICE, '/atlas'),
+      'mallory-plain': subjectOf(MALLORY),
+      'mallory-dteam': subjectOf(MALLORY, '/dteam'),
     },
-    configuration: { policy: () => policy.value, mapping: () => mapping.value, bans: () => [], callers: () => callers },
-    storage,
-    newId: () => `d-${(n += 1)}`,
-    monotonicMs: () => 0,
-    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });
-  return { decider, storage };
-}
 
 function ask(caller: { dn: Dn; chain?: string }, about: { chain?: string; assertedDn?: Dn; fqans?: string[] }): AuthzRequest {
   return {

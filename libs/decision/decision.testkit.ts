@@ -12,10 +12,11 @@ export const PILOT = Dn.fromSlash('/DC=org/DC=example/CN=Pilot');
 export const ALICE = Dn.fromSlash('/DC=org/DC=example/CN=Alice');
 export const BOB = Dn.fromSlash('/DC=org/DC=example/CN=Bob');
 
-export const MAPPING: MappingConfig = {
+/** The atlas and dteam pools, `poolSize` accounts each (atlas001…, dteam001…). */
+export const mappingWith = (poolSize: number): MappingConfig => ({
   pools: [
-    { id: 'atlas', kind: 'user', members: { kind: 'range', prefix: 'atlas', count: 2, firstUid: 7001, width: 3, gid: 5000 } },
-    { id: 'dteam', kind: 'user', members: { kind: 'range', prefix: 'dteam', count: 2, firstUid: 8001, width: 3, gid: 5003 } },
+    { id: 'atlas', kind: 'user', members: { kind: 'range', prefix: 'atlas', count: poolSize, firstUid: 7001, width: 3, gid: 5000 } },
+    { id: 'dteam', kind: 'user', members: { kind: 'range', prefix: 'dteam', count: poolSize, firstUid: 8001, width: 3, gid: 5003 } },
   ],
   groups: [
     { name: 'atlas', gid: 5000 },
@@ -27,7 +28,10 @@ export const MAPPING: MappingConfig = {
   ],
   pilotRoles: [],
   payloadCallers: [],
-};
+});
+
+/** Two accounts a pool: small enough that tests can exhaust one. */
+export const MAPPING: MappingConfig = mappingWith(2);
 
 export const PERMIT_ALL = 'resource ".*" {\n  action ".*" {\n    rule permit { vo = "atlas" }\n    rule permit { vo = "dteam" }\n  }\n}\n';
 
@@ -51,10 +55,12 @@ export interface TestSiteOptions {
   readonly tokenVerifier?: TokenVerifier;
   readonly noMapping?: boolean;
   readonly noPolicy?: boolean;
+  /** Accounts in each pool; default 2 (MAPPING). */
+  readonly poolSize?: number;
 }
 
 export function testSite(options: TestSiteOptions = {}) {
-  const mapping = compileMappingConfig(MAPPING, ARGUS_SETTINGS);
+  const mapping = compileMappingConfig(options.poolSize === undefined ? MAPPING : mappingWith(options.poolSize), ARGUS_SETTINGS);
   if (!mapping.ok) throw new Error(mapping.error.detail);
   const policy = parsePolicy(options.policy ?? PERMIT_ALL, 'test.spl');
   if (!policy.ok) throw new Error(JSON.stringify(policy.error.diagnostics));
