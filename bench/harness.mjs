@@ -147,6 +147,39 @@ export async function startServer({ root, cwd, url, workers = 1, nodeArgs = [], 
   };
 }
 
+/**
+ * A dev site for one scenario: a fresh schema, a temp working directory and `serve --dev` in it (startServer's
+ * options), with the dev PKI it wrote. `prepare(dir)`, if given, runs before the server starts: it writes what the
+ * server is to read (keys, policy files) into the working directory and returns environment to add. stop() stops the
+ * server, drops the schema and removes the directory; a site that fails to start undoes what it did.
+ */
+export async function startDevSite({ root, prefix, prepare, env = {}, ...serverOptions }) {
+  const schema = await createSchema(root);
+  const cwd = tempDir(prefix);
+  let server;
+  try {
+    const prepared = prepare ? await prepare(cwd.dir) : {};
+    server = await startServer({ root, cwd: cwd.dir, url: schema.url, ...serverOptions, env: { ...env, ...prepared } });
+    const pki = devPki(cwd.dir);
+    return {
+      server,
+      schema,
+      dir: cwd.dir,
+      pki,
+      async stop() {
+        await server.stop();
+        await schema.drop();
+        cwd.remove();
+      },
+    };
+  } catch (err) {
+    await server?.stop();
+    await schema.drop().catch(() => undefined);
+    cwd.remove();
+    throw err;
+  }
+}
+
 /** voms-proxy-init file layout (proxy cert, key, chain) → TLS identity, as test/support/fixtures does (the built PEM module). */
 export function proxyFileIdentity(text) {
   const pem = requireFrom(join(dirname(fileURLToPath(import.meta.url)), '..'))('dist/libs/credentials');
@@ -219,19 +252,22 @@ export const safeCpuMs = (pid) => {
   }
 };
 
-/** One query on a fresh connection as the pilot, answer body as text (warm-ups and sanity checks). */
-export async function postOnce(port, pki, q) {
+/** One POST on a fresh mutual-TLS connection as the pilot: { status, body } (probes, warm-ups, sanity checks). */
+export async function postAsPilot(port, pki, { path, headers, body }) {
   const { request } = await import('node:https');
   return new Promise((ok, ko) => {
-    const r = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => ok(b));
-      },
-    );
+    const r = request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => ok({ status: res.statusCode, body: b }));
+    });
     r.on('error', ko);
-    r.end(q.body);
+    r.end(body);
   });
+}
+
+/** One SAML2-XACML2 query (buildQuery's) as the pilot, answer body as text. */
+export async function postOnce(port, pki, q) {
+  const answer = await postAsPilot(port, pki, { path: '/', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction }, body: q.body });
+  return answer.body;
 }

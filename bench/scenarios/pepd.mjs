@@ -4,7 +4,7 @@
 // stream) and one full mutual-TLS handshake per decision (as c-pep on a worker node does per glexec call).
 // Options: --duration <s> (default 15) --connections <n> (keep-alive, default 32) --concurrency <n> (full
 // handshake, default 12) --threads <n> (generator threads for the handshakes, default 2) --workers <n> (default 2).
-import { createSchema, devPki, freePort, pgBackendPids, requireFrom, safeCpuMs, startServer, tempDir, uptime } from '../harness.mjs';
+import { freePort, pgBackendPids, postAsPilot, requireFrom, safeCpuMs, startDevSite, uptime } from '../harness.mjs';
 import { fullHandshakeLoad } from '../tls-load.mjs';
 import { fmt, percentile, table } from '../stats.mjs';
 
@@ -25,22 +25,6 @@ function pepcliBody(root, pki) {
   });
 }
 
-async function postOnce(port, pki, body) {
-  const { request } = await import('node:https');
-  return new Promise((ok, ko) => {
-    const r = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/authz', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => ok({ status: res.statusCode, body: b }));
-      },
-    );
-    r.on('error', ko);
-    r.end(body);
-  });
-}
-
 export async function run({ root, args }) {
   const durationMs = Number(opt(args, 'duration', 15)) * 1000;
   const connections = Number(opt(args, 'connections', 32));
@@ -49,15 +33,13 @@ export async function run({ root, args }) {
   const workers = Number(opt(args, 'workers', 2));
   const autocannon = requireFrom(root)('node_modules/autocannon');
   const { decodePepdResponse } = requireFrom(root)('dist/libs/protocols');
-  const schema = await createSchema(root);
-  const cwd = tempDir('gridauthz-bench-pepd-');
   const pepdPort = await freePort();
-  const server = await startServer({ root, cwd: cwd.dir, url: schema.url, workers, env: { GRIDAUTHZ_PEPD_ENABLED: 'true', GRIDAUTHZ_PEPD_PORT: String(pepdPort), GRIDAUTHZ_PEPD_HOST: '127.0.0.1' } });
+  const site = await startDevSite({ root, prefix: 'gridauthz-bench-pepd-', workers, env: { GRIDAUTHZ_PEPD_ENABLED: 'true', GRIDAUTHZ_PEPD_PORT: String(pepdPort), GRIDAUTHZ_PEPD_HOST: '127.0.0.1' } });
+  const { server, pki } = site;
   try {
-    const pki = devPki(cwd.dir);
     const body = pepcliBody(root, pki);
     // The decision, decoded in full once: the loads count HTTP 200s (a PEPd answer is base64, no substring to check).
-    const first = await postOnce(pepdPort, pki, body);
+    const first = await postAsPilot(pepdPort, pki, { path: '/authz', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     const decoded = first.status === 200 ? decodePepdResponse(first.body) : { ok: false, error: { code: `HTTP ${first.status}`, detail: first.body } };
     const decision = decoded.ok ? decoded.value[0]?.decision : `undecodable (${decoded.error.code}: ${decoded.error.detail})`;
     const account = decoded.ok ? decoded.value[0]?.obligations[0]?.attributeAssignments.find((a) => a.attributeId.endsWith('/user-id'))?.value : undefined;
@@ -96,8 +78,6 @@ export async function run({ root, args }) {
       ].join('\n\n'),
     };
   } finally {
-    await server.stop();
-    await schema.drop();
-    cwd.remove();
+    await site.stop();
   }
 }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildQuery, cpuMs, createSchema, devPki, postOnce, requireFrom, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, cpuMs, postAsPilot, postOnce, requireFrom, safeCpuMs, sleep, startDevSite, uptime } from '../harness.mjs';
 import { fmt, table } from '../stats.mjs';
 
 const ISSUER = 'https://issuer.bench.example';
@@ -46,22 +46,6 @@ function mintToken(dir) {
   return { token, jwksFile };
 }
 
-async function postJson(port, pki, body) {
-  const { request } = await import('node:https');
-  return new Promise((ok, ko) => {
-    const r = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/access/v1/evaluation', agent: false, ca: pki.ca, servername: 'localhost', cert: pki.pilot.cert, key: pki.pilot.key, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => ok({ status: res.statusCode, body: b }));
-      },
-    );
-    r.on('error', ko);
-    r.end(body);
-  });
-}
-
 /** What a probe answer says, in a few words (the load itself only counts HTTP 200s). */
 function describe(answer) {
   if (answer.status !== 200) return `HTTP ${answer.status}: ${answer.body.slice(0, 120)}`;
@@ -74,47 +58,49 @@ export async function run({ root, args }) {
   const durationMs = Number(opt(args, 'duration', 15)) * 1000;
   const connections = Number(opt(args, 'connections', 16));
   const autocannon = requireFrom(root)('node_modules/autocannon');
-  const schema = await createSchema(root);
-  const cwd = tempDir('gridauthz-bench-tokens-');
-  const { token, jwksFile } = mintToken(cwd.dir);
-  const policyDir = join(cwd.dir, 'policies');
-  mkdirSync(policyDir);
-  writeFileSync(join(policyDir, 'site.spl'), readFileSync(join(root, 'policies', 'site.spl'), 'utf8') + TOKEN_POLICY);
-  const server = await startServer({
+  let token;
+  const site = await startDevSite({
     root,
-    cwd: cwd.dir,
-    url: schema.url,
+    prefix: 'gridauthz-bench-tokens-',
     workers: 1,
-    // The token settings (docs/configuration.md, tokens.*): this issuer, its key file, the CE's audience.
-    env: {
-      GRIDAUTHZ_TOKENS_AUDIENCES: AUDIENCE,
-      GRIDAUTHZ_TOKENS_ISSUERS: JSON.stringify([{ issuer: ISSUER, jwksFile }]),
-      GRIDAUTHZ_POLICY_DIR: policyDir,
+    prepare: (dir) => {
+      const minted = mintToken(dir);
+      token = minted.token;
+      const policyDir = join(dir, 'policies');
+      mkdirSync(policyDir);
+      writeFileSync(join(policyDir, 'site.spl'), readFileSync(join(root, 'policies', 'site.spl'), 'utf8') + TOKEN_POLICY);
+      // The token settings (docs/configuration.md, tokens.*): this issuer, its key file, the CE's audience.
+      return {
+        GRIDAUTHZ_TOKENS_AUDIENCES: AUDIENCE,
+        GRIDAUTHZ_TOKENS_ISSUERS: JSON.stringify([{ issuer: ISSUER, jwksFile: minted.jwksFile }]),
+        GRIDAUTHZ_POLICY_DIR: policyDir,
+      };
     },
   });
-  // The token rule (issuer + group → the dev site's atlas pool, atlas as primary group), written as
-  // `gridauthz rule add --issuer … --token-group /atlas --pool atlas --group atlas` would; the server's generation
-  // poll picks it up.
-  const db = await schema.client();
-  try {
-    const [rule] = (
-      await db.query(
-        `INSERT INTO mapping_rule (rule_key, position, subject_kind, pattern, issuer, account_pool_id)
-         VALUES ('bench-atlas-tokens', (SELECT coalesce(max(position), -1) + 1 FROM mapping_rule), 'token-group', '/atlas', $1, (SELECT id FROM pool WHERE name = 'atlas'))
-         RETURNING id`,
-        [ISSUER],
-      )
-    ).rows;
-    await db.query(`INSERT INTO mapping_rule_group (mapping_rule_id, position, unix_group_id) VALUES ($1, 0, (SELECT id FROM unix_group WHERE name = 'atlas'))`, [rule.id]);
-  } finally {
-    await db.end();
-  }
-  await sleep(1500);
-  const loadBefore = uptime();
+  const { server, schema, pki } = site;
+  let loadBefore;
   const rows = [];
   const notes = [];
   try {
-    const pki = devPki(cwd.dir);
+    // The token rule (issuer + group → the dev site's atlas pool, atlas as primary group), written as
+    // `gridauthz rule add --issuer … --token-group /atlas --pool atlas --group atlas` would; the server's generation
+    // poll picks it up.
+    const db = await schema.client();
+    try {
+      const [rule] = (
+        await db.query(
+          `INSERT INTO mapping_rule (rule_key, position, subject_kind, pattern, issuer, account_pool_id)
+           VALUES ('bench-atlas-tokens', (SELECT coalesce(max(position), -1) + 1 FROM mapping_rule), 'token-group', '/atlas', $1, (SELECT id FROM pool WHERE name = 'atlas'))
+           RETURNING id`,
+          [ISSUER],
+        )
+      ).rows;
+      await db.query(`INSERT INTO mapping_rule_group (mapping_rule_id, position, unix_group_id) VALUES ($1, 0, (SELECT id FROM unix_group WHERE name = 'atlas'))`, [rule.id]);
+    } finally {
+      await db.end();
+    }
+    await sleep(1500);
+    loadBefore = uptime();
     const resource = { type: 'wn', id: 'wn042.example.org' };
     const action = { name: 'execute' };
     const { decodeXacmlResponse } = requireFrom(root)('dist/libs/protocols');
@@ -129,7 +115,7 @@ export async function run({ root, args }) {
       if (c.saml) {
         const d = decodeXacmlResponse(await postOnce(server.pdpPort, pki, c.saml), c.saml.expect);
         decided = d.ok ? `${d.value.decision}${d.value.username ? ` as ${d.value.username}` : ''}` : `undecodable (${d.error.code})`;
-      } else decided = describe(await postJson(server.pdpPort, pki, c.body));
+      } else decided = describe(await postAsPilot(server.pdpPort, pki, { path: '/access/v1/evaluation', headers: { 'content-type': 'application/json' }, body: c.body }));
       const permitted = decided.startsWith('Permit as ');
       if (!permitted) {
         rows.push([c.name, '—', '—', '—', '—', '—', `not measured: the probe answered ${decided}`]);
@@ -155,9 +141,7 @@ export async function run({ root, args }) {
       await sleep(500);
     }
   } finally {
-    await server.stop();
-    await schema.drop();
-    cwd.remove();
+    await site.stop();
   }
   return {
     title: 'tokens: keep-alive AuthZEN decisions, WLCG token vs x509 chain, --workers 1 on PostgreSQL (issue 20)',
