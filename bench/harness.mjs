@@ -2,8 +2,8 @@
 // Spawns `gridauthz serve --dev` in a temp cwd against a fresh PostgreSQL schema, reads /proc for CPU and RSS.
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -270,4 +270,48 @@ export async function postAsPilot(port, pki, { path, headers, body }) {
 export async function postOnce(port, pki, q) {
   const answer = await postAsPilot(port, pki, { path: '/', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: q.soapAction }, body: q.body });
   return answer.body;
+}
+
+/**
+ * A scenario's control (issue 21) in its own process: bench/fastify-xmldom-baseline.mjs, bare Fastify with gridauthz's
+ * TLS options in a cluster of `workers`, making the protocol's first parse (`mode`: xml, base64 or json) and
+ * answering `answers` ([{query, answer}], the bytes gridauthz answered to each query).
+ */
+export async function startControl({ root, pkiDir, workers, answers, dir, mode = 'xml' }) {
+  const port = await freePort();
+  const file = join(dir, 'control-answers.json');
+  writeFileSync(file, JSON.stringify(answers));
+  const script = fileURLToPath(new URL('./fastify-xmldom-baseline.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, root, String(port), String(workers), file, mode], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PKI_DIR: pkiDir } });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise((ok) => child.once('exit', ok));
+  const t0 = Date.now();
+  for (;;) {
+    if (child.exitCode !== null || Date.now() - t0 > 15_000) throw new Error(`control did not start: ${stderr}`);
+    const up = await new Promise((ok) => {
+      const c = connect(port, '127.0.0.1', () => (c.destroy(), ok(true)));
+      c.on('error', () => ok(false));
+    });
+    if (up && childPids(child.pid).length >= workers) break;
+    await sleep(100);
+  }
+  await sleep(300); // every worker listening
+  return {
+    port,
+    pids: () => [child.pid, ...childPids(child.pid)],
+    async stop() {
+      child.kill('SIGTERM');
+      for (const p of childPids(child.pid)) process.kill(p, 'SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** CPU (ms) that `pids` spend while `fn` runs; pids that vanish count what they had. */
+export async function charged(pids, fn) {
+  const before = pids.map(safeCpuMs);
+  const r = await fn();
+  const ms = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) && Number.isFinite(before[i]) ? v - before[i] : 0), 0);
+  return { r, ms };
 }

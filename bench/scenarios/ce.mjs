@@ -6,12 +6,9 @@
 // and the latency at 80 % of the measured peak (p99 < 25 ms).
 // Options: --duration <s> (default 20) --connections <n> (default 32) --cpu-prof <dir> --no-control (skip the
 // control and the paced run).
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildQuery, childPids, cpuMs, freePort, postOnce, createSchema, devPki, pgBackendPids, requireFrom, rssMb, safeCpuMs, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, charged, cpuMs, freePort, postOnce, createSchema, devPki, pgBackendPids, requireFrom, rssMb, safeCpuMs, sleep, startControl, startServer, tempDir, uptime } from '../harness.mjs';
 import { fmt, table } from '../stats.mjs';
 
 export const DIALECTS = ['authz-interop', 'grid-wn', 'emi'];
@@ -19,50 +16,6 @@ const opt = (args, name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-
-/**
- * Starts a server with `workers`, warms it, runs autocannon for `durationMs` while sampling each worker's RSS
- * every 500 ms, and returns the figures. Used by the `memory` scenario too.
- */
-/** The Fastify + xmldom control in its own process (cluster of `workers`), answering `answers` ([{query, answer}]). */
-async function startControl({ root, pkiDir, workers, answers, dir }) {
-  const port = await freePort();
-  const file = join(dir, 'control-answers.json');
-  writeFileSync(file, JSON.stringify(answers));
-  const script = fileURLToPath(new URL('../fastify-xmldom-baseline.mjs', import.meta.url));
-  const child = spawn(process.execPath, [script, root, String(port), String(workers), file], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PKI_DIR: pkiDir } });
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  const exited = new Promise((ok) => child.once('exit', ok));
-  const t0 = Date.now();
-  for (;;) {
-    if (child.exitCode !== null || Date.now() - t0 > 15_000) throw new Error(`control did not start: ${stderr}`);
-    const up = await new Promise((ok) => {
-      const c = connect(port, '127.0.0.1', () => (c.destroy(), ok(true)));
-      c.on('error', () => ok(false));
-    });
-    if (up && childPids(child.pid).length >= workers) break;
-    await sleep(100);
-  }
-  await sleep(300); // every worker listening
-  return {
-    port,
-    pids: () => [child.pid, ...childPids(child.pid)],
-    async stop() {
-      child.kill('SIGTERM');
-      for (const p of childPids(child.pid)) process.kill(p, 'SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** CPU (ms) that `pids` spend while `fn` runs; pids that vanish count what they had. */
-async function charged(pids, fn) {
-  const before = pids.map(safeCpuMs);
-  const r = await fn();
-  const ms = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) && Number.isFinite(before[i]) ? v - before[i] : 0), 0);
-  return { r, ms };
-}
 
 export async function ceRun({ root, workers, durationMs, connections, prof, control = false }) {
   const autocannon = requireFrom(root)('node_modules/autocannon');
@@ -119,7 +72,7 @@ export async function ceRun({ root, workers, durationMs, connections, prof, cont
       // The control, same connections and queries, answering what gridauthz answered to each.
       const answers = [];
       for (const { q } of queries) answers.push({ query: q.body, answer: await postOnce(server.pdpPort, pki, q) });
-      const c = await startControl({ root, pkiDir: pki.dir, workers, answers, dir: cwd.dir });
+      const c = await startControl({ root, pkiDir: pki.dir, workers, answers, dir: cwd.dir, mode: 'xml' });
       try {
         const cbase = { ...base, url: `https://127.0.0.1:${c.port}` };
         const check = await autocannon({ ...cbase, duration: 3 }); // warm-up, and every answer a 200

@@ -4,7 +4,7 @@
 // stream) and one full mutual-TLS handshake per decision (as c-pep on a worker node does per glexec call).
 // Options: --duration <s> (default 15) --connections <n> (keep-alive, default 32) --concurrency <n> (full
 // handshake, default 12) --threads <n> (generator threads for the handshakes, default 2) --workers <n> (default 2).
-import { freePort, pgBackendPids, postAsPilot, requireFrom, safeCpuMs, startDevSite, uptime } from '../harness.mjs';
+import { charged, freePort, pgBackendPids, postAsPilot, requireFrom, safeCpuMs, startControl, startDevSite, uptime } from '../harness.mjs';
 import { fullHandshakeLoad } from '../tls-load.mjs';
 import { fmt, percentile, table } from '../stats.mjs';
 
@@ -64,15 +64,44 @@ export async function run({ root, args }) {
       const r = await fullHandshakeLoad({ port: pepdPort, ...tlsOptions, body, path: '/authz', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, concurrency, threads, durationMs });
       return { ok: r.ok, secs: r.elapsedMs / 1000, p50: percentile(r.latenciesMs, 50), p99: percentile(r.latenciesMs, 99), bad: r.errors, firstError: r.firstError };
     });
-    const row = (label, r) => [label, fmt(r.ok / r.secs, 0), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.serverMs / r.ok, 2), String(r.bad), `\`${r.loadBefore}\` → \`${r.loadAfter}\``];
+    // The control (issue 21), in its own process after gridauthz's loads: bare Fastify with the same TLS options, the
+    // body base64-decoded (PEPd's first step before its Hessian) and gridauthz's answer bytes sent back; same loads.
+    const control = await startControl({ root, pkiDir: pki.dir, workers, answers: [{ query: body, answer: first.body }], dir: site.dir, mode: 'base64' });
+    let controlKeepAlive;
+    let controlHandshake;
+    try {
+      const cbase = { ...base, url: `https://127.0.0.1:${control.port}` };
+      const check = await autocannon({ ...cbase, duration: 2 }); // warm-up, and every answer a 200
+      if (check.non2xx > 0 || check['2xx'] === 0) throw new Error(`control answered ${check.non2xx} non-2xx of ${check['2xx'] + check.non2xx}`);
+      const ka = await charged(control.pids(), () => autocannon({ ...cbase, duration: durationMs / 1000 }));
+      controlKeepAlive = { ok: ka.r['2xx'], secs: ka.r.duration, p50: ka.r.latency.p50, p99: ka.r.latency.p99, bad: ka.r.non2xx + ka.r.errors + ka.r.timeouts, serverMs: ka.ms, loadBefore: '', loadAfter: uptime() };
+      const hs = await charged(control.pids(), () => fullHandshakeLoad({ port: control.port, ...tlsOptions, body, path: '/authz', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, concurrency, threads, durationMs }));
+      controlHandshake = { ok: hs.r.ok, secs: hs.r.elapsedMs / 1000, p50: percentile(hs.r.latenciesMs, 50), p99: percentile(hs.r.latenciesMs, 99), bad: hs.r.errors, serverMs: hs.ms, loadBefore: '', loadAfter: uptime() };
+    } finally {
+      await control.stop();
+    }
+    const row = (label, r) => [label, fmt(r.ok / r.secs, 0), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.serverMs / r.ok, 2), String(r.bad), r.loadBefore ? `\`${r.loadBefore}\` → \`${r.loadAfter}\`` : `→ \`${r.loadAfter}\``];
+    const ratioRow = (label, g, c) => [`**${label}: gridauthz / control**`, `**${fmt((100 * (g.ok / g.secs)) / (c.ok / c.secs), 0)} %**`, '', '', `CPU: control ÷ gridauthz = **${fmt((100 * (c.serverMs / c.ok)) / (g.serverMs / g.ok), 0)} %**`, '', ''];
     return {
       title: `pepd: POST /authz (base64 Hessian, key-info = alice's VOMS proxy), serve --workers ${workers} on PostgreSQL`,
       table: table(['load', 'decisions/s', 'p50 ms', 'p99 ms', 'server + PostgreSQL CPU ms / decision', 'non-2xx / errors', 'load average before → after'], [
         row(`keep-alive, ${connections} connections`, keepAlive),
+        row(`control (bare Fastify + base64), keep-alive`, controlKeepAlive),
+        ratioRow('keep-alive', keepAlive, controlKeepAlive),
         row(`full handshake per decision, ${concurrency} loops`, handshake),
+        row(`control (bare Fastify + base64), full handshake`, controlHandshake),
+        ratioRow('full handshake', handshake, controlHandshake),
       ]),
+      figures: {
+        'keep-alive decisions/s': { value: keepAlive.ok / keepAlive.secs, better: 'higher' },
+        'keep-alive CPU ms/decision (server + PostgreSQL)': { value: keepAlive.serverMs / keepAlive.ok, better: 'lower' },
+        'full-handshake decisions/s': { value: handshake.ok / handshake.secs, better: 'higher' },
+        'full-handshake CPU ms/decision (server + PostgreSQL)': { value: handshake.serverMs / handshake.ok, better: 'lower' },
+        'keep-alive control CPU ÷ gridauthz CPU': { value: controlKeepAlive.serverMs / controlKeepAlive.ok / (keepAlive.serverMs / keepAlive.ok), better: 'higher' },
+      },
       notes: [
         `Request: ${body.length} B of base64 as pepcli sends it (grid-wn profile, resource-type/wn, execute); decided ${decision}${account ? ` as ${account}` : ''}. Caller: the pilot-voms proxy chain, a pilot on the dev site. ${durationMs / 1000} s per load after a 3 s keep-alive warm-up; a fresh PostgreSQL schema.`,
+        `Control (issue 21): bench/fastify-xmldom-baseline.mjs in base64 mode, in its own process with as many cluster workers, run after gridauthz's loads: Fastify with gridauthz's TLS options, the client's chain read once per connection, the body base64-decoded, gridauthz's answer bytes sent back; its CPU is its own processes' (it has no database).`,
         `Keep-alive: autocannon 8 in-process. Full handshake: bench/tls-load.mjs, ${threads} generator threads, a new TLS connection (no resumption) per request. Both generators run on the same cores as the server; CPU per decision counts the server processes and their PostgreSQL backends.`,
         ...(handshake.firstError ? [`First handshake-load error: ${handshake.firstError}`] : []),
       ].join('\n\n'),

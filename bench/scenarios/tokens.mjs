@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildQuery, cpuMs, postAsPilot, postOnce, requireFrom, safeCpuMs, sleep, startDevSite, uptime } from '../harness.mjs';
+import { buildQuery, charged, cpuMs, postAsPilot, postOnce, requireFrom, safeCpuMs, sleep, startControl, startDevSite, uptime } from '../harness.mjs';
 import { fmt, table } from '../stats.mjs';
 
 const ISSUER = 'https://issuer.bench.example';
@@ -108,14 +108,18 @@ export async function run({ root, args }) {
     const cases = [
       { name: 'SAML2-XACML2 grid-wn x509 (control: alice-voms chain)', saml },
       { name: 'AuthZEN x509 (control: alice-voms chain)', body: JSON.stringify({ subject: { type: 'x509', id: pki.payload.identity, properties: { pem_chain: pki.payload.pem } }, action, resource }) },
-      { name: 'AuthZEN wlcg-token (wlcg.groups /atlas)', body: JSON.stringify({ subject: { type: 'wlcg-token', id: 'bench-user', properties: { token } }, action: { name: 'submit' }, resource: { type: 'resource-id', id: TOKEN_RESOURCE } }) },
+      { name: 'AuthZEN wlcg-token (wlcg.groups /atlas)', control: true, body: JSON.stringify({ subject: { type: 'wlcg-token', id: 'bench-user', properties: { token } }, action: { name: 'submit' }, resource: { type: 'resource-id', id: TOKEN_RESOURCE } }) },
     ];
     for (const c of cases) {
       let decided;
+      let answer;
       if (c.saml) {
         const d = decodeXacmlResponse(await postOnce(server.pdpPort, pki, c.saml), c.saml.expect);
         decided = d.ok ? `${d.value.decision}${d.value.username ? ` as ${d.value.username}` : ''}` : `undecodable (${d.error.code})`;
-      } else decided = describe(await postAsPilot(server.pdpPort, pki, { path: '/access/v1/evaluation', headers: { 'content-type': 'application/json' }, body: c.body }));
+      } else {
+        answer = await postAsPilot(server.pdpPort, pki, { path: '/access/v1/evaluation', headers: { 'content-type': 'application/json' }, body: c.body });
+        decided = describe(answer);
+      }
       const permitted = decided.startsWith('Permit as ');
       if (!permitted) {
         rows.push([c.name, '—', '—', '—', '—', '—', `not measured: the probe answered ${decided}`]);
@@ -137,6 +141,23 @@ export async function run({ root, args }) {
       const r = await autocannon({ ...base, duration: durationMs / 1000 });
       const serverMs = pids.map(safeCpuMs).reduce((s, v, i) => s + (Number.isFinite(v) ? v - cpu0[i] : 0), 0);
       rows.push([c.name, fmt(r['2xx'] / r.duration, 0), fmt(r.latency.p50, 0), fmt(r.latency.p99, 0), fmt(serverMs / r['2xx'], 2), `${r.non2xx} / ${r.errors + r.timeouts}`, decided]);
+      if (c.control) {
+        // The control (issue 21), in its own process: bare Fastify with the same TLS options, JSON.parse of the
+        // body (AuthZEN's first step), gridauthz's answer bytes sent back; the same load.
+        const control = await startControl({ root, pkiDir: pki.dir, workers: 1, answers: [{ query: c.body, answer: answer.body }], dir: site.dir, mode: 'json' });
+        try {
+          const cbase = { ...base, url: `https://127.0.0.1:${control.port}` };
+          const check = await autocannon({ ...cbase, duration: 2 });
+          if (check.non2xx > 0 || check['2xx'] === 0) throw new Error(`control answered ${check.non2xx} non-2xx of ${check['2xx'] + check.non2xx}`);
+          const { r: cr, ms } = await charged(control.pids(), () => autocannon({ ...cbase, duration: durationMs / 1000 }));
+          const rate = r['2xx'] / r.duration;
+          const crate = cr['2xx'] / cr.duration;
+          rows.push(['control: bare Fastify + JSON.parse, same body and answer', fmt(crate, 0), fmt(cr.latency.p50, 0), fmt(cr.latency.p99, 0), fmt(ms / cr['2xx'], 2), `${cr.non2xx} / ${cr.errors + cr.timeouts}`, '']);
+          rows.push([`**${c.name}: gridauthz / control**`, `**${fmt((100 * rate) / crate, 0)} %**`, '', '', `CPU: control ÷ gridauthz = **${fmt((100 * (ms / cr['2xx'])) / (serverMs / r['2xx']), 0)} %**`, '', '']);
+        } finally {
+          await control.stop();
+        }
+      }
       notes.push(`${c.name}: body ${(c.saml?.body ?? c.body).length} B.`);
       await sleep(500);
     }
@@ -149,6 +170,7 @@ export async function run({ root, args }) {
     notes: [
       `Load: autocannon in-process, ${connections} keep-alive mutual-TLS connections as the pilot-voms proxy, one row after the other on the same server, each connection posting the row's one message (an Access Evaluation to /access/v1/evaluation, or the grid-wn SAML2-XACML2 query to /) for ${durationMs / 1000} s after a 3 s warm-up; a fresh PostgreSQL schema. The token is ES256, minted once by scitokens-create (issuer ${ISSUER}, aud ${AUDIENCE}, wlcg.groups /atlas), its JWKS given to the server as a file.`,
       ...notes,
+      'Control (issue 21): bench/fastify-xmldom-baseline.mjs in json mode in its own process, run right after the token row: Fastify with gridauthz\'s TLS options, the client\'s chain read once per connection, the body parsed with JSON.parse, the bytes gridauthz answered sent back. Its CPU is its own process\' (no database); gridauthz\'s row counts the server process only (as every row of this table).',
       `Box load average before \`${loadBefore}\`, after \`${uptime()}\` (other work shares the 2 cores: figures are lower bounds).`,
     ].join('\n\n'),
   };
