@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../support/test-server';
 /**
  * The AuthZEN Authorization API 1.0 endpoints end to end over mutual TLS (docs/authzen.md). Expectations come from
  * the specification: §5.5 (Decision), §6.1 (request), §7 (evaluations, defaults, semantics), §10.1 (HTTPS JSON
- * binding, errors, X-Request-ID), §11.5 (unique member names).
+ * binding, errors, X-Request-ID), §11.5 (unique member names), §9 (PDP metadata).
  */
 describe(`AuthZEN endpoint end to end (${databaseLabel()})`, () => {
   let t: TestServer;
@@ -137,5 +137,64 @@ describe(`AuthZEN endpoint end to end (${databaseLabel()})`, () => {
     const missing = await post('/access/v1/evaluations', { subject: x509('alice-voms'), evaluations: [{ resource: WN, action: EXECUTE }, { resource: WN }] });
     expect(missing.status).toBe(400);
     expect(missing.body).toMatch(/evaluations\[1\]\.action is required/);
+  });
+
+  it('publishes the PDP metadata document with its own base URL, whatever Host the client sends (§9.1.1, §9.2.2, §9.2.3)', async () => {
+    const get = (headers: Record<string, string> = {}, withCertificate = true) =>
+      httpsCall({ url: `${t.server.pdpUrl}/.well-known/authzen-configuration`, method: 'GET', ca: t.ca, ...(withCertificate ? { identity: proxyIdentity('pilot-voms') } : {}), headers });
+    const res = await get();
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    // pdp.publicUrl unset: https://<pdp.host>:<the listener's port>, the URL the PEP fetched the document from.
+    const expected = {
+      policy_decision_point: t.server.pdpUrl,
+      access_evaluation_endpoint: `${t.server.pdpUrl}/access/v1/evaluation`,
+      access_evaluations_endpoint: `${t.server.pdpUrl}/access/v1/evaluations`,
+    };
+    // Exactly these members: no search endpoints (not offered), nothing null.
+    expect(json(res)).toEqual(expected);
+    for (const spoof of [{ host: 'evil.example.org' } as Record<string, string>, { host: 'evil.example.org:443', 'x-forwarded-host': 'evil.example.org', 'x-forwarded-proto': 'http' }]) {
+      const spoofed = await get(spoof);
+      expect(spoofed.status).toBe(200);
+      expect(json(spoofed)).toEqual(expected);
+    }
+    // The advertised endpoint is the one that decides.
+    const decided = await httpsCall({
+      url: expected.access_evaluation_endpoint,
+      method: 'POST',
+      ca: t.ca,
+      identity: proxyIdentity('pilot-voms'),
+      body: JSON.stringify({ subject: x509('alice-voms'), action: EXECUTE, resource: WN }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(json(decided).decision).toBe(true);
+    // Like every route of the listener, only for a caller with a valid certificate.
+    const anonymous = await get({}, false);
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.body).toMatch(/CRED_NO_CERTIFICATE/);
+  });
+});
+
+describe(`AuthZEN PDP metadata with pdp.publicUrl set (${databaseLabel()})`, () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      config: {
+        pdp: { host: '127.0.0.1', port: 0, bodyLimit: 262_144, issuer: 'https://gridauthz.test/pdp', trustedAsserters: [], callers: [], signResponses: false, publicUrl: 'https://pdp.example.org:8443' },
+      },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('names the configured URL, not the address the client connected to nor its Host header (§9.1.1)', async () => {
+    for (const headers of [{}, { host: 'evil.example.org' }, { host: 'pdp.example.org:9999' }] as Record<string, string>[]) {
+      const res = await httpsCall({ url: `${t.server.pdpUrl}/.well-known/authzen-configuration`, method: 'GET', ca: t.ca, identity: proxyIdentity('pilot-voms'), headers });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({
+        policy_decision_point: 'https://pdp.example.org:8443',
+        access_evaluation_endpoint: 'https://pdp.example.org:8443/access/v1/evaluation',
+        access_evaluations_endpoint: 'https://pdp.example.org:8443/access/v1/evaluations',
+      });
+    }
   });
 });
