@@ -17,6 +17,7 @@ import { PdpModule, PepdModule } from './pdp/pdp.module';
 import { createMutualTlsListener } from './pdp/mutual-tls-listener';
 import { mutualTlsOptions } from './tls/mutual-tls-options';
 import { pdpListenerReadiness } from './pdp/connection-guard';
+import { pdpPublicUrl } from './pdp/public-url';
 import { openFilesLimit, watchOpenFiles } from './pdp/open-files';
 import { EXIT, listenFailure, StartupFailure } from './startup-failure';
 import type { SubjectVerifier } from '@gridauthz/decision';
@@ -94,6 +95,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
   };
 
+  // Checked before any listener opens: a base URL that cannot be built stops start-up at once. With pdp.port 0
+  // (tests) the bound port replaces it once listening.
+  let publicUrl = pdpPublicUrl(config.pdp.publicUrl, config.pdp.host, config.pdp.port);
   const tlsOptions = () => mutualTlsOptions(config, trust.caPems());
   const limits = config.limits;
   const nofile = openFilesLimit();
@@ -140,7 +144,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const pdpListener = await createMutualTlsListener({
     ...listenerOptions,
     name: 'pdp',
-    module: PdpModule.register({ authenticator: trust.authenticator, clock, authorization, metrics }),
+    module: PdpModule.register({ authenticator: trust.authenticator, clock, authorization, metrics, publicUrl: () => publicUrl }),
   });
   const pdp = pdpListener.app;
   // The Argus PEP daemon endpoint (docs/pepd.md §6), when the site replaces an Argus server.
@@ -166,6 +170,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const connectionGuard = pdpListener.guard;
   await listen('PDP', 'pdp.port', config.pdp.host, config.pdp.port, () => pdp.listen(config.pdp.port, config.pdp.host));
   opened.push(pdp);
+  if (config.pdp.port === 0) publicUrl = pdpPublicUrl(config.pdp.publicUrl, config.pdp.host, (httpsServer.address() as AddressInfo).port);
   if (pepdListener && pepdConfig) {
     await listen('PEPd', 'pepd.port', pepdConfig.host, pepdConfig.port, () => pepdListener.app.listen(pepdConfig.port, pepdConfig.host));
     opened.push(pepdListener.app);
@@ -218,7 +223,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const pdpUrl = urlOf('https', httpsServer);
   const pepdUrl = pepdListener ? urlOf('https', pepdListener.server) : undefined;
   const managementUrl = urlOf('http', management.getHttpServer());
-  log.info({ pdp: pdpUrl, ...(pepdUrl ? { pepd: pepdUrl } : {}), management: managementUrl }, 'listening');
+  log.info({ pdp: pdpUrl, publicUrl, ...(pepdUrl ? { pepd: pepdUrl } : {}), management: managementUrl }, 'listening');
 
   let readinessTimer: NodeJS.Timeout | undefined;
   const ready = (async () => {

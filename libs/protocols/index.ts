@@ -47,6 +47,8 @@ export { AuthzenCodec, answerPermits, decisionObject as authzenDecisionObject } 
 export type { AuthzenMessage } from './authzen/codec';
 export { AUTHZEN_EVALUATION_PATH, AUTHZEN_EVALUATIONS_PATH, AUTHZEN_SUBJECT_TYPES, AUTHZEN_RESOURCE_TYPES, AUTHZEN_ACTIONS, DEFAULT_AUTHZEN_LIMITS } from './authzen/decode';
 export type { AuthzenLimits, EvaluationsSemantic, EvaluationsRequest } from './authzen/decode';
+export { AUTHZEN_METADATA_PATH, authzenMetadata, pdpIdentifier } from './authzen/metadata';
+export type { AuthzenMetadata, PdpIdentifierResult } from './authzen/metadata';
 export { PepdCodec, PEPD_PATH, PEPD_PROFILES, pepResult } from './pepd/codec';
 export type { PepdMessage } from './pepd/codec';
 export { pepdRefusalFor } from './errors';

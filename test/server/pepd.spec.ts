@@ -10,6 +10,7 @@ import { databaseLabel } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 const WN = 'http://authz-interop.org/xacml/resource/resource-type/wn';
+const CE = 'http://authz-interop.org/xacml/resource/resource-type/ce';
 const EXECUTE = 'http://glite.org/xacml/action/execute';
 const CAPTURED = readFileSync(join(__dirname, '..', '..', 'libs', 'protocols', 'pepd', 'fixtures', 'request-keyinfo-bob-voms.b64'), 'latin1');
 
@@ -25,7 +26,7 @@ interface Printed {
 
 /**
  * The Argus PEPd endpoint end to end over mutual TLS (docs/pepd.md §6): `gridauthz query --protocol pepd` as
- * pepcli, the same account as SAML2-XACML2 gives, bans, asserted subjects only from trusted asserters, and bad
+ * pepcli, the same account as SAML2-XACML2 gives, the grid-wn and grid-ce profiles, bans, asserted subjects only from trusted asserters, and bad
  * bodies refused with the server up and nothing recorded as Permit.
  */
 describe(`PEPd endpoint end to end (${databaseLabel()})`, () => {
@@ -57,8 +58,8 @@ describe(`PEPd endpoint end to end (${databaseLabel()})`, () => {
     return { code, printed: (line.startsWith('{') ? JSON.parse(line) : { decision: null, error: r.error?.message }) as Printed };
   };
   const records = async () =>
-    (await t.server.database()?.dataSource.query<{ decision: string; subject_dn: string | null; dialect: string; reasons: string[]; username: string | null }[]>(
-      `SELECT decision, subject_dn, dialect, reasons, username FROM decision_record ORDER BY decided_at`,
+    (await t.server.database()?.dataSource.query<{ decision: string; subject_dn: string | null; caller_dn: string; resource: string | null; dialect: string; reasons: string[]; username: string | null }[]>(
+      `SELECT decision, subject_dn, caller_dn, resource, dialect, reasons, username FROM decision_record ORDER BY decided_at`,
     )) ?? [];
   const hostIdentity = () => ({ cert: readFileSync(fixturePath(pki().host.certFile), 'utf8'), key: readFileSync(fixturePath(pki().host.keyFile), 'utf8') });
 
@@ -76,6 +77,29 @@ describe(`PEPd endpoint end to end (${databaseLabel()})`, () => {
     expect([pepd.printed.username, pepd.printed.groupName, pepd.printed.groupNames]).toEqual([xacml.printed.username, xacml.printed.groupName, xacml.printed.groupNames]);
     const last = (await records()).filter((r) => r.dialect === 'pepd').at(-1);
     expect(last).toMatchObject({ decision: 'Permit', subject_dn: pki().users.alice?.subject, username: pepd.printed.username });
+  });
+
+  it('--profile grid-ce: a CE asking with the job owner’s proxy gets Permit, the posix obligation, and the account grid-wn gives', async () => {
+    // A CE (here the host certificate, a trusted asserter) asks as CREAM's argus-pep client does: the user's proxy as
+    // key-info, the grid-ce profile-id, the CE resource type (docs/pepd.md §6).
+    const ce = await query(['--url', pepdUrl(), '--protocol', 'pepd', '--profile', 'grid-ce', '--cert', fixturePath(pki().host.certFile), '--key', fixturePath(pki().host.keyFile), '--proxy', proxyFile('alice-voms')]);
+    expect(ce.code, JSON.stringify(ce.printed)).toBe(0);
+    expect(ce.printed.decision).toBe('Permit');
+    const posix = ce.printed.obligations?.find((o) => o.id === 'http://glite.org/xacml/obligation/local-environment-map/posix');
+    const values = (id: string) => posix?.assignments.filter((a) => a.id === id).map((a) => a.value);
+    const userId = values('http://glite.org/xacml/attribute/user-id');
+    expect(userId).toHaveLength(1);
+    expect(userId?.[0]).toMatch(/^atlas\d{3}$/);
+    expect(values('http://glite.org/xacml/attribute/group-id/primary')).toEqual(['atlas']);
+    expect(values('http://glite.org/xacml/attribute/group-id')).toEqual(['atlas', 'atlasprd']);
+    const ceRecord = (await records()).filter((r) => r.dialect === 'pepd').at(-1);
+    // Decided as the CE's question (the CE resource type, the CE asking), not as a worker node's.
+    expect(ceRecord).toMatchObject({ decision: 'Permit', subject_dn: pki().users.alice?.subject, caller_dn: pki().host.subject, resource: CE, username: userId?.[0] });
+    // The same user on a worker node (grid-wn, the pilot asking) is the same account: one lease per subject.
+    const wn = await query(['--url', pepdUrl(), '--protocol', 'pepd', '--cert', proxyFile('pilot-voms'), '--proxy', proxyFile('alice-voms')]);
+    expect(wn.printed.decision).toBe('Permit');
+    expect(wn.printed.obligations).toEqual(ce.printed.obligations);
+    expect([wn.printed.username, wn.printed.groupName, wn.printed.groupNames]).toEqual([userId?.[0], 'atlas', ['atlas', 'atlasprd']]);
   });
 
   it('answers a captured pepcli body as the Java model reads it', async () => {

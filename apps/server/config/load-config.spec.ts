@@ -58,6 +58,14 @@ describe('configuration', () => {
     expect(messageOf(() => load({}, join(dir, 'missing.yaml')))).toMatch(/does not exist/);
   });
 
+  it('pdp.publicUrl: unset by default, written canonically, and a URL a PEP could not use stops start-up (docs/authzen.md §1.1)', () => {
+    expect(load({}).config.pdp.publicUrl).toBeUndefined();
+    expect(load({ GRIDAUTHZ_PDP_PUBLIC_URL: 'https://PDP.example.org:8443/' }).config.pdp.publicUrl).toBe('https://pdp.example.org:8443');
+    expect(messageOf(() => load({ GRIDAUTHZ_PDP_PUBLIC_URL: 'http://pdp.example.org:8443' }))).toMatch(/pdp\.publicUrl \(from GRIDAUTHZ_PDP_PUBLIC_URL\): expected an https URL/);
+    expect(messageOf(() => load({ GRIDAUTHZ_PDP_PUBLIC_URL: 'https://pdp.example.org/authzen' }))).toMatch(/pdp\.publicUrl .*may not have a path/);
+    expect(messageOf(() => load({ GRIDAUTHZ_PDP_PUBLIC_URL: 'pdp.example.org' }))).toMatch(/pdp\.publicUrl .*expected an https URL/);
+  });
+
   it('refuses a database URL that is not postgres://', () => {
     expect(messageOf(() => load({ DATABASE_URL: 'mysql://x' }))).toMatch(/database\.url \(from DATABASE_URL\)/);
   });

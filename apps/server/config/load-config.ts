@@ -96,6 +96,7 @@ export function loadConfig(options: LoadConfigOptions = {}): { config: Config; f
       port: values['pdp.port'] as number,
       bodyLimit: values['pdp.bodyLimit'] as number,
       issuer: values['pdp.issuer'] as string,
+      ...(values['pdp.publicUrl'] !== undefined ? { publicUrl: values['pdp.publicUrl'] as string } : {}),
       trustedAsserters: values['pdp.trustedAsserters'] as string[],
       callers: values['pdp.callers'] as Config['pdp']['callers'],
       signResponses: values['pdp.signResponses'] as boolean,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_OBLIGATION_MODES, type AccountObligationMode } from '@gridauthz/decision';
 import { LEASE_NAME_SETTINGS, type LeaseNameSetting } from '@gridauthz/mapping';
+import { pdpIdentifier } from '@gridauthz/protocols';
 
 /**
  * Every configuration key, its environment variable and its default, in one table: the config file (YAML),
@@ -17,6 +18,18 @@ const path = z.string().trim().min(1, 'expected a file system path');
 const positiveInt = z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
 const millis = z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(100, 'expected at least 100 ms').max(600_000, 'expected at most 600000 ms');
 const bytes = z.coerce.number({ error: 'expected a number of bytes' }).int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes');
+
+/** The PDP's public base URL: checked and written as AuthZEN's policy_decision_point (docs/reference/authzen.md §9.1.1). */
+const pdpUrl = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const checked = pdpIdentifier(v);
+    if (checked.ok) return checked.value;
+    ctx.addIssue({ code: 'custom', message: checked.error });
+    return z.NEVER;
+  })
+  .optional();
 
 /** A list: a YAML sequence in the file, or `;`-separated in the environment (DNs contain commas and slashes). */
 const dnList = z.preprocess(
@@ -129,6 +142,7 @@ export const SETTINGS = [
   { key: 'pdp.port', env: ['GRIDAUTHZ_PDP_PORT'], schema: port, default: 8443, description: 'Port of the PDP listener (SCAS and GUMS clients expect 8443).' },
   { key: 'pdp.bodyLimit', env: ['GRIDAUTHZ_PDP_BODY_LIMIT'], schema: bytes, default: 262144, description: 'Largest request body accepted, in bytes; larger bodies are refused before parsing.' },
   { key: 'pdp.issuer', env: ['GRIDAUTHZ_PDP_ISSUER'], schema: z.string().trim().min(1), default: 'gridauthz', description: 'Entity id put in the saml2:Issuer of SAML2-XACML2 answers.' },
+  { key: 'pdp.publicUrl', env: ['GRIDAUTHZ_PDP_PUBLIC_URL'], schema: pdpUrl, default: undefined, description: "The PDP listener's URL as PEPs reach it, https://host[:port] without a path: the policy_decision_point of the AuthZEN metadata document and the base of the endpoint URLs it lists (docs/authzen.md §1.1); never taken from a request's Host header. Unset: https://<pdp.host, or this machine's host name when pdp.host is a wildcard address>:<pdp.port>. Set it when PEPs use another name or port (a DNS alias, a load balancer, a Kubernetes Service)." },
   { key: 'pdp.trustedAsserters', env: ['GRIDAUTHZ_PDP_TRUSTED_ASSERTERS'], schema: dnList, default: [], description: 'DNs of trusted asserters (e.g. an Argus PEPd): the same as pdp.callers entries with the role asserter; their asserted subject-id and FQAN attributes are believed when a query carries no certificate chain.' },
   // callers lane: who may ask what (docs/callers.md)
   { key: 'pdp.callers', env: ['GRIDAUTHZ_PDP_CALLERS'], schema: callerList, default: [], description: 'Callers kept in configuration (files, Helm values) beside those of `gridauthz caller add`: a list of {dn, roles: [pilot|asserter], comment} (JSON in the environment). pilot: may ask for a payload\'s mapping with the payload\'s chain (glexec); asserter: may assert DN and FQANs without a chain (CEs over PRIMA, ARC emi, Argus PEPd).' },
@@ -213,6 +227,8 @@ export interface Config {
     readonly port: number;
     readonly bodyLimit: number;
     readonly issuer: string;
+    /** pdp.publicUrl, checked and canonical; absent: derived from the listener at start-up (bootstrap.ts). */
+    readonly publicUrl?: string;
     readonly trustedAsserters: readonly string[];
     readonly callers: readonly { readonly dn: string; readonly roles: readonly ('pilot' | 'asserter')[]; readonly comment?: string }[];
     readonly signResponses: boolean;

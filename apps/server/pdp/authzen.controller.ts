@@ -1,12 +1,25 @@
 import { performance } from 'node:perf_hooks';
-import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { answerPermits, AUTHZEN_EVALUATION_PATH, AUTHZEN_EVALUATIONS_PATH, AuthzenCodec, type CodecInput, type EncodedAnswer } from '@gridauthz/protocols';
+import {
+  answerPermits,
+  AUTHZEN_EVALUATION_PATH,
+  AUTHZEN_EVALUATIONS_PATH,
+  AUTHZEN_METADATA_PATH,
+  AuthzenCodec,
+  authzenMetadata,
+  type AuthzenMetadata,
+  type CodecInput,
+  type EncodedAnswer,
+} from '@gridauthz/protocols';
 import type { AuthenticatedCaller } from '../tls/caller-authenticator';
 import { AUTHORIZATION_SERVICE } from './authorization.controller';
 import type { AuthorizationService, PdpAnswer } from './authorization-service';
 
 const encoded = (a: PdpAnswer): EncodedAnswer => ({ httpStatus: a.status, contentType: a.contentType, body: a.body });
+
+/** Injection token: () => the PDP's base URL as PEPs reach it (pdp.publicUrl, public-url.ts). */
+export const PDP_PUBLIC_URL = Symbol('PDP_PUBLIC_URL');
 
 /** Printable ASCII, as a header value can carry it; long enough for any UUID or trace id. */
 const REQUEST_ID = /^[\x20-\x7e]{1,256}$/;
@@ -20,7 +33,20 @@ const REQUEST_ID = /^[\x20-\x7e]{1,256}$/;
 export class AuthzenController {
   private readonly codec = new AuthzenCodec();
 
-  constructor(@Inject(AUTHORIZATION_SERVICE) private readonly service: AuthorizationService) {}
+  constructor(
+    @Inject(AUTHORIZATION_SERVICE) private readonly service: AuthorizationService,
+    @Inject(PDP_PUBLIC_URL) private readonly publicUrl: () => string,
+  ) {}
+
+  /**
+   * The PDP metadata document (spec §9; docs/authzen.md §1.1). Behind the client-certificate guard like every route
+   * of this listener; its URLs come from configuration, never from the request's Host header.
+   */
+  @Get(AUTHZEN_METADATA_PATH)
+  @Header('content-type', 'application/json')
+  metadata(): AuthzenMetadata {
+    return authzenMetadata(this.publicUrl());
+  }
 
   @Post(AUTHZEN_EVALUATION_PATH)
   @HttpCode(200)

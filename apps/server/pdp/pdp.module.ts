@@ -7,7 +7,7 @@ import { AUTHORIZATION_SERVICE, AuthorizationController } from './authorization.
 import type { AuthorizationService } from './authorization-service';
 import { PepdController } from './pepd.controller';
 import { StatusController } from './status.controller';
-import { AuthzenController } from './authzen.controller';
+import { AuthzenController, PDP_PUBLIC_URL } from './authzen.controller';
 import { METRICS, type MetricsSink } from '../metrics/service-metrics';
 
 export interface PdpModuleOptions {
@@ -15,6 +15,11 @@ export interface PdpModuleOptions {
   readonly clock: Clock;
   readonly authorization: AuthorizationService;
   readonly metrics: MetricsSink;
+}
+
+export interface PdpListenerOptions extends PdpModuleOptions {
+  /** The PDP's base URL as PEPs reach it (pdp.publicUrl), read when a request asks for it: known once listening. */
+  readonly publicUrl: () => string;
 }
 
 const providers = (options: PdpModuleOptions) => [
@@ -29,12 +34,12 @@ const providers = (options: PdpModuleOptions) => [
 /** The mutual-TLS PDP listener: every route sits behind the client-certificate guard. */
 @Module({})
 export class PdpModule {
-  static register(options: PdpModuleOptions): DynamicModule {
+  static register(options: PdpListenerOptions): DynamicModule {
     return {
       module: PdpModule,
       // StatusController first: its GET /status must not be shadowed by the catch-all POST route.
       controllers: [StatusController, AuthzenController, AuthorizationController],
-      providers: providers(options),
+      providers: [...providers(options), { provide: PDP_PUBLIC_URL, useValue: options.publicUrl }],
     };
   }
 }
