@@ -91,6 +91,12 @@ export async function run({ root, args }) {
     const row = (what, xs, target) => [what, String(xs.length), fmt(s(xs)[0], 0), fmt(percentile(s(xs), 50), 0), fmt(s(xs).at(-1), 0), target];
     const maxBan = Math.max(...ban);
     return {
+      // Machine-readable figures for bench/compare.mjs.
+      figures: {
+        'ban → Deny max ms': { value: maxBan, better: 'lower' },
+        'ban → Deny median ms': { value: percentile(s(ban), 50), better: 'lower' },
+        'lift → Permit median ms': { value: percentile(s(lift), 50), better: 'lower' },
+      },
       title: 'ban-propagation: DN ban through the admin API of process A → first Deny from process B (issue 10)',
       table: table(['event', 'trials', 'min ms', 'median ms', 'max ms', 'target'], [
         row('ban → first Deny on process B', ban, `< 1,000 ms: **${maxBan < 1000 ? 'met' : 'missed'}** (max)`),

@@ -74,6 +74,11 @@ export async function run({ root, args }) {
     const firstFifth = rateOf(0, fifth);
     const lastFifth = rateOf(done.length - fifth, done.length);
     return {
+      // Machine-readable figures for bench/compare.mjs.
+      figures: {
+        'new leases/s': { value: rate, better: 'higher' },
+        'acquire p99 ms': { value: percentile(lat, 99), better: 'lower' },
+      },
       title: `lease-storm: ${n.toLocaleString('en')} first-time DNs, ${concurrency} concurrent acquires, PostgresLeaseStore (issue 9)`,
       table: [
         table(

@@ -15,6 +15,8 @@ export async function run({ root, args }) {
   const r = await ceRun({ root, workers: 2, durationMs, connections });
   const rows = r.rss.map((w, i) => [`worker ${i + 1}${w.died ? ' (**exited during the run**)' : ''}`, fmt(w.max, 0), fmt(w.last, 0), `< 200 MB: **${w.max < 200 ? 'met' : 'missed'}**`]);
   return {
+    // Machine-readable figures for bench/compare.mjs: the larger worker's peak.
+    figures: { 'peak RSS MB (largest worker)': { value: Math.max(...r.rss.map((w) => w.max)), better: 'lower' }, 'decisions/s': { value: r.rate, better: 'higher' } },
     title: 'memory: RSS per worker under the ce load, serve --workers 2 (issue 9)',
     table: table(['process', 'peak RSS MB', 'final RSS MB', 'target'], rows),
     notes: [
