@@ -139,16 +139,43 @@ describe(`decision record writer on ${databaseLabel()}`, () => {
       const r = decision();
       const other = decision({ decision: 'Deny', username: undefined, uid: undefined, gid: undefined, gids: [] });
       // Both go in one statement; the release is still open when it runs.
-      const [confirmed] = await Promise.all([writer.recordOnLiveLease(held('wr001', 81001), r), writer.record(other)]);
-      expect(confirmed).toBe(false);
+      const warm = writer.recordOnLiveLease(held('wr001', 81001), r);
+      await writer.record(other);
       expect(await stored(other.id)).toBeDefined();
+      // The warm record waits for the one row the release holds, and only it.
+      expect(await Promise.race([warm.then(() => 'answered'), new Promise((ok) => setTimeout(ok, 300, 'waiting'))])).toBe('waiting');
       await releasing.commitTransaction();
-      const pending = writer.recordOnLiveLease(held('wr001', 81001), decision());
-      expect(await pending).toBe(false);
+      expect(await warm).toBe(false);
       expect(await stored(r.id)).toBeUndefined();
+      expect(await writer.recordOnLiveLease(held('wr001', 81001), decision())).toBe(false);
     } finally {
       if (releasing.isTransactionActive) await releasing.rollbackTransaction();
       await releasing.release();
+    }
+  });
+
+  it.runIf(usingPostgres())('a lease another process is touching still confirms the warm Permit once the touch commits', async () => {
+    // Another process (or replica) refreshing the same lease holds its row exclusively for a moment. Refusing the
+    // warm record then would send this decision down the lease-taking path, whose own exclusive lock turns away the
+    // next warm records: a queue of lease transactions for one user (docs/architecture.md, "Decision records").
+    const acquired = await leases.acquire('wr', ALICE_KEY, now);
+    if (!acquired.ok) throw new Error(acquired.error.detail);
+    const { username, uid } = acquired.value.account;
+    const touching = await t.db.dataSource.createQueryRunner();
+    await touching.connect();
+    await touching.startTransaction();
+    try {
+      await touching.query(`UPDATE lease SET last_used_at = now() WHERE subject_key = $1 AND released_at IS NULL`, [ALICE_KEY]);
+      const r = decision({ username, uid });
+      const warm = writer.recordOnLiveLease(held(username, uid), r);
+      expect(await Promise.race([warm.then(() => 'answered'), new Promise((ok) => setTimeout(ok, 300, 'waiting'))])).toBe('waiting');
+      await touching.commitTransaction();
+      expect(await warm).toBe(true);
+      expect(await stored(r.id)).toBeDefined();
+    } finally {
+      if (touching.isTransactionActive) await touching.rollbackTransaction();
+      await touching.release();
+      await leases.release('wr', ALICE_KEY);
     }
   });
 });

@@ -24,8 +24,11 @@ interface Pending {
  * A record may carry a lease to confirm (the warm Permit path): it is written only if that lease is live with the
  * given account, and the lease row is share-locked by the same statement, so a release waits until the record has
  * committed and a Permit is never recorded for an account another key holds. A lease row some writer holds locked
- * (a release, an import, another process's touch) is skipped, not waited for: that decision takes the transaction
- * path, which waits for that one key, instead of stalling every record batched with it.
+ * (a release, an import, another process's touch) is skipped by the batch, not waited for, so it does not stall
+ * every record batched with it; each record skipped so is then written alone by a statement that waits for its one
+ * row. Answering "not live" at once instead would send the decision down the lease-taking path, whose exclusive lock
+ * makes the next batches skip too: with two processes (or replicas) deciding for one user, about one decision in a
+ * hundred went that way and queued on the row (BENCHMARKS.md, "Issue 21").
  */
 export class DecisionRecordWriter {
   private readonly maxBatch: number;
@@ -89,7 +92,19 @@ export class DecisionRecordWriter {
 
   private async write(batch: readonly Pending[]): Promise<void> {
     try {
-      settle(batch, await this.insert(batch));
+      const written = await this.insert(batch, 'skip-locked');
+      const unconfirmed = batch.filter((p) => p.lease !== undefined && !written.has(p.row.id));
+      settle(
+        batch.filter((p) => !unconfirmed.includes(p)),
+        written,
+      );
+      // Not awaited: a record waiting for its lease row holds no place among the statements in flight.
+      for (const p of unconfirmed) {
+        void this.insert([p], 'wait').then(
+          (w) => settle([p], w),
+          (e: unknown) => p.reject(e),
+        );
+      }
     } catch (err) {
       if (batch.length === 1) {
         batch[0]?.reject(err);
@@ -98,7 +113,7 @@ export class DecisionRecordWriter {
       // One unwritable row, or a deadlock with a release, must not fail the decisions batched with it.
       await Promise.all(
         batch.map((p) =>
-          this.insert([p]).then(
+          this.insert([p], 'skip-locked').then(
             (written) => settle([p], written),
             (e: unknown) => p.reject(e),
           ),
@@ -107,8 +122,11 @@ export class DecisionRecordWriter {
     }
   }
 
-  /** One statement; returns the ids of the records written. */
-  private async insert(batch: readonly Pending[]): Promise<Set<string>> {
+  /**
+   * One statement; returns the ids of the records written. `skip-locked`: a lease row another writer holds locked
+   * counts as not confirmed; `wait`: the statement waits for it (one record at a time only).
+   */
+  private async insert(batch: readonly Pending[], locked: 'skip-locked' | 'wait'): Promise<Set<string>> {
     const input = batch.map(({ row: r, lease }) => ({
       id: r.id,
       decided_at: r.decidedAt.toISOString(),
@@ -148,7 +166,7 @@ export class DecisionRecordWriter {
       lease_exclusive: lease?.exclusiveKey ?? false,
     }));
     const rows = await this.db.preparedQuery<{ id: string }>(
-      'gridauthz_write_decision_records_v3',
+      locked === 'wait' ? 'gridauthz_write_decision_records_v3_wait' : 'gridauthz_write_decision_records_v3',
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
            id uuid, decided_at timestamptz, caller_dn text, host text, subject_dn text, fqans text[], resource text,
@@ -167,7 +185,7 @@ export class DecisionRecordWriter {
          WHERE a.username = i.lease_username AND a.uid = i.lease_uid AND a.gid = i.lease_gid
            AND NOT (i.lease_exclusive AND EXISTS (
              SELECT 1 FROM lease o WHERE o.subject_key = i.lease_key AND o.released_at IS NULL AND o.pool_id <> p.id))
-         FOR SHARE OF l SKIP LOCKED),
+         FOR SHARE OF l${locked === 'wait' ? '' : ' SKIP LOCKED'}),
        written AS (
          INSERT INTO decision_record
            (id, decided_at, caller_dn, host, subject_dn, fqans, resource, action, dialect, decision, status,
