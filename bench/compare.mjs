@@ -6,8 +6,11 @@
 // Usage: node bench/compare.mjs <scenario> <git-ref> [--pairs N] [--keep] [scenario options]
 //        npm run bench -- <scenario> --compare <git-ref> [--pairs N] [--keep] [scenario options]
 // --pairs: A B rounds (default 2). --keep: leave the worktree in /tmp for the next comparison.
+// Each run is a fresh Node process (this file with --run-one): an in-process scenario (policy, credentials) run in
+// one process for both sides shares V8's type feedback between A's and B's code, which made identical policy code
+// measure 8–11 % apart.
 // Scenarios that return no `figures` are still run alternately; their tables are printed, no ratio.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, realpathSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +50,6 @@ export async function compare(name, ref, argv) {
   const pairs = Number(opt(args, 'pairs', 2));
   const keep = args.includes('--keep');
   const scenarioArgs = args.filter((a) => a !== '--keep' && a !== '--no-append');
-  const { run } = await import(join(here, 'scenarios', `${name}.mjs`));
   const a = prepare(ref);
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: rootB, stdio: 'inherit' });
   const head = execFileSync('git', ['-C', rootB, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -60,7 +62,7 @@ export async function compare(name, ref, argv) {
         const root = side === 'A' ? a.dir : rootB;
         const loadBefore = loadavg();
         console.error(`[compare] ${name} round ${i + 1}/${pairs}, ${side} = ${labels[side]}, load average ${loadBefore}`);
-        const result = await run({ root, args: scenarioArgs });
+        const result = await runOne(name, root, scenarioArgs);
         runs.push({ side, round: i + 1, loadBefore, loadAfter: loadavg(), result });
       }
     }
@@ -92,7 +94,32 @@ export async function compare(name, ref, argv) {
   return text;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** One run of `name` against `root` in its own Node process; its result (table, figures) comes back as JSON. */
+function runOne(name, root, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--run-one', name, root, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${name} against ${root} exited ${code}`));
+      // The result is the last line: the scenario may print progress before it.
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)));
+      } catch (err) {
+        reject(new Error(`${name} against ${root}: no result (${err.message})`));
+      }
+    });
+  });
+}
+
+if (process.argv[2] === '--run-one') {
+  const [name, root, ...args] = process.argv.slice(3);
+  const { run } = await import(join(here, 'scenarios', `${name}.mjs`));
+  const result = await run({ root, args });
+  process.stdout.write(`\n${JSON.stringify({ table: result.table, figures: result.figures, notes: result.notes })}\n`);
+  process.exit(0);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [name, ref, ...rest] = process.argv.slice(2);
   if (!name || !ref) {
     console.error('usage: node bench/compare.mjs <scenario> <git-ref> [--pairs N] [--keep] [scenario options]');
