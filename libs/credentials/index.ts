@@ -37,6 +37,8 @@ export type { DnForms, InspectedCertificate, InspectReport } from './inspect';
 // Bearer tokens: WLCG Common JWT profile and SciTokens (docs/tokens.md)
 export { TokenValidator, TokenConfigError } from './token/validator';
 export { tokenSubject } from './token/subject';
+export { checkAskedTokenIdentity } from './token/asked-identity';
+export type { AskedTokenIdentity, AskedTokenIdentityCheck } from './token/asked-identity';
 export type { TokenValidatorOptions } from './token/validator';
 export { DEFAULT_JWKS_POLICY, IssuerKeys, jwksEventLogger, maxAgeOf, parseJwks } from './token/jwks';
 export type { IssuerConfig, IssuerKeyStatus, JwksCachePolicy, JwksEvent, JwksLoadReason, JwksLocation } from './token/jwks';

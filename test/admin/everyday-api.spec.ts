@@ -86,4 +86,32 @@ describe(`everyday admin verbs (${databaseLabel()})`, () => {
     const bad = await adminCall(t, { path: '/mapping/what-if', method: 'POST', identity: userIdentity('pilot'), body: { dn: 'no dn here' } });
     expect(bad.status).toBe(400);
   });
+
+  it('what-if for a token identity: the token group rule, and a linked token as its DN (docs/mapping-tokens.md)', async () => {
+    const iss = 'https://cms-auth.example.org/';
+    expect((await cli(['rule', 'add', 'cms-tokens', '--issuer', iss, '--token-group', '/cms', '--pool', 'dteam', '--group', 'atlasprd', ...api(), ...as('pilot')])).error).toBeUndefined();
+    const before = (await new PostgresLeaseStore(db).list()).length;
+    const ask = (body: unknown) => adminCall(t, { path: '/mapping/what-if', method: 'POST', identity: userIdentity('pilot'), body });
+    const answer = await ask({ issuer: iss, subject: 'c-1', groups: ['/cms'] });
+    expect(answer.status).toBe(200);
+    // atlasprd (5001) as the primary group: the rule's group, not the dteam accounts' own gid.
+    expect(answer.json).toMatchObject({ outcome: 'would-lease', ruleId: 'cms-tokens', poolId: 'dteam', account: { gid: 5001 }, token: { issuer: iss, subject: 'c-1', groups: ['/cms'] } });
+    expect(answer.json).not.toHaveProperty('linkedDn');
+    // Linked (through the API, as `link add --api` does): the server's own links answer, as its decisions would.
+    const dn = '/DC=org/DC=gridauthz-dev/OU=People/CN=Someone New';
+    expect((await cli(['link', 'add', '--api', '--issuer', iss, '--subject', 'c-1', '--dn', dn, ...api(), ...as('pilot')])).error).toBeUndefined();
+    await t.server.site()?.refresh();
+    const linked = await ask({ issuer: iss, subject: 'c-1', groups: ['/cms'] });
+    expect(linked.json).toMatchObject({ linkedDn: dn, token: { subject: 'c-1' } });
+    expect((await new PostgresLeaseStore(db).list()).length).toBe(before);
+  });
+
+  it('what-if refuses a mixed or malformed token body with a 400 naming the field', async () => {
+    const ask = (body: unknown) => adminCall(t, { path: '/mapping/what-if', method: 'POST', identity: userIdentity('pilot'), body });
+    const mixed = await ask({ dn: '/DC=org/CN=x', issuer: 'https://cms-auth.example.org/', subject: 'c-1' });
+    expect([mixed.status, mixed.contentType, mixed.json['code']]).toEqual([400, expect.stringContaining('application/problem+json'), 'ADMIN_REQUEST_INVALID']);
+    expect(mixed.json['detail']).toMatch(/^body\.issuer: a token identity field beside dn/);
+    expect((await ask({ issuer: 'https://cms-auth.example.org/', groups: ['/cms'] })).json['detail']).toMatch(/^body\.subject: required/);
+    expect((await ask({ issuer: 'https://cms-auth.example.org/', subject: 'c-1', groups: ['cms'] })).json['detail']).toMatch(/^body\.groups: group "cms" is not \/name/);
+  });
 });

@@ -71,6 +71,11 @@ export class SiteTokenVerifier {
     this.links = links;
   }
 
+  /** The links decisions apply now (the what-if mapping applies the same). */
+  tokenLinks(): TokenLinks {
+    return this.links;
+  }
+
   issuerStatus(): IssuerKeyStatus[] {
     return this.validator?.issuerStatus() ?? [];
   }
@@ -84,9 +89,7 @@ export class SiteTokenVerifier {
     if (!validator) return fail('CRED_TOKEN_NOT_ACCEPTED', 'this site trusts no token issuer (tokens.issuers, `gridauthz issuer add`)');
     const validated = await validator.validate(token);
     if (!validated.ok) return fail(validated.error.code, validated.error.detail);
-    const subject = tokenSubject(validated.value);
-    const link = this.links.find({ issuer: validated.value.issuer, subject: validated.value.subject });
-    return ok(link ? { ...subject, dn: link.dn } : subject);
+    return ok(this.links.apply(tokenSubject(validated.value)));
   }
 
   /** False when the validator refused the merged set (the previous validator, or none, stays). */

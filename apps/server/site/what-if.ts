@@ -1,9 +1,21 @@
+import type { AskedTokenIdentity } from '@gridauthz/credentials';
 import type { Account, Dn, Fqan } from '@gridauthz/domain';
-import { accountFor, type CompiledMappingConfig, type MappingPurpose, prepareMapping } from '@gridauthz/mapping';
+import { accountFor, type CompiledMappingConfig, type MappingPurpose, type MappingSubject, prepareMapping, TokenLinks } from '@gridauthz/mapping';
 import { type Database, type LeasePreview, PostgresLeaseStore, previewLease } from '@gridauthz/persistence';
 
-/** The answer of a what-if mapping: what a decision would map the subject to now, with nothing leased. */
-export type WhatIfAnswer =
+/** Who is asked about: an X.509 identity, or a token identity (docs/mapping-tokens.md, "Asking what a token maps to"). */
+export type WhatIfSubject = { readonly dn: Dn; readonly fqans: readonly Fqan[] } | { readonly token: AskedTokenIdentity };
+
+/**
+ * The answer of a what-if mapping: what a decision would map the subject to now, with nothing leased. A token
+ * answer names the token identity, and the DN it is linked to when a link makes it map as that DN.
+ */
+export type WhatIfAnswer = WhatIfOutcome & {
+  readonly token?: { readonly issuer: string; readonly subject: string; readonly groups: readonly string[] };
+  readonly linkedDn?: string;
+};
+
+type WhatIfOutcome =
   | { readonly outcome: 'refused'; readonly code: string; readonly detail: string }
   | { readonly outcome: 'static'; readonly ruleId: string; readonly account: Account }
   | {
@@ -19,16 +31,28 @@ export type WhatIfAnswer =
     };
 
 /**
- * GUMS's "map grid identity" / a pepcli dry run: the rules' plan for (DN, FQANs) and the account the pool would
- * give, read without taking a lease or touching last use, so asking does not change the site.
+ * GUMS's "map grid identity" / a pepcli dry run: the rules' plan for (DN, FQANs) or a token identity and the
+ * account the pool would give, read without taking a lease or touching last use, so asking does not change the
+ * site. A token identity is linked (`links`, the ones decisions apply) and planned as a decision plans it; bans,
+ * the issuer's trust and the policy are not asked about, as for a DN.
  */
 export async function whatIfMapping(
   db: Database,
   config: CompiledMappingConfig,
-  subject: { dn: Dn; fqans: readonly Fqan[] },
+  subject: WhatIfSubject,
   now: Date,
   purpose: MappingPurpose = 'pilot-or-user',
+  links: TokenLinks = new TokenLinks(),
 ): Promise<WhatIfAnswer> {
+  if (!('token' in subject)) return whatIf(db, config, subject, now, purpose);
+  const { issuer, subject: sub, groups } = subject.token;
+  // The mapping subject the decision's mapping stage builds from a verified token: no FQANs, the token's groups.
+  const mapped: MappingSubject = links.apply({ fqans: [], token: { issuer, subject: sub }, groups });
+  const answer = await whatIf(db, config, mapped, now, purpose);
+  return { ...answer, token: { issuer, subject: sub, groups: [...groups] }, ...(mapped.dn ? { linkedDn: mapped.dn.toSlash() } : {}) };
+}
+
+async function whatIf(db: Database, config: CompiledMappingConfig, subject: MappingSubject, now: Date, purpose: MappingPurpose): Promise<WhatIfOutcome> {
   const prepared = prepareMapping(config, subject, purpose);
   if (!prepared.ok) return { outcome: 'refused', code: prepared.error.code, detail: prepared.error.detail };
   const { plan, target } = prepared.value;

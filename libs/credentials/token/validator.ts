@@ -39,9 +39,11 @@ const WLCG_VER = /^(\d{1,4})\.(\d{1,4})$/;
 const SCITOKENS_VER = /^scitoken:(\d{1,4})\.(\d{1,4})$/;
 /** Majors of each claim language this code implements (tokens.md §2.4); newer minors of a known major are accepted. */
 const KNOWN_MAJOR: Readonly<Record<TokenProfile, number>> = { wlcg: 1, scitokens: 2 };
-const GROUP = /^(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
+/** A wlcg.groups entry: /name[/name...]. */
+export const GROUP = /^(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+/** What a `sub` (and `jti`) may hold. */
+export const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 type Fail = { ok: false; error: TokenFailure };
 const refuse = (code: TokenErrorCode, detail: string, issuer?: string, keyId?: string): Fail => ({

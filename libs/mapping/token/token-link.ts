@@ -44,4 +44,13 @@ export class TokenLinks {
   find(token: TokenIdentity): TokenLink | undefined {
     return this.byIdentity.get(JSON.stringify([token.issuer, token.subject]));
   }
+
+  /**
+   * The subject with the DN its token identity is linked to, if any: the one place a link takes effect, for the
+   * decision (SiteTokenVerifier) and the what-if mapping alike, so both ban, map and lease a linked token as its DN.
+   */
+  apply<S extends { readonly token?: TokenIdentity; readonly dn?: Dn }>(subject: S): S {
+    const link = subject.token ? this.find(subject.token) : undefined;
+    return link ? { ...subject, dn: link.dn } : subject;
+  }
 }

@@ -62,7 +62,7 @@ export const ADMIN_ROUTES: readonly Route[] = [
   { method: 'delete', path: '/pools/{id}', summary: 'Delete a pool and its accounts; refused while rules or pilot roles use it, or users hold leases (unless force=true); the lease history goes into the audit row', roles: 'operator', query: S.DeleteQuery },
   { method: 'delete', path: '/groups/{name}', summary: 'Delete a unix group; refused while a rule gives it', roles: 'operator' },
   { method: 'delete', path: '/pilot-roles/{id}', summary: 'Delete a pilot role', roles: 'operator' },
-  { method: 'post', path: '/mapping/what-if', summary: 'The account a decision would map (DN, FQANs) to now, or its existing lease; leases nothing', roles: 'any', body: S.WhatIfBody },
+  { method: 'post', path: '/mapping/what-if', summary: 'The account a decision would map (DN, FQANs) or a token identity (issuer, subject, groups; a linked one as its DN) to now, or its existing lease; leases nothing', roles: 'any', body: S.WhatIfBody },
   { method: 'post', path: '/principals', summary: 'Add an admin principal or change its role', roles: 'security-officer', body: S.PrincipalPut },
   { method: 'post', path: '/principals/remove', summary: 'Remove an admin principal (its tokens go with it)', roles: 'security-officer', body: S.PrincipalRemove },
   // --- end opsrt ---

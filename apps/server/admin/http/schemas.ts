@@ -136,11 +136,29 @@ export const CallerRemove = z.strictObject({ dn: text, role: callerRole.optional
 export const ForceQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
 // --- opsrt: everyday verbs (issue 17.8) ---------------------------------------------------------------------
 export const DeleteQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
-export const WhatIfBody = z.strictObject({
-  dn: z.string().min(1).max(4096),
-  fqans: z.array(z.string().min(1).max(1024)).max(64).optional(),
-  purpose: z.enum(['pilot-or-user', 'payload']).optional(),
-});
+/**
+ * What-if mapping: an X.509 identity `{dn, fqans?}` or a token identity `{issuer, subject, groups?}`
+ * (docs/mapping-tokens.md), never both; a mixed or partial body is refused naming the field.
+ */
+export const WhatIfBody = z
+  .strictObject({
+    dn: z.string().min(1).max(4096).optional().describe('X.509 identity: the subject DN (slash or RFC 2253 form)'),
+    fqans: z.array(z.string().min(1).max(1024)).max(64).optional().describe('with dn: VOMS FQANs, primary first'),
+    issuer: z.string().max(4096).optional().describe("token identity: the exact iss; with subject"),
+    subject: z.string().max(4096).optional().describe('token identity: the exact sub; with issuer'),
+    groups: z.array(z.string().max(1024)).max(64).optional().describe('with issuer: wlcg.groups, primary first, each /name[/name...]'),
+    purpose: z.enum(['pilot-or-user', 'payload']).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const x509 = (['dn', 'fqans'] as const).filter((k) => b[k] !== undefined);
+    const token = (['issuer', 'subject', 'groups'] as const).filter((k) => b[k] !== undefined);
+    const say = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (x509.length > 0 && token.length > 0) say(token[0] as string, `a token identity field beside ${x509.join(', ')}: give {dn, fqans} or {issuer, subject, groups}, not both`);
+    else if (x509.length === 0 && token.length === 0) say('dn', 'give {dn, fqans} or {issuer, subject, groups}');
+    else if (x509.length > 0 && b.dn === undefined) say('dn', 'required with fqans');
+    else if (token.length > 0 && b.issuer === undefined) say('issuer', 'required for a token identity (a sub is unique only within its issuer)');
+    else if (token.length > 0 && b.subject === undefined) say('subject', 'required for a token identity');
+  });
 export const PrincipalPut = z.strictObject({ dn: z.string().min(1).max(4096), role: z.enum(['security-officer', 'operator', 'auditor']) });
 export const PrincipalRemove = z.strictObject({ dn: z.string().min(1).max(4096) });
 

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { checkAskedTokenIdentity } from '@gridauthz/credentials';
 import { Dn, Fqan } from '@gridauthz/domain';
 import { AdminAuditRepository, type AdminRole, deleteGroup, deletePilotRole, deletePool, type DeleteOutcome } from '@gridauthz/persistence';
 import { ProblemException } from '../../http/problem';
-import { whatIfMapping, type WhatIfAnswer } from '../../site/what-if';
+import { whatIfMapping, type WhatIfAnswer, type WhatIfSubject } from '../../site/what-if';
 import { ADMIN_CONTEXT, type AdminContext } from '../admin-context';
 import { ADMIN_ERRORS } from '../auth/admin-identity';
 import { BAN_ROLES, OPERATOR_ROLES, READ_ROLES, Roles } from '../auth/roles';
@@ -38,23 +39,29 @@ export class OperationsController {
     return this.deleted(await deletePilotRole(this.context.database(), id, { actor: actorOf(request), requestId: request.id }));
   }
 
-  /** What a decision would map (DN, FQANs) to now; leases nothing, so any reader may ask. */
+  /** What a decision would map (DN, FQANs) or a token identity to now; leases nothing, so any reader may ask. */
   @Post('mapping/what-if')
   @HttpCode(200)
   @Roles(...READ_ROLES)
   async whatIf(@Body() body: unknown): Promise<WhatIfAnswer> {
     const b = validate(WhatIfBody, body, 'body');
-    let dn: Dn;
-    let fqans: Fqan[];
-    try {
-      dn = Dn.parse(b.dn);
-      fqans = (b.fqans ?? []).map((f) => Fqan.parse(f));
-    } catch (err) {
-      throw new ProblemException(400, ADMIN_ERRORS.REQUEST_INVALID, 'Invalid request', (err as Error).message);
+    let subject: WhatIfSubject;
+    if (b.issuer !== undefined) {
+      const checked = checkAskedTokenIdentity({ issuer: b.issuer, subject: b.subject ?? '', groups: b.groups ?? [] });
+      if (!checked.ok) throw new ProblemException(400, ADMIN_ERRORS.REQUEST_INVALID, 'Invalid request', `body.${checked.field}: ${checked.detail}`);
+      subject = { token: checked.value };
+    } else {
+      try {
+        subject = { dn: Dn.parse(b.dn ?? ''), fqans: (b.fqans ?? []).map((f) => Fqan.parse(f)) };
+      } catch (err) {
+        throw new ProblemException(400, ADMIN_ERRORS.REQUEST_INVALID, 'Invalid request', (err as Error).message);
+      }
     }
-    const compiled = this.context.site().configuration.mapping();
+    const site = this.context.site();
+    const compiled = site.configuration.mapping();
     if (!compiled) throw new ProblemException(503, ADMIN_ERRORS.NOT_READY, 'Service not ready', 'no mapping configuration loaded');
-    return whatIfMapping(this.context.database(), compiled, { dn, fqans }, this.context.clock(), b.purpose ?? 'pilot-or-user');
+    // The links this server's decisions apply now, so the answer is the one a decision would give.
+    return whatIfMapping(this.context.database(), compiled, subject, this.context.clock(), b.purpose ?? 'pilot-or-user', site.tokens.tokenLinks());
   }
 
   @Post('principals')
