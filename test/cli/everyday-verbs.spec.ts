@@ -56,9 +56,10 @@ describe(`everyday verbs (${databaseLabel()})`, () => {
     await db.migrate();
     const store = new PostgresMappingConfigStore(db, ARGUS_SETTINGS);
     const dev = devMappingConfig({ hostDn: '/CN=host', pilotDn: '/CN=pilot' });
-    for (const write of [store.upsertGroups(dev.groups), store.upsertPools(dev.pools), store.replaceRules(dev.rules), store.upsertPilotRoles(dev.pilotRoles)]) {
-      expect((await write).ok).toBe(true);
-    }
+    // One after the other: pools name groups and rules name pools, and on PostgreSQL (two connections) writes started
+    // together could land in any order.
+    const writes = [() => store.upsertGroups(dev.groups), () => store.upsertPools(dev.pools), () => store.replaceRules(dev.rules), () => store.upsertPilotRoles(dev.pilotRoles)];
+    for (const write of writes) expect((await write()).ok).toBe(true);
     // The CLI opens the database itself: the embedded one cannot be open twice, so this handle closes first.
     await db.close();
     process.env.DATABASE_URL = storage.url ?? '';
