@@ -278,17 +278,26 @@ export async function postOnce(port, pki, q) {
  * answering `answers` ([{query, answer}], the bytes gridauthz answered to each query).
  */
 export async function startControl({ root, pkiDir, workers, answers, dir, mode = 'xml' }) {
-  const port = await freePort();
   const file = join(dir, 'control-answers.json');
   writeFileSync(file, JSON.stringify(answers));
   const script = fileURLToPath(new URL('./fastify-xmldom-baseline.mjs', import.meta.url));
-  const child = spawn(process.execPath, [script, root, String(port), String(workers), file, mode], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PKI_DIR: pkiDir } });
+  return startClusterProcess({ name: 'control', workers, args: (port) => [script, root, String(port), String(workers), file, mode], env: { PKI_DIR: pkiDir } });
+}
+
+/**
+ * A control server of our own in its own Node process (a cluster primary forking `workers` workers that listen on
+ * the port `args(port)` gives them), started and stopped alike for every scenario: ready once every worker is forked
+ * and the port accepts connections.
+ */
+export async function startClusterProcess({ name, workers, args, env = {} }) {
+  const port = await freePort();
+  const child = spawn(process.execPath, args(port), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
   const exited = new Promise((ok) => child.once('exit', ok));
   const t0 = Date.now();
   for (;;) {
-    if (child.exitCode !== null || Date.now() - t0 > 15_000) throw new Error(`control did not start: ${stderr}`);
+    if (child.exitCode !== null || Date.now() - t0 > 15_000) throw new Error(`${name} did not start: ${stderr}`);
     const up = await new Promise((ok) => {
       const c = connect(port, '127.0.0.1', () => (c.destroy(), ok(true)));
       c.on('error', () => ok(false));

@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildQuery, cpuMs, postOnce, pgBackendPids, safeCpuMs, createSchema, devPki, freePort, childPids, requireFrom, sleep, startServer, tempDir, uptime } from '../harness.mjs';
+import { buildQuery, cpuMs, postOnce, pgBackendPids, safeCpuMs, createSchema, devPki, freePort, childPids, requireFrom, sleep, startClusterProcess, startServer, tempDir, uptime } from '../harness.mjs';
 import { fullHandshakeLoad } from '../tls-load.mjs';
 import { fmt, percentile, table } from '../stats.mjs';
 
@@ -89,25 +89,12 @@ http {
   };
 }
 
-async function startNodeBaseline({ root, pki, workers }) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bench', 'node-tls-baseline.mjs'), String(port), String(workers), pki.file(pki.manifest.host.certFile), pki.file(pki.manifest.host.keyFile), pki.file(pki.manifest.ca.certFile)], { stdio: 'ignore' });
-  const exited = new Promise((ok) => child.once('exit', ok));
-  const t0 = Date.now();
-  while (childPids(child.pid).length < workers) {
-    if (child.exitCode !== null || Date.now() - t0 > 10_000) throw new Error('node baseline did not start');
-    await sleep(100);
-  }
-  await sleep(500); // workers listening
-  return {
-    port,
-    pids: () => [child.pid, ...childPids(child.pid)],
-    async stop() {
-      child.kill('SIGTERM');
-      for (const p of childPids(child.pid)) process.kill(p, 'SIGTERM');
-      await exited;
-    },
-  };
+function startNodeBaseline({ root, pki, workers }) {
+  return startClusterProcess({
+    name: 'node baseline',
+    workers,
+    args: (port) => [join(root, 'bench', 'node-tls-baseline.mjs'), String(port), String(workers), pki.file(pki.manifest.host.certFile), pki.file(pki.manifest.host.keyFile), pki.file(pki.manifest.ca.certFile)],
+  });
 }
 
 async function measure(label, target, load) {
