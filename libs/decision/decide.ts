@@ -82,7 +82,7 @@ export class Decider {
     run.obligated = obligationsOf(config.accountObligation?.() ?? 'auto', policy, permit, request);
     if (!run.obligated.account) return run.conclude({ decision: 'Permit', status: 'ok' });
 
-    const mapped = await this.mappingStage.map({ mapping, subject, standing, now, trail, ...(run.deadline ? { deadline: run.deadline } : {}), recordOf: (o) => run.record(o) });
+    const mapped = await this.mappingStage.map({ mapping, subject, standing, now, trail, deadline: run.deadline, recordOf: (o) => run.record(o) });
     return mapped.kind === 'committed' ? { result: run.result(mapped.outcome), record: mapped.record } : run.conclude(mapped.outcome);
   }
 }

@@ -132,7 +132,10 @@ export class AuthorizationService {
       // A message the protocol answers without a decision (PRIMA RequestDenied): nothing decided, nothing recorded.
       if (decoded.value.answerWithoutDecision !== undefined) return wire(codec.encode(decoded.value, decoded.value.answerWithoutDecision, context()));
       const started = performance.now();
-      const request: AuthzRequest = { ...decoded.value.query, caller };
+      // The caller first (a literal that starts with a spread costs a hidden class per request: docs/architecture.md,
+      // "Object literals on the request path"); a query carries no caller, and one that did is not believed.
+      const request: AuthzRequest = { caller, ...decoded.value.query };
+      if (request.caller !== caller) throw new Error('a decoded query named its own caller');
       const options: DecideOptions = { deadline };
       const { result } = await deadline.race(decider.decide(request, this.options.clock(), options), () => ({ result: this.lateResult(deadline, log) }));
       this.audit(log, request, result, started);

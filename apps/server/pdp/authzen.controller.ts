@@ -14,6 +14,7 @@ import {
 } from '@gridauthz/protocols';
 import type { AuthenticatedCaller } from '../tls/caller-authenticator';
 import { AUTHORIZATION_SERVICE } from './authorization.controller';
+import { requestCaller } from './request-caller';
 import type { AuthorizationService, PdpAnswer } from './authorization-service';
 
 const encoded = (a: PdpAnswer): EncodedAnswer => ({ httpStatus: a.status, contentType: a.contentType, body: a.body });
@@ -84,15 +85,7 @@ export class AuthzenController {
     reply: FastifyReply,
     answer: (input: CodecInput, caller: AuthenticatedCaller, arrivedMs: number) => Promise<EncodedAnswer>,
   ): Promise<void> {
-    const authenticated = request.caller;
-    if (!authenticated) throw new Error('authorization route reached without an authenticated caller');
-    const socket = request.raw.socket;
-    const address = socket.remoteAddress;
-    const caller = {
-      ...authenticated,
-      ...(address !== undefined ? { sourceAddress: address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address } : {}),
-      ...(socket.remotePort !== undefined ? { sourcePort: socket.remotePort } : {}),
-    };
+    const caller = requestCaller(request);
     // §10.1.3: the PEP's request identifier comes back unchanged. One the response header could not carry unchanged
     // is refused rather than altered.
     const requestId = request.headers['x-request-id'];

@@ -10,9 +10,17 @@ export function requestCaller(request: FastifyRequest): AuthenticatedCaller {
   if (!authenticated) throw new Error('authorization route reached without an authenticated caller');
   const socket = request.raw.socket;
   const address = socket.remoteAddress;
+  // Every field named, none spread first: docs/architecture.md, "Object literals on the request path".
   return {
-    ...authenticated,
-    ...(address !== undefined ? { sourceAddress: address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address } : {}),
-    ...(socket.remotePort !== undefined ? { sourcePort: socket.remotePort } : {}),
+    dn: authenticated.dn,
+    viaProxy: authenticated.viaProxy,
+    chain: authenticated.chain,
+    certSerial: authenticated.certSerial,
+    certIssuer: authenticated.certIssuer,
+    limited: authenticated.limited,
+    notAfter: authenticated.notAfter,
+    chainLength: authenticated.chainLength,
+    sourceAddress: address !== undefined && address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address,
+    sourcePort: socket.remotePort,
   };
 }

@@ -1,6 +1,6 @@
 /** Stage 3, bans: an active ban naming the subject ends the decision Deny, before policy and beyond its reach. */
 import type { Subject } from '@gridauthz/domain';
-import { type Ban, findBan } from '@gridauthz/mapping';
+import { type Ban, type BanSubject, findBan } from '@gridauthz/mapping';
 import type { Step, Trail } from './outcome';
 import { next } from './outcome';
 
@@ -22,15 +22,18 @@ export function checkBans(bans: readonly Ban[], subject: Subject, now: Date, ans
 /** The first active ban naming the subject: its DN, its CA, an FQAN, or a VO (each of its VOs in turn). */
 export function findBanFor(bans: readonly Ban[], subject: Subject, now: Date): Ban | undefined {
   // X.509 kinds match nothing without a DN, token kinds nothing without a token identity (libs/mapping ban.ts).
-  const base = {
-    ...(subject.dn ? { dn: subject.dn } : {}),
+  // One shape for every subject (docs/architecture.md, "Object literals on the request path").
+  const banSubject = (vo: string | undefined): BanSubject => ({
+    dn: subject.dn,
     fqans: subject.fqans,
-    ...(subject.issuerDn ? { issuerDn: subject.issuerDn } : {}),
-    ...(subject.token ? { token: subject.token, groups: subject.groups ?? [] } : {}),
-  };
-  if (subject.vos.length === 0) return findBan(bans, base, now);
+    issuerDn: subject.issuerDn,
+    token: subject.token,
+    groups: subject.token ? (subject.groups ?? []) : undefined,
+    vo,
+  });
+  if (subject.vos.length === 0) return findBan(bans, banSubject(undefined), now);
   for (const vo of subject.vos) {
-    const ban = findBan(bans, { ...base, vo }, now);
+    const ban = findBan(bans, banSubject(vo), now);
     if (ban) return ban;
   }
   return undefined;

@@ -48,7 +48,7 @@ export class MappingStage {
     const nowMs = now.getTime();
     const prepared = prepareMapping(
       mapping,
-      { ...(subject.dn ? { dn: subject.dn } : {}), fqans: subject.fqans, ...(subject.token ? { token: subject.token, groups: subject.groups ?? [] } : {}) },
+      { dn: subject.dn, fqans: subject.fqans, token: subject.token, groups: subject.token ? (subject.groups ?? []) : undefined },
       purpose,
     );
     if (!prepared.ok) {

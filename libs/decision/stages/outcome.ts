@@ -34,7 +34,7 @@ export class Trail {
 
   deny(reason: string, message?: string): { readonly ok: false; readonly outcome: Outcome } {
     this.reasons.push(reason);
-    return stop({ decision: 'Deny', status: 'ok', ...(message !== undefined ? { statusMessage: message } : {}) });
+    return stop({ decision: 'Deny', status: 'ok', statusMessage: message });
   }
 
   indeterminate(status: Exclude<Status, 'ok'>, reason: string, message: string): { readonly ok: false; readonly outcome: Outcome } {

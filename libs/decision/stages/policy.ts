@@ -73,12 +73,7 @@ export function policyRequest(request: AuthzRequest, subject: Subject, assertion
   const identity: { -readonly [K in keyof PolicyRequest['subject']]: PolicyRequest['subject'][K] } = { fqans: subject.fqans as Fqan[], issuerDns: subject.issuerDns, vo: subject.vos };
   if (subject.dn) identity.dn = subject.dn;
   if (primary) identity.primaryFqan = primary;
-  return {
-    subject: identity,
-    ...(request.resource !== undefined ? { resource: request.resource } : {}),
-    ...(request.action !== undefined ? { action: request.action } : {}),
-    attributes,
-  };
+  return { subject: identity, resource: request.resource, action: request.action, attributes };
 }
 
 /** SPL attributes no credential carries: the caller's PIPs computed them (Argus PEPd), so they are its assertions. */

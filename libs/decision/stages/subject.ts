@@ -90,11 +90,11 @@ function assertedSubject(request: AuthzRequest, dn: NonNullable<Subject['dn']>):
   const primaryFqan = sent.assertedPrimaryFqan ?? fqans[0];
   return {
     dn,
-    ...(sent.assertedIssuerDn ? { issuerDn: sent.assertedIssuerDn } : {}),
+    issuerDn: sent.assertedIssuerDn,
     issuerDns: sent.assertedIssuerDns ?? (sent.assertedIssuerDn ? [sent.assertedIssuerDn] : []),
     // The primary first, wherever the list had it: mapping maps on the first FQAN (docs/dialects.md).
     fqans: primaryFqan ? [primaryFqan, ...fqans.filter((f) => !f.equals(primaryFqan))] : fqans,
-    ...(primaryFqan ? { primaryFqan } : {}),
+    primaryFqan,
     vos: sent.assertedVos ?? [...new Set(fqans.map((f) => f.vo))],
     limited: false,
     droppedAttributes: [],

@@ -26,7 +26,7 @@ function readAttributes(parent: Element): XacmlAttribute[] {
     if (id === undefined || id === '') return [];
     const issuer = attributeOf(attribute, 'Issuer');
     const values = childrenNamed(attribute, [XACML.contextNs], 'AttributeValue').map(textOf);
-    return [{ id, dataType: attributeOf(attribute, 'DataType')?.trim() || XS.string, ...(issuer === undefined ? {} : { issuer }), values }];
+    return [{ id, dataType: attributeOf(attribute, 'DataType')?.trim() || XS.string, issuer, values }];
   });
 }
 
@@ -36,7 +36,7 @@ export function readContext(request: Element): XacmlContext {
   return {
     subjects: named('Subject').map((subject) => {
       const category = attributeOf(subject, 'SubjectCategory');
-      return { ...(category === undefined ? {} : { category }), attributes: readAttributes(subject) };
+      return { category, attributes: readAttributes(subject) };
     }),
     resources: named('Resource').map((resource) => ({ attributes: readAttributes(resource) })),
     action: named('Action').flatMap(readAttributes),

@@ -161,32 +161,34 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
 
   const resourceAttributes = hostDn === undefined ? undefined : detected.resourceAttributes?.(hostDn);
 
+  // Every field present, undefined when absent: one hidden class for every query of every dialect
+  // (docs/architecture.md, "Object literals on the request path").
   return {
     dialect: detected.name,
     accountExpected: detected.accountExpected,
-    ...(detected.resourceNamesHost ? { resourceNamesHost: true } : {}),
-    ...(resourceAttributes === undefined ? {} : { resourceAttributes }),
-    ...(requestId === undefined ? {} : { requestId }),
-    ...(messageIssuer === undefined ? {} : { messageIssuer }),
-    ...(profileId === undefined ? {} : { profileId }),
+    resourceNamesHost: detected.resourceNamesHost ? true : undefined,
+    resourceAttributes,
+    requestId,
+    messageIssuer,
+    profileId,
     subject: {
-      ...(chain === undefined ? {} : { chain }),
-      ...(token === undefined ? {} : { token }),
-      ...(assertedDn === undefined ? {} : { assertedDn }),
-      ...(assertedIssuerDn === undefined ? {} : { assertedIssuerDn }),
-      ...(assertedIssuerDns.length === 0 ? {} : { assertedIssuerDns }),
-      ...(vos.length === 0 ? {} : { assertedVos: vos }),
-      ...(fqans.length === 0 ? {} : { assertedFqans: fqans }),
-      ...(primaryFqan === undefined ? {} : { assertedPrimaryFqan: primaryFqan }),
-      ...(fqanIssuer === undefined ? {} : { assertedFqanIssuer: fqanIssuer }),
+      chain,
+      token,
+      assertedDn,
+      assertedIssuerDn,
+      assertedIssuerDns: assertedIssuerDns.length === 0 ? undefined : assertedIssuerDns,
+      assertedVos: vos.length === 0 ? undefined : vos,
+      assertedFqans: fqans.length === 0 ? undefined : fqans,
+      assertedPrimaryFqan: primaryFqan,
+      assertedFqanIssuer: fqanIssuer,
       attributes,
     },
-    ...(resourceId === undefined ? {} : { resource: resourceId }),
-    ...(actionId === undefined ? {} : { action: actionId }),
-    ...(host === undefined ? {} : { host }),
-    ...(hostDn === undefined ? {} : { hostDn }),
+    resource: resourceId,
+    action: actionId,
+    host,
+    hostDn,
     obligationsSupported,
-    ...(pilotJob === undefined ? {} : { pilotJob }),
+    pilotJob,
     environment,
     defects,
   };
@@ -208,9 +210,9 @@ function bearerToken(subject: readonly XacmlAttribute[], defects: RequestDefect[
 
 /** The dialects' parts of the pilot job, the first value of each field winning; undefined when none said anything. */
 function mergePilotJob(parts: readonly PilotJob[]): PilotJob | undefined {
-  const merged: Record<string, unknown> = {};
-  for (const part of parts) for (const [key, value] of Object.entries(part)) if (value !== undefined && !(key in merged)) merged[key] = value;
-  return Object.keys(merged).length === 0 ? undefined : (merged as PilotJob);
+  const first = <K extends keyof PilotJob>(key: K): PilotJob[K] => parts.find((part) => part[key] !== undefined)?.[key];
+  const merged: PilotJob = { dn: first('dn'), issuerDn: first('issuerDn'), vo: first('vo'), fqans: first('fqans'), primaryFqan: first('primaryFqan'), classifier: first('classifier') };
+  return Object.values(merged).every((value) => value === undefined) ? undefined : merged;
 }
 
 function describe(error: unknown): string {

@@ -48,13 +48,7 @@ export const authzInterop: XacmlDialect = {
       const vo = valuesOf(env, pilot.vo)[0];
       const fqans = read.fqans(pilot.vomsFqan, valuesOf(env, pilot.vomsFqan));
       const primaryFqan = read.fqans(pilot.vomsPrimaryFqan, valuesOf(env, pilot.vomsPrimaryFqan))[0];
-      return {
-        ...(dn === undefined ? {} : { dn }),
-        ...(issuerDn === undefined ? {} : { issuerDn }),
-        ...(vo === undefined ? {} : { vo }),
-        ...(fqans.length === 0 ? {} : { fqans }),
-        ...(primaryFqan === undefined ? {} : { primaryFqan }),
-      };
+      return { dn, issuerDn, vo, fqans: fqans.length === 0 ? undefined : fqans, primaryFqan };
     },
     refuse: (context, _subject, ambiguous) => {
       // One pilot job at most: glexec's caller names one.
