@@ -28,8 +28,8 @@ interface FamilyMessage {
  */
 export function xmlCodecFamily(options: XmlFamilyOptions): ProtocolCodec<FamilyMessage> & { readonly members: readonly ProtocolCodec[] } {
   const xml = options.parseStep ?? new XmlParseStep(options.limits);
-  const prima = primaCodec({ ...options.prima, xml });
-  const saml = saml2XacmlCodec({ ...options.saml2Xacml2, xml, ownedElsewhere: (input) => prima.accepts(input) });
+  const prima = primaCodec(Object.assign({}, options.prima, { xml }));
+  const saml = saml2XacmlCodec(Object.assign({}, options.saml2Xacml2, { xml, ownedElsewhere: (input: CodecInput) => prima.accepts(input) }));
   const members: readonly ProtocolCodec[] = [prima as ProtocolCodec, saml as ProtocolCodec];
   const memberFor = (input: CodecInput): ProtocolCodec => members.find((m) => m.accepts(input)) ?? (saml as ProtocolCodec);
   return {
@@ -47,7 +47,10 @@ export function xmlCodecFamily(options: XmlFamilyOptions): ProtocolCodec<FamilyM
         // The tree is read only here; the request outlives it by the whole decision (XmlParseStep.release).
         xml.release(input);
       }
-      if (!decoded.ok) return { ok: false, error: { ...decoded.error, protocol: decoded.error.protocol ?? member.protocol } };
+      if (!decoded.ok) {
+        const { code, detail, queryId, protocol } = decoded.error;
+        return { ok: false, error: { code, detail, queryId, protocol: protocol ?? member.protocol } };
+      }
       const { query, answerWithoutDecision } = decoded.value;
       return { ok: true, value: { query, message: { member, decoded: decoded.value }, ...(answerWithoutDecision === undefined ? {} : { answerWithoutDecision }) } };
     },

@@ -76,13 +76,7 @@ export class PepdCodec implements ProtocolCodec<PepdMessage> {
     const query: AuthzQuery = {
       dialect: 'pepd',
       profileId,
-      subject: {
-        ...(chain !== undefined ? { chain } : {}),
-        ...(x.subjectDn !== undefined ? { assertedDn: x.subjectDn } : {}),
-        ...(fqans.length > 0 ? { assertedFqans: fqans } : {}),
-        ...(primary !== undefined ? { assertedPrimaryFqan: primary } : {}),
-        attributes,
-      },
+      subject: { chain, assertedDn: x.subjectDn, assertedFqans: fqans.length > 0 ? fqans : undefined, assertedPrimaryFqan: primary, attributes },
       resource: x.resourceId,
       action: x.actionId,
       accountExpected: profileId === PEPD_PROFILES.gridWn || profileId === PEPD_PROFILES.gridCe,
@@ -123,7 +117,7 @@ function answer(body: string): EncodedAnswer {
 }
 
 function status(code: AuthzResult['status'], message: string | undefined): PepResult['status'] {
-  return { ...(message !== undefined ? { message } : {}), statusCode: { code: `urn:oasis:names:tc:xacml:1.0:status:${code}` } };
+  return { message, statusCode: { code: `urn:oasis:names:tc:xacml:1.0:status:${code}` } };
 }
 
 /**

@@ -109,13 +109,13 @@ function request(v: HessianValue): PepRequest {
     const where = `subjects[${i}]`;
     const sf = object(s, PepClass.Subject, ['category', 'attributes'], where);
     const category = optionalString(sf, 'category', where);
-    return { ...(category !== undefined ? { category } : {}), attributes: attributes(sf, where) };
+    return { category, attributes: attributes(sf, where) };
   });
   const resources = listField(f, 'resources', 'request').map((r, i): PepResource => {
     const where = `resources[${i}]`;
     const rf = object(r, PepClass.Resource, ['resourceContent', 'attributes'], where);
     const resourceContent = optionalString(rf, 'resourceContent', where);
-    return { ...(resourceContent !== undefined ? { resourceContent } : {}), attributes: attributes(rf, where) };
+    return { resourceContent, attributes: attributes(rf, where) };
   });
   const action = bag(f.get('action'), PepClass.Action, 'action');
   const environment = bag(f.get('environment'), PepClass.Environment, 'environment');
@@ -225,15 +225,7 @@ function decisionInput(req: PepRequest): PepdDecisionInput {
   const actionId = single(req.action.attributes, PepIds.actionId, 'action');
   if (actionId === undefined) return refuse(ErrorCodes.PROTO_PEPD_MISSING, `action has no ${PepIds.actionId}`);
   const profileId = req.environment ? single(req.environment.attributes, PepIds.profileId, 'environment') : undefined;
-  return {
-    ...(keyInfoPem !== undefined ? { keyInfoPem } : {}),
-    ...(subjectId !== undefined && subjectDn !== undefined ? { subjectId, subjectDn } : {}),
-    fqans,
-    ...(primaryFqan !== undefined ? { primaryFqan } : {}),
-    resourceId,
-    actionId,
-    ...(profileId !== undefined ? { profileId } : {}),
-  };
+  return { keyInfoPem, subjectId, subjectDn, fqans, primaryFqan, resourceId, actionId, profileId };
 }
 
 /**

@@ -75,7 +75,7 @@ function status(v: HessianValue | undefined): PepStatus | undefined {
   const f = fields(present, PepClass.Status, 'Status');
   const message = str(f.get('message'), 'Status.message');
   const code = statusCode(f.get('statusCode'), 0);
-  return { ...(message !== undefined ? { message } : {}), ...(code !== undefined ? { statusCode: code } : {}) };
+  return { message, statusCode: code };
 }
 
 function assignment(v: HessianValue): PepAttributeAssignment {

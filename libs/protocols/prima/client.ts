@@ -188,15 +188,19 @@ export function decodePrimaResponse(body: Buffer | string, expect?: PrimaRespons
     if (decision === 'Permit' && !granted) return fail(ErrorCodes.PROTO_RESPONSE_MISMATCH, `the Permit does not grant ${OSG.actionAccessAsLocalIdentity}`);
   }
   const issuer = attributeOf(assertion, 'Issuer');
-  const account = decision === 'Permit' && obligated ? readObligations(statement) : {};
+  const account: { username?: string; groupName?: string } = decision === 'Permit' && obligated ? readObligations(statement) : {};
   return {
     ok: true,
     value: {
-      ...common,
+      status,
+      statusMessage: common.statusMessage,
+      inResponseTo: common.inResponseTo,
+      recipient: common.recipient,
       decision,
-      ...account,
-      ...(resource === undefined ? {} : { resource }),
-      ...(issuer === undefined ? {} : { issuer }),
+      username: account.username,
+      groupName: account.groupName,
+      resource,
+      issuer,
     },
   };
 }

@@ -35,7 +35,7 @@ export function primaCodec(options: PrimaCodecOptions): ProtocolCodec<DecodedPri
       const parsed = options.xml.of(input);
       if (!parsed.ok) return parsed;
       const decoded = decodeParsedPrimaRequest(parsed.value);
-      if (!decoded.ok) return { ok: false, error: { ...decoded.error, protocol: PRIMA } };
+      if (!decoded.ok) return { ok: false, error: { code: decoded.error.code, detail: decoded.error.detail, queryId: decoded.error.queryId, protocol: PRIMA } };
       const message = decoded.value;
       if (message.kind === 'request-denied') {
         const query: AuthzQuery = { dialect: PRIMA, requestId: message.requestId, accountExpected: true, subject: {}, obligationsSupported: [], environment: {}, defects: [] };
@@ -43,10 +43,20 @@ export function primaCodec(options: PrimaCodecOptions): ProtocolCodec<DecodedPri
         return { ok: true, value: { query, message, answerWithoutDecision } };
       }
       const unreadable = primaPermitUnreadable(message);
+      const request = message.request;
+      // The fields toAuthzQuery sets (decode.ts), under this site's resource.
       const query: AuthzQuery = {
-        ...message.request,
+        dialect: request.dialect,
+        accountExpected: request.accountExpected,
+        requestId: request.requestId,
+        subject: request.subject,
         resource: options.resource,
-        ...(unreadable === undefined ? {} : { defects: [...message.request.defects, { kind: 'missing-attribute', attribute: 'RespondWith/Action', detail: unreadable }] }),
+        action: request.action,
+        hostDn: request.hostDn,
+        onBehalfOfHost: request.onBehalfOfHost,
+        obligationsSupported: request.obligationsSupported,
+        environment: request.environment,
+        defects: unreadable === undefined ? request.defects : [...request.defects, { kind: 'missing-attribute', attribute: 'RespondWith/Action', detail: unreadable }],
       };
       return { ok: true, value: { query, message } };
     },

@@ -193,7 +193,7 @@ function readDecisionQuery(query: Element, requestId: string): ProtocolResult<Qu
   const subject = readSubject(subjectElement);
   const actions = childrenNamed(query, [SAML1.assertionNs], 'Action').map((action): PrimaAction => {
     const namespace = attributeOf(action, 'Namespace');
-    return { ...(namespace === undefined ? {} : { namespace }), value: textOf(action) };
+    return { namespace, value: textOf(action) };
   });
   const actionSupported = actions.some((a) => a.namespace?.trim() === OSG.actionNamespace && a.value.trim() === OSG.actionAccessAsLocalIdentity);
 
@@ -277,7 +277,7 @@ function readEvidence(query: Element, subject: PrimaSubject, defects: RequestDef
       }
     }
   }
-  return { ...(selected === undefined ? {} : { selected }), fqans: [...fqans.values()] };
+  return { selected, fqans: [...fqans.values()] };
 }
 
 function toAuthzQuery(requestId: string, respondWith: PrimaRespondWith, parts: QueryParts): AuthzQuery {
@@ -302,10 +302,10 @@ function toAuthzQuery(requestId: string, respondWith: PrimaRespondWith, parts: Q
     accountExpected: true,
     requestId,
     subject: {
-      ...(assertedDn === undefined ? {} : { assertedDn }),
-      ...(parts.fqans.length === 0 ? {} : { assertedFqans: parts.fqans }),
-      ...(primary === undefined ? {} : { assertedPrimaryFqan: primary }),
-      ...(issuer === undefined || issuer === '' || primary === undefined ? {} : { assertedFqanIssuer: issuer }),
+      assertedDn,
+      assertedFqans: parts.fqans.length === 0 ? undefined : parts.fqans,
+      assertedPrimaryFqan: primary,
+      assertedFqanIssuer: issuer === undefined || issuer === '' || primary === undefined ? undefined : issuer,
     },
     resource: parts.resourceForPolicy,
     ...(action === undefined || action === '' ? {} : { action }),

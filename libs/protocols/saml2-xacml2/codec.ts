@@ -46,7 +46,7 @@ export function saml2XacmlCodec(options: Saml2XacmlCodecOptions): ProtocolCodec<
     },
     encode(decoded, result: AuthzResult, context): EncodedAnswer {
       if (options.signingKey === undefined) return { httpStatus: 200, contentType: XML_CONTENT_TYPE, body: encodeXacmlResponse(decoded.message, result, encodeOptions(context)) };
-      const signed = encodeSignedXacmlResponse(decoded.message, result, { ...encodeOptions(context), signingKey: options.signingKey });
+      const signed = encodeSignedXacmlResponse(decoded.message, result, { signingKey: options.signingKey, ...encodeOptions(context) });
       // The decision is recorded; the client gets a fault rather than an unsigned answer it was promised signed.
       if (!signed.ok) return { httpStatus: 500, contentType: XML_CONTENT_TYPE, body: encodeSoapFault('Server', 'the response could not be signed') };
       return { httpStatus: 200, contentType: XML_CONTENT_TYPE, body: signed.value };

@@ -81,16 +81,12 @@ export function decodeXacmlResponse(body: Buffer | string, expect: { readonly qu
   }
   const samlStatus = statusOf(response, SAML.protocolNs);
   const issuerElement = childrenNamed(response, [SAML.assertionNs], 'Issuer')[0];
-  const common = {
-    samlStatus: samlStatus ?? { code: '' },
-    inResponseTo,
-    ...(issuerElement === undefined ? {} : { issuer: textOf(issuerElement).trim() }),
-  };
+  const issuer = issuerElement === undefined ? undefined : textOf(issuerElement).trim();
 
   const assertions = childrenNamed(response, [SAML.assertionNs], 'Assertion');
   if (assertions.length === 0 && samlStatus !== undefined && samlStatus.code !== SAML.status.success) {
     // No decision was made (VersionMismatch, Requester): report the SAML status as the outcome.
-    return { ok: true, value: { ...common, decision: 'Indeterminate', status: samlStatus, secondaryGids: [], groupNames: [], obligations: [] } };
+    return { ok: true, value: { samlStatus, inResponseTo, issuer, decision: 'Indeterminate', status: samlStatus, secondaryGids: [], groupNames: [], obligations: [] } };
   }
   const assertion = assertions[0];
   if (assertion === undefined || assertions.length > 1) return fail(ErrorCodes.PROTO_RESPONSE_INVALID, `expected exactly one saml2:Assertion, found ${assertions.length}`);
@@ -116,7 +112,7 @@ export function decodeXacmlResponse(body: Buffer | string, expect: { readonly qu
   const resourceId = attributeOf(result, 'ResourceId');
   return {
     ok: true,
-    value: { ...common, decision, status, ...(resourceId === undefined ? {} : { resourceId }), ...account, obligations },
+    value: { samlStatus: samlStatus ?? { code: '' }, inResponseTo, issuer, decision, status, resourceId, ...account, obligations },
   };
 }
 
