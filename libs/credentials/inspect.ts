@@ -79,7 +79,7 @@ export function inspectCredential(pemText: string, trust: TrustStore | TrustSnap
       return { index, kind: 'unparsable', subject: null, issuer: null, serialHex: null, notBefore: null, notAfter: null, fingerprintSha256: null, proxy: null, parseError: (e as Error).message };
     }
   });
-  const r = validateChain(parsed.value, trust, { ...options, now });
+  const r = validateChain(parsed.value, trust, Object.assign({}, options, { now }));
   if (!r.ok) {
     const where = r.error.position !== undefined ? ` (certificate ${r.error.position}${r.error.subject ? ` ${r.error.subject}` : ''})` : '';
     return { verdict: 'invalid', reasons: [`${r.error.code}: ${r.error.detail}${where}`], error: r.error, containsPrivateKey, certificates, ...empty };
@@ -96,13 +96,14 @@ export function inspectCredential(pemText: string, trust: TrustStore | TrustSnap
     limited: v.limited,
     notAfter: v.notAfter.toISOString(),
     voms: {
-      acs: v.voms.acs.map((ac) => ({
-        ...ac,
-        issuer: forms(ac.issuer) as DnForms,
-        signer: forms(ac.signer) as DnForms,
-        notBefore: ac.notBefore.toISOString(),
-        notAfter: ac.notAfter.toISOString(),
-      })),
+      acs: v.voms.acs.map((ac) =>
+        Object.assign({}, ac, {
+          issuer: forms(ac.issuer) as DnForms,
+          signer: forms(ac.signer) as DnForms,
+          notBefore: ac.notBefore.toISOString(),
+          notAfter: ac.notAfter.toISOString(),
+        }),
+      ),
       rejected: v.voms.rejected,
     },
     // The report shows FQANs as the ACs encoded them (what voms-proxy-info prints).

@@ -246,7 +246,7 @@ function run(chainDer: readonly Buffer[], snapshot: TrustSnapshot, options: Vali
     proxies.map((n) => n.cert),
     eec.cert,
     snapshot,
-    { ...(options.voms ?? {}), now: options.now },
+    Object.assign({}, options.voms, { now: options.now }),
     (signerChain) => validateSignerChain(signerChain, snapshot, options),
   );
   warnings.push(...voms.warnings);
@@ -476,7 +476,7 @@ function validateSignerChain(
   const r = run(
     chain.map((c) => c.der),
     snapshot,
-    { ...options, proxy: { ...(options.proxy ?? {}), limited: 'allow' }, voms: { ...(options.voms ?? {}), skipAcs: true } },
+    Object.assign({}, options, { proxy: Object.assign({}, options.proxy, { limited: 'allow' as const }), voms: Object.assign({}, options.voms, { skipAcs: true }) }),
   );
   if (!r.result.ok) return { ok: false, detail: `${r.result.error.code}: ${r.result.error.detail}` };
   if (r.result.value.proxies.length > 0) return { ok: false, detail: 'VOMS signer is a proxy certificate' };

@@ -53,7 +53,7 @@ export class CredentialValidator {
       return cached.result;
     }
     this.missCount += 1;
-    const { result, window } = validateChainWithWindow(chainDer, snapshot, { ...this.options, now });
+    const { result, window } = validateChainWithWindow(chainDer, snapshot, Object.assign({}, this.options, { now }));
     if (key !== undefined) {
       const entry: Entry = result.ok
         ? { generation: snapshot.generation, from: window.from, until: window.until, result }

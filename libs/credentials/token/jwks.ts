@@ -239,9 +239,9 @@ export class IssuerKeys {
       return { status: 'ok', body: text };
     }
     const answer = await this.deps.fetcher(location.url, {
-      ...(this.etag !== undefined && this.keys !== undefined ? { etag: this.etag } : {}),
       timeoutMs: this.deps.policy.fetchTimeoutMs,
       maxBytes: this.deps.policy.maxBytes,
+      ...(this.etag !== undefined && this.keys !== undefined ? { etag: this.etag } : {}),
     });
     if (answer.status === 'not-modified') return answer;
     const maxAgeMs = maxAgeOf(answer.cacheControl);
@@ -297,7 +297,9 @@ export async function parseJwks(text: string): Promise<{ keys: Map<string, Verif
       continue;
     }
     try {
-      const key = await importJWK({ ...(jwk as JWK), ext: false }, alg);
+      // ext forced off; the rest copied as a spread copies it (the document is untrusted: an own "__proto__" stays a key).
+      const { ext: _ext, ...fields } = jwk as JWK;
+      const key = await importJWK({ ext: false, ...fields }, alg);
       keys.set(kid, { kid, alg, key });
     } catch {
       skipped.push(kid);

@@ -69,7 +69,7 @@ export class TokenValidator {
 
   constructor(options: TokenValidatorOptions) {
     this.now = options.now ?? Date.now;
-    this.limits = { ...DEFAULT_TOKEN_LIMITS, ...options.limits };
+    this.limits = Object.assign({}, DEFAULT_TOKEN_LIMITS, options.limits);
     this.acceptAny = options.acceptAnyAudience ?? false;
     this.skew = options.clockSkewSeconds ?? 60;
     if (!Number.isFinite(this.skew) || this.skew < 0 || this.skew > MAX_SKEW_SECONDS) {
@@ -87,7 +87,7 @@ export class TokenValidator {
     }
     if (options.audiences.length === 0 && !this.acceptAny) throw new TokenConfigError('no audience configured: every token would be refused');
     this.audiences = new Set(options.audiences);
-    const policy: JwksCachePolicy = { ...DEFAULT_JWKS_POLICY, ...options.jwksPolicy };
+    const policy: JwksCachePolicy = Object.assign({}, DEFAULT_JWKS_POLICY, options.jwksPolicy);
     for (const [name, value] of Object.entries(policy)) {
       if (!Number.isFinite(value) || value <= 0) throw new TokenConfigError(`JWKS cache setting ${name} must be a positive number`);
     }
