@@ -192,7 +192,7 @@ export interface CertificateSpec {
 function forgeName(nameDer: Buffer): forge.pki.CertificateField[] | undefined {
   const attributes = pki.RDNAttributesAsArray(A.raw(nameDer)).map((a) =>
     // RDNAttributesAsArray leaves UTF8String values as raw bytes; distinguishedNameToAsn1 encodes them again.
-    (a.valueTagClass as unknown) === T.UTF8 ? { ...a, value: forge.util.decodeUtf8(String(a.value)) } : a,
+    (a.valueTagClass as unknown) === T.UTF8 ? Object.assign({}, a, { value: forge.util.decodeUtf8(String(a.value)) }) : a,
   );
   return toDer(forge.pki.distinguishedNameToAsn1({ attributes })).equals(nameDer) ? attributes : undefined;
 }

@@ -192,13 +192,10 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
     users.set(def.name, issued);
     const trusted = def.issuer === ca;
     const base = trusted ? `users/${def.name}` : `untrusted/users/${def.name}`;
-    userEntries[def.name] = {
-      ...entity(issued, def.issuer, put(`${base}/usercert.pem`, pem('CERTIFICATE', issued.der)), put(`${base}/userkey.pem`, privateKeyPem(def.keys.privateKey))),
-      note: def.note,
-      trusted,
-      revoked: def.name === 'revoked',
-      expired: def.name === 'expired',
-    };
+    userEntries[def.name] = Object.assign(
+      entity(issued, def.issuer, put(`${base}/usercert.pem`, pem('CERTIFICATE', issued.der)), put(`${base}/userkey.pem`, privateKeyPem(def.keys.privateKey))),
+      { note: def.note, trusted, revoked: def.name === 'revoked', expired: def.name === 'expired' },
+    );
   }
   const user = (name: string): Issued => users.get(name) as Issued;
 
@@ -235,11 +232,10 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
   put('untrusted/ca/cacert.pem', pem('CERTIFICATE', untrustedCa.der));
 
   // --- host and VOMS files ---------------------------------------------------------------------------------
-  const hostEntry = {
-    ...entity(host, ca, put('hostcert.pem', pem('CERTIFICATE', host.der)), put('hostkey.pem', privateKeyPem(hostKeys.privateKey))),
-    dnsNames: hostNames,
-    ipAddresses: ['127.0.0.1'],
-  };
+  const hostEntry = Object.assign(
+    entity(host, ca, put('hostcert.pem', pem('CERTIFICATE', host.der)), put('hostkey.pem', privateKeyPem(hostKeys.privateKey))),
+    { dnsNames: hostNames, ipAddresses: ['127.0.0.1'] },
+  );
   const vomsCertFile = put('voms/vomscert.pem', pem('CERTIFICATE', voms.der));
   const vomsKeyFile = put('voms/vomskey.pem', privateKeyPem(vomsKeys.privateKey));
   put('voms/rogue/vomscert.pem', pem('CERTIFICATE', rogue.der));
@@ -459,18 +455,14 @@ export async function generateDevPki(opts: DevPkiOptions): Promise<DevPkiManifes
     writeProxy('revoked-voms', await makeProxy(eecLink('revoked'), { acs: a.ders }), 'CRED_CERT_REVOKED', 'VOMS proxy of a revoked user', a.meta);
   }
 
-  const caEntry: DevPkiCa = {
-    ...entity(ca, ca, `certificates/${hash}.0`, put('private/ca/cakey.pem', privateKeyPem(caKeys.privateKey))),
-    hash,
-    oldHash,
-    crlFile: `certificates/${hash}.r0`,
-  };
-  const untrustedEntry: DevPkiCa = {
-    ...entity(untrustedCa, untrustedCa, 'untrusted/ca/cacert.pem', put('untrusted/ca/cakey.pem', privateKeyPem(untrustedKeys.privateKey))),
-    hash: subjectHash(untrustedName),
-    oldHash: subjectHashOld(untrustedName),
-    crlFile: null,
-  };
+  const caEntry: DevPkiCa = Object.assign(
+    entity(ca, ca, `certificates/${hash}.0`, put('private/ca/cakey.pem', privateKeyPem(caKeys.privateKey))),
+    { hash, oldHash, crlFile: `certificates/${hash}.r0` },
+  );
+  const untrustedEntry: DevPkiCa = Object.assign(
+    entity(untrustedCa, untrustedCa, 'untrusted/ca/cacert.pem', put('untrusted/ca/cakey.pem', privateKeyPem(untrustedKeys.privateKey))),
+    { hash: subjectHash(untrustedName), oldHash: subjectHashOld(untrustedName), crlFile: null },
+  );
 
   const manifest: DevPkiManifest = {
     version: 1,
@@ -570,5 +562,5 @@ export async function ensureDevPki(opts: DevPkiOptions & { minRemainingMs?: numb
     existing.host.dnsNames.join(',') === wantedHosts.join(',')
   )
     return existing;
-  return generateDevPki({ ...opts, now });
+  return generateDevPki({ dir: opts.dir, now, hostNames: opts.hostNames });
 }

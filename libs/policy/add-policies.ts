@@ -35,6 +35,6 @@ export function withPoliciesFromFile(document: PolicyDocument, fragment: PolicyD
   if (resourceIndex === undefined) return refuse('a file of action blocks needs the resource to add them to');
   const target = document.items[resourceIndex];
   if (target?.kind !== 'resource') return refuse(`there is no resource block at index ${resourceIndex}`);
-  const updated: ResourceNode = { ...target, items: [...target.items, ...(fragment.items as readonly ActionNode[])] };
+  const updated: ResourceNode = { kind: 'resource', value: target.value, items: [...target.items, ...(fragment.items as readonly ActionNode[])], pos: target.pos };
   return { ok: true, value: { items: document.items.map((item, i) => (i === resourceIndex ? updated : item)) } };
 }

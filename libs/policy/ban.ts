@@ -90,12 +90,12 @@ export function withBan(document: PolicyDocument, attribute: string, value: stri
   const firstAction = first.items.find((i): i is ActionNode => i.kind === 'action');
   let resource: ResourceNode;
   if (firstAction?.value.value !== actionValue || firstAction.private !== isPrivate) {
-    resource = { ...first, items: insertBefore(first.items, 'action', newAction) };
+    resource = { kind: 'resource', value: first.value, items: insertBefore(first.items, 'action', newAction), pos: first.pos };
   } else {
     const exists = firstAction.items.some((i) => i.kind === 'rule' && i.effect === 'deny' && ruleHas(i, attribute, key));
     if (exists) return { ok: true, value: { document, changed: false }, warnings: [] };
-    const action: ActionNode = { ...firstAction, items: insertBefore(firstAction.items, 'rule', denyRule) };
-    resource = { ...first, items: first.items.map((i) => (i === firstAction ? action : i)) };
+    const action: ActionNode = { kind: 'action', private: firstAction.private, value: firstAction.value, items: insertBefore(firstAction.items, 'rule', denyRule), pos: firstAction.pos };
+    resource = { kind: 'resource', value: first.value, items: first.items.map((i) => (i === firstAction ? action : i)), pos: first.pos };
   }
   return { ok: true, value: { document: { items: [resource, ...document.items.slice(1)] }, changed: true }, warnings: [] };
 }
@@ -115,11 +115,11 @@ export function withoutBan(document: PolicyDocument, attribute: string, value: s
     const actionItems = action.items.filter((i) => i !== rule);
     // An action left without rules is deleted, as Argus deletes the emptied policy; then an empty resource too.
     const resourceItems = actionItems.some((i) => i.kind === 'rule')
-      ? resource.items.map((i) => (i === action ? { ...action, items: actionItems } : i))
+      ? resource.items.map((i) => (i === action ? { kind: 'action' as const, private: action.private, value: action.value, items: actionItems, pos: action.pos } : i))
       : resource.items.filter((i) => i !== action);
     const items = [...document.items];
     if (resourceItems.length === 0) items.splice(ri, 1);
-    else items[ri] = { ...resource, items: resourceItems };
+    else items[ri] = { kind: 'resource', value: resource.value, items: resourceItems, pos: resource.pos };
     return { ok: true, value: { document: { items }, changed: true }, warnings: [] };
   }
   return { ok: true, value: { document, changed: false }, warnings: [] };

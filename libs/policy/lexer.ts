@@ -82,7 +82,8 @@ export class Lexer {
             this.advance();
             if (this.codeFollowsOnLine()) {
               this.warnings.push({
-                ...end,
+                line: end.line,
+                column: end.column,
                 code: ErrorCodes.POLICY_COMMENT_HASH,
                 severity: 'warning',
                 message: 'this "#" ends the comment: the rest of the line is read as policy text',

@@ -67,7 +67,7 @@ class Parser {
     if (this.lookahead === undefined) {
       const token = this.lexer.next();
       if (token.type === 'error') {
-        throw new SyntaxFailure({ ...token.pos, code: ErrorCodes.POLICY_LEXICAL, severity: 'error', message: token.message });
+        throw new SyntaxFailure({ line: token.pos.line, column: token.pos.column, code: ErrorCodes.POLICY_LEXICAL, severity: 'error', message: token.message });
       }
       this.lookahead = token;
     }
@@ -82,7 +82,8 @@ class Parser {
 
   fail(token: Token, expected: string): never {
     throw new SyntaxFailure({
-      ...token.pos,
+      line: token.pos.line,
+      column: token.pos.column,
       code: ErrorCodes.POLICY_SYNTAX,
       severity: 'error',
       message: `expected ${expected}, found ${describe(token)}`,
@@ -200,7 +201,8 @@ class Parser {
           token.type === 'eof'
             ? undefined
             : {
-                ...token.pos,
+                line: token.pos.line,
+                column: token.pos.column,
                 code: ErrorCodes.POLICY_TRAILING_TEXT,
                 severity: strict ? 'error' : 'warning',
                 message: `text after the last complete block is ignored (starts with ${describe(token)})`,

@@ -184,19 +184,18 @@ function compare(expected: NonNullable<PolicyTestCaseResult['expected']>, actual
 export function runPolicyTests(policyText: string, casesYamlText: string, options: PolicyTestOptions = {}): PolicyTestReport {
   const policyName = options.policyName ?? 'policy.spl';
   const casesName = options.casesName ?? 'cases.yaml';
-  const base = { policyName, casesName };
   const policy = parsePolicy(policyText, policyName, options);
   const policyDiagnostics = policy.ok ? policy.warnings : policy.error.diagnostics;
   const doc = parseDocument(casesYamlText, { prettyErrors: false });
   if (doc.errors.length > 0) {
-    return { ...base, passed: false, policyDiagnostics, casesErrors: doc.errors.map((e) => `${casesName}: ${e.message}`), cases: [] };
+    return { policyName, casesName, passed: false, policyDiagnostics, casesErrors: doc.errors.map((e) => `${casesName}: ${e.message}`), cases: [] };
   }
   const root: unknown = doc.toJS({ maxAliasCount: 100 });
   if (!isRecord(root) || !Array.isArray(root.cases)) {
-    return { ...base, passed: false, policyDiagnostics, casesErrors: [`${casesName}: expected a map with a "cases" list`], cases: [] };
+    return { policyName, casesName, passed: false, policyDiagnostics, casesErrors: [`${casesName}: expected a map with a "cases" list`], cases: [] };
   }
   const defaults = root.defaults === undefined ? {} : root.defaults;
-  if (!isRecord(defaults)) return { ...base, passed: false, policyDiagnostics, casesErrors: [`${casesName}: "defaults" must be a map`], cases: [] };
+  if (!isRecord(defaults)) return { policyName, casesName, passed: false, policyDiagnostics, casesErrors: [`${casesName}: "defaults" must be a map`], cases: [] };
   const cases = root.cases.map((rawCase: unknown, index): PolicyTestCaseResult => {
     const name = isRecord(rawCase) && typeof rawCase.name === 'string' ? rawCase.name : `case #${index + 1}`;
     try {
@@ -206,7 +205,8 @@ export function runPolicyTests(policyText: string, casesYamlText: string, option
       }
       const rawRequest = rawCase.request ?? {};
       if (!isRecord(rawRequest)) throw new CaseError('request: must be a map of SPL short names to values');
-      const request = buildRequest({ ...defaults, ...rawRequest });
+      // fromEntries defines keys as a spread does: a `__proto__` key in the YAML stays a key (Object.assign would not).
+      const request = buildRequest(Object.fromEntries([...Object.entries(defaults), ...Object.entries(rawRequest)]));
       const expected = buildExpected(rawCase.expect);
       if (!policy.ok) return { name, passed: false, expected, diff: ['policy does not compile'] };
       const actual = evaluate(policy.value, request);
@@ -217,7 +217,7 @@ export function runPolicyTests(policyText: string, casesYamlText: string, option
       throw e;
     }
   });
-  return { ...base, passed: policy.ok && cases.length > 0 && cases.every((c) => c.passed), policyDiagnostics, casesErrors: cases.length === 0 ? [`${casesName}: no cases`] : [], cases };
+  return { policyName, casesName, passed: policy.ok && cases.length > 0 && cases.every((c) => c.passed), policyDiagnostics, casesErrors: cases.length === 0 ? [`${casesName}: no cases`] : [], cases };
 }
 
 /** Plain-text report for the CLI. */

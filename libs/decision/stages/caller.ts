@@ -67,7 +67,7 @@ export function admitCaller(request: AuthzRequest, callers: CallerAuthority, tra
     // A CE showing its job's token vouches for the job's own owner, who may be a pilot (like a PRIMA or ARC
     // question); only a pilot showing its payload's token asks for a payload mapping.
     const standing = standingOf(verdict.as);
-    return next({ claim: { kind: 'token', token }, standing: verdict.as === 'asserter' ? { ...standing, payload: false } : standing });
+    return next({ claim: { kind: 'token', token }, standing: verdict.as === 'asserter' ? { as: standing.as, assertionsBelieved: standing.assertionsBelieved, payload: false } : standing });
   }
   if (hasChain) return next({ claim: { kind: 'chain', chain } });
   if (assertedDn) {

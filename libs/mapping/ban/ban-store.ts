@@ -29,7 +29,7 @@ export class InMemoryBanStore implements BanStore {
   async add(draft: BanDraft): Promise<Result<Ban, 'MAPPING_CONFIG_INVALID'>> {
     const problem = checkBanDraft(draft);
     if (problem !== undefined) return fail('MAPPING_CONFIG_INVALID', problem);
-    const ban = { ...draft, id: this.newId() };
+    const ban = stored(draft, this.newId());
     this.bans.set(ban.id, ban);
     return ok(ban);
   }
@@ -49,7 +49,7 @@ export class InMemoryBanStore implements BanStore {
         unchanged.push(existing);
         continue;
       }
-      const ban = { ...d, id: this.newId() };
+      const ban = stored(d, this.newId());
       this.bans.set(ban.id, ban);
       inserted.push(ban);
     }
@@ -67,4 +67,8 @@ export class InMemoryBanStore implements BanStore {
   async list(): Promise<readonly Ban[]> {
     return [...this.bans.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
+}
+
+function stored(d: BanDraft, id: string): Ban {
+  return { kind: d.kind, value: d.value, issuer: d.issuer, reason: d.reason, author: d.author, createdAt: d.createdAt, expiresAt: d.expiresAt, id };
 }

@@ -60,7 +60,8 @@ export class InMemoryMappingConfigStore implements MappingConfigStore {
   }
 
   private async write<K extends keyof MappingConfig>(key: K, change: { next: MappingConfig[K]; changed: number }): Promise<ConfigWrite> {
-    const candidate = { ...this.config, [key]: change.next };
+    const { pools, groups, rules, pilotRoles, payloadCallers } = this.config;
+    const candidate: MappingConfig = { pools, groups, rules, pilotRoles, payloadCallers, [key]: change.next };
     const compiled = compileMappingConfig(candidate, this.settings);
     if (!compiled.ok) return compiled;
     this.config = candidate;

@@ -59,7 +59,7 @@ export function compileMappingConfig(config: MappingConfig, settings: MappingSet
     for (const g of rule.groups ?? []) if (!groupsByName.has(g)) problems.push({ message: `${where}: unknown group ${g}` });
     const compiled = compilePattern(rule.subject, settings);
     if (typeof compiled === 'string') problems.push({ message: `${where}: ${compiled}` });
-    else rules.push({ ...rule, ...compiled } as CompiledRule);
+    else rules.push({ id: rule.id, subject: rule.subject, account: rule.account, groups: rule.groups, kind: compiled.kind, matches: compiled.matches } as CompiledRule);
   }
 
   // A static target inside a pool that rules also lease from can be leased to someone else while in use. The
@@ -85,13 +85,13 @@ export function compileMappingConfig(config: MappingConfig, settings: MappingSet
     if (pool && pool.kind !== 'pilot') problems.push({ message: `pilot role ${role.id}: pool ${pool.id} is not a pilot pool` });
     const compiled = compilePattern({ kind: 'fqan', pattern: role.fqanPattern }, settings);
     if (typeof compiled === 'string') problems.push({ message: `pilot role ${role.id}: ${compiled}` });
-    else if (compiled.kind === 'fqan') pilotRoles.push({ ...role, matches: compiled.matches });
+    else if (compiled.kind === 'fqan') pilotRoles.push({ id: role.id, fqanPattern: role.fqanPattern, poolId: role.poolId, matches: compiled.matches });
   }
 
   const payloadCallers: (PayloadCaller & { parsedDn: Dn })[] = [];
   for (const caller of config.payloadCallers) {
     try {
-      payloadCallers.push({ ...caller, parsedDn: Dn.parse(caller.dn) });
+      payloadCallers.push({ id: caller.id, kind: caller.kind, dn: caller.dn, parsedDn: Dn.parse(caller.dn) });
     } catch (e) {
       problems.push({ message: `payload caller ${caller.id}: ${(e as Error).message}` });
     }

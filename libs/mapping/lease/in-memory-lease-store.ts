@@ -23,7 +23,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     const k = slot(poolId, subjectKey);
     const existing = this.byKey.get(k);
     if (existing) {
-      this.put({ ...existing, lastUsedAt: now });
+      this.put(usedAt(existing, now));
       return ok({ account: accountOf(pool, existing.username), created: false });
     }
     // Pool accounts are kept sorted by username, so the first free one is the lowest.
@@ -83,7 +83,7 @@ export class InMemoryLeaseStore implements LeaseStore {
         this.put({ poolId: r.poolId, subjectKey: r.subjectKey, username: r.username, createdAt: now, lastUsedAt: r.lastUsedAt });
         inserted += 1;
       } else if (r.lastUsedAt.getTime() > existing.lastUsedAt.getTime()) {
-        this.put({ ...existing, lastUsedAt: r.lastUsedAt });
+        this.put(usedAt(existing, r.lastUsedAt));
         updated += 1;
       } else {
         unchanged += 1;
@@ -115,4 +115,8 @@ function accountOf(pool: ExpandedPool, username: string): PoolAccount {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function usedAt(l: Lease, lastUsedAt: Date): Lease {
+  return { poolId: l.poolId, subjectKey: l.subjectKey, username: l.username, createdAt: l.createdAt, lastUsedAt };
 }

@@ -25,7 +25,7 @@ export function checkTokenLink(draft: TokenLinkDraft): Result<TokenLink, 'MAPPIN
   } catch (e) {
     return fail('MAPPING_CONFIG_INVALID', `"${draft.dn}" is not a DN: ${(e as Error).message}`);
   }
-  return ok({ ...draft, dn });
+  return ok({ issuer: draft.issuer, subject: draft.subject, dn, author: draft.author, createdAt: draft.createdAt, note: draft.note });
 }
 
 /** Links by token identity, compared as the (issuer, subject) pair of exact strings. */
@@ -51,6 +51,6 @@ export class TokenLinks {
    */
   apply<S extends { readonly token?: TokenIdentity; readonly dn?: Dn }>(subject: S): S {
     const link = subject.token ? this.find(subject.token) : undefined;
-    return link ? { ...subject, dn: link.dn } : subject;
+    return link ? Object.assign({}, subject, { dn: link.dn }) : subject;
   }
 }

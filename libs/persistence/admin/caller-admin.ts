@@ -28,7 +28,7 @@ export class CallerAdministration {
 
   async add(dn: Dn, role: CallerRole, comment: string | undefined, actor: AdminActor, requestId?: string): Promise<{ before: CallerView | undefined; after: CallerView }> {
     return this.db.transaction(async (m) => {
-      const { before, after } = await new PostgresCallerStore(m).add(dn, role, { ...(comment !== undefined ? { comment } : {}), by: actor.dn });
+      const { before, after } = await new PostgresCallerStore(m).add(dn, role, { comment, by: actor.dn });
       const views = { before: before ? callerView(before) : undefined, after: callerView(after) };
       await new AdminAuditRepository(m).record({ actor, action: 'caller.add', target: `${after.dn} ${role}`, ...(views.before ? { before: views.before } : {}), after: views.after, ...(requestId !== undefined ? { requestId } : {}) });
       return views;

@@ -337,10 +337,7 @@ export class ForensicsRepository {
       params,
     );
     const records = rows.map(toRecord);
-    const leases = await this.leaseHistory({
-      ...(question.uid !== undefined ? { uid: question.uid } : {}),
-      ...(question.username !== undefined ? { username: question.username } : {}),
-    });
+    const leases = await this.leaseHistory({ uid: question.uid, username: question.username });
     const t = question.at.getTime();
     const leasesAtTime = leases.filter((l) => l.createdAt.getTime() <= t && (l.releasedAt === null || l.releasedAt.getTime() >= t));
     const nearest = records[0];

@@ -135,7 +135,15 @@ export class LeaseAdministration {
       });
       const out: ReleaseOutcome[] = [];
       for (const r of wanted) {
-        const released = await releaseOne(m, { ...request, pool: r.pool, subjectKey: r.subject_key });
+        const released = await releaseOne(m, {
+          pool: r.pool,
+          subjectKey: r.subject_key,
+          reason: request.reason,
+          coolDownSeconds: request.coolDownSeconds,
+          now: request.now,
+          actor: request.actor,
+          requestId: request.requestId,
+        });
         if (released) out.push(released);
       }
       return out;
@@ -159,7 +167,16 @@ async function releaseOne(
        AND l.id = (SELECT max(x.id) FROM lease x WHERE x.pool_id = p.id AND x.subject_key = $2 AND x.released_at IS NOT NULL)`,
     [request.pool, request.subjectKey, request.actor.dn, request.reason],
   );
-  const after = { ...lease, releasedBy: request.actor.dn, reason: request.reason, availableAfter };
+  const after = {
+    poolId: lease.poolId,
+    subjectKey: lease.subjectKey,
+    username: lease.username,
+    createdAt: lease.createdAt,
+    lastUsedAt: lease.lastUsedAt,
+    releasedBy: request.actor.dn,
+    reason: request.reason,
+    availableAfter,
+  };
   await new AdminAuditRepository(m).record({
     actor: request.actor,
     action: 'lease.release',

@@ -62,7 +62,7 @@ export class TokenAdministration {
 
   async link(issuer: string, subject: string, dn: Dn, comment: string | undefined, actor: AdminActor, requestId?: string): Promise<{ before: TokenLinkView | undefined; after: TokenLinkView }> {
     return this.db.transaction(async (m) => {
-      const { before, after } = await new PostgresTokenLinkStore(m).add(issuer, subject, dn, { ...(comment !== undefined ? { comment } : {}), by: actor.dn });
+      const { before, after } = await new PostgresTokenLinkStore(m).add(issuer, subject, dn, { comment, by: actor.dn });
       const views = { before: before ? tokenLinkView(before) : undefined, after: tokenLinkView(after) };
       await new AdminAuditRepository(m).record({ actor, action: 'token-link.add', target: `${issuer} ${subject}`, ...(views.before ? { before: views.before } : {}), after: views.after, ...req(requestId) });
       return views;
@@ -88,7 +88,7 @@ export class TokenAdministration {
     requestId?: string,
   ): Promise<{ before: TokenIssuerView | undefined; after: TokenIssuerView }> {
     return this.db.transaction(async (m) => {
-      const { before, after } = await new PostgresTokenIssuerStore(m).add(issuer, jwks, { ...(comment !== undefined ? { comment } : {}), by: actor.dn });
+      const { before, after } = await new PostgresTokenIssuerStore(m).add(issuer, jwks, { comment, by: actor.dn });
       const views = { before: before ? tokenIssuerView(before) : undefined, after: tokenIssuerView(after) };
       await new AdminAuditRepository(m).record({ actor, action: 'issuer.add', target: issuer, ...(views.before ? { before: views.before } : {}), after: views.after, ...req(requestId) });
       return views;

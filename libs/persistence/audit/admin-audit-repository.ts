@@ -183,7 +183,7 @@ export function audited<T>(target: Database | EntityManager, context: AuditConte
       manager,
       actor: context.actor,
       record: (change) =>
-        repository.record({ ...change, actor: context.actor, ...(context.requestId !== undefined ? { requestId: context.requestId } : {}) }),
+        repository.record({ actor: context.actor, action: change.action, target: change.target, before: change.before, after: change.after, requestId: context.requestId }),
     };
     return work(tx);
   });

@@ -223,7 +223,7 @@ export class PostgresLeaseStore implements LeaseStore {
         } else if (r.lastUsedAt.getTime() > holder.lastUsedAt.getTime()) {
           byKey.set(k, { username: r.username, lastUsedAt: r.lastUsedAt });
           const pending = inserts.get(k);
-          if (pending) inserts.set(k, { ...pending, record: r });
+          if (pending) inserts.set(k, { account: pending.account, poolRowId: pending.poolRowId, record: r });
           else updates.set(k, { poolRowId: pool.id, record: r });
           updated += 1;
         } else {

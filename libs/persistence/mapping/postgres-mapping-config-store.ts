@@ -48,8 +48,7 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
   upsertPools(pools: readonly PoolDefinition[]): Promise<ConfigWrite> {
     return this.write(async (m, current) => {
       const { next, changed } = upsertBy(current.pools, pools, (p) => p.id, poolSignature);
-      const candidate = { ...current, pools: next };
-      const invalid = this.check(candidate);
+      const invalid = this.check(withPart(current, 'pools', next));
       if (invalid) return invalid;
       const leased = await leasedAccountsDropped(m, changed);
       if (leased.length > 0) return invalidWith(leased);
@@ -61,7 +60,7 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
   upsertGroups(groups: readonly UnixGroup[]): Promise<ConfigWrite> {
     return this.write(async (m, current) => {
       const { next, changed } = upsertBy(current.groups, groups, (g) => g.name, (g) => String(g.gid));
-      const invalid = this.check({ ...current, groups: next });
+      const invalid = this.check(withPart(current, 'groups', next));
       if (invalid) return invalid;
       if (changed.length > 0) {
         await m.query(
@@ -78,7 +77,7 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
   replaceRules(rules: readonly MappingRule[]): Promise<ConfigWrite> {
     return this.write(async (m, current) => {
       if (JSON.stringify(rules.map(normalRule)) === JSON.stringify(current.rules.map(normalRule))) return ok({ changed: 0 });
-      const invalid = this.check({ ...current, rules });
+      const invalid = this.check(withPart(current, 'rules', rules));
       if (invalid) return invalid;
       await m.query(`DELETE FROM mapping_rule`);
       if (rules.length > 0) {
@@ -113,7 +112,7 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
   upsertPilotRoles(roles: readonly PilotRole[]): Promise<ConfigWrite> {
     return this.write(async (m, current) => {
       const { next, changed } = upsertBy(current.pilotRoles, roles, (r) => r.id, (r) => JSON.stringify([r.fqanPattern, r.poolId]));
-      const invalid = this.check({ ...current, pilotRoles: next });
+      const invalid = this.check(withPart(current, 'pilotRoles', next));
       if (invalid) return invalid;
       if (changed.length > 0) {
         await m.query(
@@ -130,7 +129,7 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
   upsertPayloadCallers(callers: readonly PayloadCaller[]): Promise<ConfigWrite> {
     return this.write(async (m, current) => {
       const { next, changed } = upsertBy(current.payloadCallers, callers, (c) => c.id, (c) => JSON.stringify([c.kind, c.dn]));
-      const invalid = this.check({ ...current, payloadCallers: next });
+      const invalid = this.check(withPart(current, 'payloadCallers', next));
       if (invalid) return invalid;
       if (changed.length > 0) {
         await m.query(
@@ -154,6 +153,12 @@ export class PostgresMappingConfigStore implements MappingConfigStore {
     const compiled = compileMappingConfig(candidate, this.settings);
     return compiled.ok ? undefined : compiled;
   }
+}
+
+/** The configuration with one part replaced: the candidate a write validates. */
+function withPart<K extends keyof MappingConfig>(current: MappingConfig, key: K, part: MappingConfig[K]): MappingConfig {
+  const { pools, groups, rules, pilotRoles, payloadCallers } = current;
+  return { pools, groups, rules, pilotRoles, payloadCallers, [key]: part };
 }
 
 interface PoolRow {
