@@ -142,18 +142,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const listenerOptions = { tls: tlsOptions, limits, bodyLimit: config.pdp.bodyLimit, nofile, authenticator: trust.authenticator, clock, metrics, log };
   const pdpListener = await createMutualTlsListener({
-    ...listenerOptions,
     name: 'pdp',
     module: PdpModule.register({ authenticator: trust.authenticator, clock, authorization, metrics, publicUrl: () => publicUrl }),
+    ...listenerOptions,
   });
   const pdp = pdpListener.app;
   // The Argus PEP daemon endpoint (docs/pepd.md §6), when the site replaces an Argus server.
   const pepdConfig = config.pepd?.enabled ? config.pepd : undefined;
   const pepdListener = pepdConfig
     ? await createMutualTlsListener({
-        ...listenerOptions,
         name: 'pepd',
         module: PepdModule.register({ authenticator: trust.authenticator, clock, authorization, metrics }),
+        ...listenerOptions,
       })
     : undefined;
   // A listener that cannot bind ends the start-up with one line naming it (exit 71), not a stack trace.

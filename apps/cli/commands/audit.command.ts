@@ -87,7 +87,7 @@ export function registerAudit(program: Command): void {
     const text = (k: string): string | undefined => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
     const account = text('account');
     const numeric = account !== undefined && /^\d+$/.test(account);
-    const base = {
+    const params = {
       dn: text('dn'),
       subject: text('subject'),
       fqan: text('fqan'),
@@ -99,16 +99,16 @@ export function registerAudit(program: Command): void {
       from: text('from'),
       to: text('to'),
       limit: text('limit'),
+      cursor: text('cursor'),
     };
     const records: Answer[] = [];
-    let cursor = text('cursor');
     let answer: Answer;
     for (;;) {
-      answer = await callAdmin(flags, 'GET', `/decisions${query({ ...base, cursor })}`);
+      answer = await callAdmin(flags, 'GET', `/decisions${query(params)}`);
       records.push(...(answer['records'] as Answer[]));
       const next = answer['nextCursor'];
       if (!flags['all'] || typeof next !== 'string') break;
-      cursor = next;
+      params.cursor = next;
     }
     if (how === 'json') {
       process.stdout.write(`${JSON.stringify({ records, nextCursor: answer['nextCursor'] ?? null }, null, 2)}\n`);

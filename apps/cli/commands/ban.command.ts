@@ -41,7 +41,7 @@ export function registerBan(program: Command): void {
       .option('--expires <time>', 'ISO 8601 time the ban ends, e.g. 2026-12-01T00:00Z (default: until lifted)'),
   ).action(async (kind: string | undefined, value: string | undefined, flags: AdminApiFlags & TokenBanFlags & { reason: string; expires?: string }) => {
     const target = banTarget(kind, value, flags);
-    const answer = await callAdmin(flags, 'POST', '/bans', { ...target, reason: flags.reason, ...(flags.expires !== undefined ? { expiresAt: flags.expires } : {}) });
+    const answer = await callAdmin(flags, 'POST', '/bans', { kind: target.kind, issuer: target.issuer, value: target.value, reason: flags.reason, expiresAt: flags.expires });
     outputRecord(flags, answer);
   });
   withAdminApi(

@@ -12,7 +12,7 @@ export const addConfigOption = (command: Command): Command =>
 /** Loads configuration for a command; a bad value ends the command with exit code 78 (EX_CONFIG). */
 export function configFor(flags: ConfigFlags, extra: Omit<LoadConfigOptions, 'file'> = {}): Config {
   try {
-    return loadConfig({ ...extra, file: flags.config }).config;
+    return loadConfig({ file: flags.config, ...extra }).config;
   } catch (err) {
     // One line, every problem named: a service manager's status shows the last line only.
     if (err instanceof ConfigError) throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 78);

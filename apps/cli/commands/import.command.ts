@@ -167,7 +167,22 @@ export function registerImport(program: Command): void {
       if (!result.ok) failWithProblems([{ message: result.error.detail }], file);
       // Each new ban is in the audit trail like one added through the API (`audit log --action ban.add`).
       for (const ban of result.value.inserted) {
-        await tx.record({ action: 'ban.add', target: ban.id, after: { ...ban, createdAt: ban.createdAt.toISOString(), expiresAt: ban.expiresAt?.toISOString() ?? null, state: 'active', source: resolve(file) } });
+        await tx.record({
+          action: 'ban.add',
+          target: ban.id,
+          after: {
+            id: ban.id,
+            kind: ban.kind,
+            value: ban.value,
+            issuer: ban.issuer,
+            reason: ban.reason,
+            author: ban.author,
+            createdAt: ban.createdAt.toISOString(),
+            expiresAt: ban.expiresAt?.toISOString() ?? null,
+            state: 'active',
+            source: resolve(file),
+          },
+        });
       }
       summary.counts['bans'] = report('bans', { inserted: result.value.inserted.length, updated: 0, unchanged: result.value.unchanged.length });
     });

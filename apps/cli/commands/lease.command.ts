@@ -40,13 +40,7 @@ export function registerLease(program: Command): void {
     if (!byKey && pool !== undefined && flags.pool !== undefined && pool !== flags.pool) throw new CliError('two different pools given', 2);
     const body = byKey
       ? { pool, subjectKey, reason: flags.reason }
-      : {
-          ...((flags.pool ?? pool) !== undefined ? { pool: flags.pool ?? pool } : {}),
-          ...(flags.username !== undefined ? { username: flags.username } : {}),
-          ...(flags.subject !== undefined ? { subject: flags.subject } : {}),
-          ...(flags.group !== undefined ? { group: flags.group } : {}),
-          reason: flags.reason,
-        };
+      : { pool: flags.pool ?? pool, username: flags.username, subject: flags.subject, group: flags.group, reason: flags.reason };
     const answer = await callAdmin(flags, 'POST', '/leases/release', body);
     if (Array.isArray(answer['released'])) output(flags, answer, answer['released'] as Record<string, unknown>[], ['poolId', 'username', 'subjectKey', 'lastUsedAt']);
     else outputRecord(flags, answer);
@@ -58,7 +52,7 @@ export function registerLease(program: Command): void {
       .option('--idle <duration>', 'idle time, e.g. 240h or 30d (at least 1h)')
       .option('--dry-run', 'only list the leases that would be released'),
   ).action(async (flags: AdminApiFlags & { idle?: string; dryRun?: boolean }) => {
-    const answer = await callAdmin(flags, 'POST', '/leases/expire', { ...(flags.idle !== undefined ? { idle: flags.idle } : {}), dryRun: flags.dryRun === true });
+    const answer = await callAdmin(flags, 'POST', '/leases/expire', { idle: flags.idle, dryRun: flags.dryRun === true });
     const leases = (answer['dryRun'] ? answer['wouldRelease'] : answer['released']) as Record<string, unknown>[];
     output(flags, answer, leases, ['poolId', 'username', 'subjectKey', 'lastUsedAt']);
   });

@@ -11,7 +11,7 @@ import { verboseNote } from '../cli-verbose';
  * the embedded database, the command goes through the socket that server serves (`--verbose` says which path).
  */
 export async function openDatabase(config: Config, options: { requireCurrentSchema?: boolean } = {}): Promise<{ db: Database; target: string }> {
-  const log = createLogger({ log: { ...config.log, level: config.log.level === 'info' ? 'warn' : config.log.level } });
+  const log = createLogger({ log: { level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format } });
   const target = config.database.url ? describeDatabaseUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
   try {
     const db = await Database.open({ url: config.database.url, dataDir: config.database.dataDir, migrations: MIGRATIONS, log, acquireTimeoutMs: 10_000, joinRunning: true });

@@ -224,11 +224,11 @@ function report(
     ...(flags.xml ? { request: exchange.request, response: exchange.response } : {}),
   };
   if (typeof outcome === 'string') {
-    if (flags.json) out.push(JSON.stringify({ ...context, decision: null, error: outcome }));
+    if (flags.json) out.push(JSON.stringify(Object.assign({}, context, { decision: null, error: outcome })));
     if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
     throw new CliError(outcome, EXIT.other);
   }
-  out.push(flags.json ? JSON.stringify({ ...context, ...outcome }) : render(outcome));
+  out.push(flags.json ? JSON.stringify(Object.assign({}, context, outcome)) : render(outcome));
   process.stdout.write(`${out.join('\n')}\n`);
   return outcome.decision === 'Permit' ? EXIT.permit : outcome.decision === 'Deny' || outcome.decision === 'NotApplicable' ? EXIT.deny : EXIT.other;
 }

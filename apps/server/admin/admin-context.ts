@@ -42,7 +42,7 @@ export class AdminContext {
   change<T>(context: AuditContext, work: (tx: AuditedTransaction & { stores: TransactionStores; principals: AdminPrincipalRepository }) => Promise<T>): Promise<T> {
     const db = this.database();
     const site = this.site();
-    return audited(db, context, (tx) => work({ ...tx, record: tx.record, stores: site.storesIn(tx.manager), principals: new AdminPrincipalRepository(tx.manager) }));
+    return audited(db, context, (tx) => work({ manager: tx.manager, actor: tx.actor, record: tx.record, stores: site.storesIn(tx.manager), principals: new AdminPrincipalRepository(tx.manager) }));
   }
 
   principals(): AdminPrincipalRepository | undefined {

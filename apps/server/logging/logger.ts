@@ -69,7 +69,7 @@ export function createLogger(config: Pick<Config, 'log'>, destination?: pino.Des
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (destination) return pino(options, destination);
-  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:standard' } } });
+  if (pretty) options.transport = { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:standard' } };
   return pino(options);
 }
 

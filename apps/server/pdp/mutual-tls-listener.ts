@@ -46,7 +46,7 @@ export async function createMutualTlsListener(options: MutualTlsListenerOptions)
     new FastifyAdapter({
       // Slow or silent connections (slowloris): the handshake and the request head must arrive within
       // limits.handshakeTimeoutMs, the whole request within limits.requestTimeoutMs; Node checks every second.
-      https: { ...options.tls(), handshakeTimeout: limits.handshakeTimeoutMs, connectionsCheckingInterval: 1000 },
+      https: Object.assign({}, options.tls(), { handshakeTimeout: limits.handshakeTimeoutMs, connectionsCheckingInterval: 1000 }),
       requestTimeout: limits.requestTimeoutMs,
       loggerInstance: childLog,
       logController: new LogController({ disableRequestLogging: true }),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { Decider, SiteSnapshot, type SiteTopic, type SubjectVerifier } from '@gridauthz/decision';
 import { Dn } from '@gridauthz/domain';
-import { ARGUS_SETTINGS, type CallerEntry, describeProblem, type HostRules, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore } from '@gridauthz/mapping';
+import { ARGUS_SETTINGS, type CallerEntry, describeProblem, type HostRules, LCMAPS_SETTINGS, leaseKeyConventionFor, type MappingConfig, type MappingConfigStore, type MappingSettings } from '@gridauthz/mapping';
 import {
   type Database,
   DecisionRetention,
@@ -66,7 +66,7 @@ export async function startSite(options: {
   const { db, config, log } = options;
   const base = config.mapping.conventions === 'lcmaps' ? LCMAPS_SETTINGS : ARGUS_SETTINGS;
   // The lease-name setting overrides only the key convention of the rule conventions (docs/mapping.md "Lease names").
-  const settings = { ...base, leaseKey: leaseKeyConventionFor(config.mapping.leaseNames, config.mapping.conventions) };
+  const settings: MappingSettings = Object.assign({}, base, { leaseKey: leaseKeyConventionFor(config.mapping.leaseNames, config.mapping.conventions) });
   const stores = {
     policies: new PolicyVersionRepository(db),
     mapping: new PostgresMappingConfigStore(db, settings),
@@ -85,7 +85,7 @@ export async function startSite(options: {
   const noPolicy = await bootstrapPolicy(stores.policies, config.policy.dir, siteLog);
   if (noPolicy !== undefined) configuration.explainNoPolicy(noPolicy);
   await configuration.reload();
-  const tokens = new SiteTokenVerifier(config.tokens, { ...options.tokens, log: log.child({ component: 'tokens' }) });
+  const tokens = new SiteTokenVerifier(config.tokens, { log: log.child({ component: 'tokens' }), ...options.tokens });
   const tokenLog = log.child({ component: 'tokens' });
   await reloadTokenState(stores, tokens, TOKEN_TOPICS, tokenLog);
   const isTokenTopic = (topic: string): boolean => (TOKEN_TOPICS as readonly string[]).includes(topic);

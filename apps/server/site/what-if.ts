@@ -49,7 +49,7 @@ export async function whatIfMapping(
   // The mapping subject the decision's mapping stage builds from a verified token: no FQANs, the token's groups.
   const mapped: MappingSubject = links.apply({ fqans: [], token: { issuer, subject: sub }, groups });
   const answer = await whatIf(db, config, mapped, now, purpose);
-  return { ...answer, token: { issuer, subject: sub, groups: [...groups] }, ...(mapped.dn ? { linkedDn: mapped.dn.toSlash() } : {}) };
+  return Object.assign(answer, { token: { issuer, subject: sub, groups: [...groups] } }, mapped.dn ? { linkedDn: mapped.dn.toSlash() } : {});
 }
 
 async function whatIf(db: Database, config: CompiledMappingConfig, subject: MappingSubject, now: Date, purpose: MappingPurpose): Promise<WhatIfOutcome> {
@@ -62,7 +62,7 @@ async function whatIf(db: Database, config: CompiledMappingConfig, subject: Mapp
     .map((l) => ({ poolId: l.poolId, username: l.username }));
   const preview: LeasePreview = await previewLease(db, target.poolId, target.subjectKey, now);
   const base = { ruleId: plan.ruleId, poolId: target.poolId, subjectKey: target.subjectKey, otherPools: others };
-  const account = (a: { username: string; uid: number; gid: number }): Account => accountFor(config, plan, { ...a, poolId: target.poolId });
+  const account = (a: { username: string; uid: number; gid: number }): Account => accountFor(config, plan, { poolId: target.poolId, username: a.username, uid: a.uid, gid: a.gid });
   switch (preview.kind) {
     case 'existing':
       return { outcome: 'existing-lease', ...base, account: account(preview.account) };

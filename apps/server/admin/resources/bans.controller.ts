@@ -98,7 +98,20 @@ export class BansController {
       const ban = (await tx.stores.bans.list()).find((b) => b.id === id);
       if (!ban || !(await tx.stores.bans.lift(id, { by: actor.dn, reason }))) throw notFound(`no ban ${id} (lifted bans: GET /api/v1/bans?state=lifted)`);
       const before = view(ban, now);
-      const lifted: BanView = { ...before, state: 'lifted', liftedAt: now.toISOString(), liftedBy: actor.dn, liftReason: reason };
+      const lifted: BanView = {
+        id: before.id,
+        kind: before.kind,
+        value: before.value,
+        ...(before.issuer !== undefined ? { issuer: before.issuer } : {}),
+        reason: before.reason,
+        author: before.author,
+        createdAt: before.createdAt,
+        expiresAt: before.expiresAt,
+        state: 'lifted',
+        liftedAt: now.toISOString(),
+        liftedBy: actor.dn,
+        liftReason: reason,
+      };
       await tx.record({ action: 'ban.lift', target: id, before, after: lifted });
       return lifted;
     });

@@ -62,7 +62,7 @@ export class CallersController {
     const b = validate(CallerAdd, body, 'body');
     const { before, after } = await new CallerAdministration(this.context.database()).add(parseDn(b.dn), b.role, b.comment, actorOf(request), request.id);
     await this.context.reload('caller');
-    return { ...after, created: before === undefined };
+    return { dn: after.dn, role: after.role, comment: after.comment, createdBy: after.createdBy, createdAt: after.createdAt, created: before === undefined };
   }
 
   @Post('remove')

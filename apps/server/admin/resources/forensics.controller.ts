@@ -36,17 +36,17 @@ export class ForensicsController {
     const subject = q.dn ?? q.subject;
     try {
       return await this.context.forensics().decisions({
-        ...(subject !== undefined ? { subjectDn: parseDn('dn', subject) } : {}),
-        ...(q.fqan !== undefined ? { fqan: parseFqan(q.fqan) } : {}),
-        ...(q.uid !== undefined ? { uid: q.uid } : {}),
-        ...(q.username !== undefined ? { username: q.username } : {}),
-        ...(q.host !== undefined ? { host: hostQuery(q.host) } : {}),
-        ...(q.caller !== undefined ? { callerDn: parseDn('caller', q.caller) } : {}),
-        ...(q.decision !== undefined ? { decision: q.decision } : {}),
-        ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-        ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
-        ...(q.limit !== undefined ? { limit: q.limit } : {}),
-        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+        subjectDn: subject !== undefined ? parseDn('dn', subject) : undefined,
+        fqan: q.fqan !== undefined ? parseFqan(q.fqan) : undefined,
+        uid: q.uid,
+        username: q.username,
+        host: q.host !== undefined ? hostQuery(q.host) : undefined,
+        callerDn: q.caller !== undefined ? parseDn('caller', q.caller) : undefined,
+        decision: q.decision,
+        from: q.from !== undefined ? new Date(q.from) : undefined,
+        to: q.to !== undefined ? new Date(q.to) : undefined,
+        limit: q.limit,
+        cursor: q.cursor,
       });
     } catch (err) {
       if (err instanceof BadCursorError) throw invalid(`query.cursor: ${err.message}`);
@@ -64,9 +64,9 @@ export class ForensicsController {
     const windowSeconds = q.windowSeconds ?? this.context.settings.auditWindowSeconds;
     const at = new Date(q.at);
     const answer = await this.context.forensics().whoRan({
-      ...(q.uid !== undefined ? { uid: q.uid } : {}),
-      ...(q.username !== undefined ? { username: q.username } : {}),
-      ...(q.host !== undefined ? { host: hostQuery(q.host) } : {}),
+      uid: q.uid,
+      username: q.username,
+      host: q.host !== undefined ? hostQuery(q.host) : undefined,
       at,
       windowSeconds,
     });
@@ -78,14 +78,14 @@ export class ForensicsController {
   async log(@Query() query: unknown): Promise<{ entries: AdminAuditRow[] }> {
     const q = validate(AuditLogQuery, query, 'query');
     const entries = await new AdminAuditRepository(this.context.database()).list({
-      ...(q.action !== undefined ? { action: q.action } : {}),
-      ...(q.target !== undefined ? { target: q.target } : {}),
-      ...(q.actor !== undefined ? { actorDn: q.actor } : {}),
-      ...(q.channel !== undefined ? { channel: q.channel } : {}),
-      ...(q.actionPrefix !== undefined ? { actionPrefix: q.actionPrefix } : {}),
-      ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-      ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
-      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+      action: q.action,
+      target: q.target,
+      actorDn: q.actor,
+      channel: q.channel,
+      actionPrefix: q.actionPrefix,
+      from: q.from !== undefined ? new Date(q.from) : undefined,
+      to: q.to !== undefined ? new Date(q.to) : undefined,
+      limit: q.limit,
     });
     return { entries };
   }

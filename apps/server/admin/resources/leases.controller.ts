@@ -25,11 +25,11 @@ export class LeasesController {
   async list(@Query() query: unknown): Promise<{ leases: LeaseHistoryEntry[] }> {
     const q = validate(LeaseQuery, query, 'query');
     const leases = await this.context.leases().list({
-      ...(q.pool !== undefined ? { pool: q.pool } : {}),
-      ...(q.subject !== undefined ? { subjectDn: slashDn(q.subject) } : {}),
-      ...(q.subjectKey !== undefined ? { subjectKey: q.subjectKey } : {}),
-      ...(q.username !== undefined ? { username: q.username } : {}),
-      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+      pool: q.pool,
+      subjectDn: q.subject !== undefined ? slashDn(q.subject) : undefined,
+      subjectKey: q.subjectKey,
+      username: q.username,
+      limit: q.limit,
       history: q.history === 'true',
     });
     return { leases };
@@ -48,16 +48,16 @@ export class LeasesController {
       requestId: request.id,
     };
     if (r.subjectKey !== undefined && r.pool !== undefined) {
-      const outcome = await this.context.leases().release({ ...common, pool: r.pool, subjectKey: r.subjectKey });
+      const outcome = await this.context.leases().release({ pool: r.pool, subjectKey: r.subjectKey, ...common });
       if (!outcome) throw notFound(`no live lease for ${r.subjectKey} in pool ${r.pool}`);
       return { released: outcome.lease, availableAfter: outcome.availableAfter.toISOString() };
     }
     const outcomes = await this.context.leases().releaseMatching({
+      pool: r.pool,
+      username: r.username,
+      subject: r.subject !== undefined ? parseDn(r.subject) : undefined,
+      group: r.group,
       ...common,
-      ...(r.pool !== undefined ? { pool: r.pool } : {}),
-      ...(r.username !== undefined ? { username: r.username } : {}),
-      ...(r.subject !== undefined ? { subject: parseDn(r.subject) } : {}),
-      ...(r.group !== undefined ? { group: r.group } : {}),
     });
     const who = r.username !== undefined ? `account ${r.username}` : `subject ${r.subject ?? ''}${r.group !== undefined ? ` with primary group ${r.group}` : ''}`;
     if (outcomes.length === 0) throw notFound(`no live lease for ${who}${r.pool !== undefined ? ` in pool ${r.pool}` : ''}`);

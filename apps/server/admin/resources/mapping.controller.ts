@@ -30,7 +30,7 @@ export class MappingController {
     return {
       pools: config.pools.map((p) => {
         const expanded = expandPool(p);
-        return { ...p, accounts: expanded.ok ? expanded.value.accounts.length : 0 };
+        return { id: p.id, kind: p.kind, members: p.members, accounts: expanded.ok ? expanded.value.accounts.length : 0 };
       }),
     };
   }
@@ -53,7 +53,7 @@ export class MappingController {
     const state = new Map((await this.context.leases().accounts(id)).map((a) => [a.username, a]));
     const accounts = (expanded.ok ? expanded.value.accounts : []).map((a) => {
       const s = state.get(a.username);
-      return { ...a, held: s?.held ?? false, enabled: s?.enabled ?? true, availableAfter: s?.availableAfter?.toISOString() ?? null };
+      return { poolId: a.poolId, username: a.username, uid: a.uid, gid: a.gid, held: s?.held ?? false, enabled: s?.enabled ?? true, availableAfter: s?.availableAfter?.toISOString() ?? null };
     });
     return { accounts };
   }
@@ -65,7 +65,7 @@ export class MappingController {
     const pool: PoolDefinition = { id, kind: p.kind, members: p.members };
     const before = (await this.load()).pools.find((x) => x.id === id);
     const { warnings } = await this.write((stores) => stores.mapping.upsertPools([pool]), request, 'pool.put', id, before, pool);
-    return { ...pool, warnings };
+    return { id: pool.id, kind: pool.kind, members: pool.members, warnings };
   }
 
   @Get('groups')
@@ -135,7 +135,7 @@ export class MappingController {
     const role: PilotRole = { id, fqanPattern: r.fqanPattern, poolId: r.poolId };
     const before = (await this.load()).pilotRoles.find((x) => x.id === id);
     const { warnings } = await this.write((stores) => stores.mapping.upsertPilotRoles([role]), request, 'pilot-role.put', id, before, role);
-    return { ...role, warnings };
+    return { id: role.id, fqanPattern: role.fqanPattern, poolId: role.poolId, warnings };
   }
 
   /**

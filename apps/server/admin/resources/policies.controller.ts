@@ -50,7 +50,7 @@ export class PoliciesController {
   async get(@Param('id') id: string): Promise<ReturnType<typeof summary> & { text: string }> {
     const version = (await this.context.site().stores.policies.list()).find((v) => v.id === id);
     if (!version) throw notFound(`no policy version ${id}`);
-    return { ...summary(version), text: version.text };
+    return Object.assign(summary(version), { text: version.text });
   }
 
   @Post('validate')
@@ -88,7 +88,7 @@ export class PoliciesController {
     if (u.activate) await this.context.reload('policy');
     const version = (await this.context.site().stores.policies.list()).find((v) => v.id === id);
     if (!version) throw new Error(`policy version ${id} vanished after insert`);
-    return { ...summary(version), warnings: result.warnings };
+    return Object.assign(summary(version), { warnings: result.warnings });
   }
 
   @Post(':id/activate')

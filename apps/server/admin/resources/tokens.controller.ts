@@ -37,7 +37,16 @@ export class TokensController {
         createdBy: null,
         createdAt: null,
       }));
-    return { issuers: [...fromConfig, ...stored].map((i) => ({ ...i, inForce: inForce.get(i.issuer) === i.source })) };
+    return { issuers: [...fromConfig, ...stored].map((i) => ({
+        issuer: i.issuer,
+        jwksFile: i.jwksFile,
+        jwksUrl: i.jwksUrl,
+        source: i.source,
+        comment: i.comment,
+        createdBy: i.createdBy,
+        createdAt: i.createdAt,
+        inForce: inForce.get(i.issuer) === i.source,
+      })) };
   }
 
   @Post('issuers')
@@ -48,7 +57,16 @@ export class TokensController {
     const jwks = b.jwksUrl !== undefined ? { url: b.jwksUrl } : { file: b.jwksFile as string };
     const { before, after } = await new TokenAdministration(this.context.database()).addIssuer(b.issuer, jwks, b.comment, actorOf(request), request.id);
     await this.context.reload('token-issuer');
-    return { ...after, created: before === undefined };
+    return {
+      issuer: after.issuer,
+      jwksFile: after.jwksFile,
+      jwksUrl: after.jwksUrl,
+      source: after.source,
+      comment: after.comment,
+      createdBy: after.createdBy,
+      createdAt: after.createdAt,
+      created: before === undefined,
+    };
   }
 
   @Post('issuers/remove')
@@ -82,7 +100,16 @@ export class TokensController {
     }
     const { before, after } = await new TokenAdministration(this.context.database()).link(b.issuer, b.subject, dn, b.comment, actorOf(request), request.id);
     await this.context.reload('token-link');
-    return { ...after, created: before === undefined, ...(before ? { replaced: before } : {}) };
+    return {
+      issuer: after.issuer,
+      subject: after.subject,
+      dn: after.dn,
+      comment: after.comment,
+      createdBy: after.createdBy,
+      createdAt: after.createdAt,
+      created: before === undefined,
+      ...(before ? { replaced: before } : {}),
+    };
   }
 
   @Post('token-links/remove')
