@@ -13,7 +13,7 @@ describe('the lint configuration of npm test (docs/architecture.md, "Import arro
 
   beforeAll(async () => {
     const eslint = new ESLint({ cwd: REPO, ignore: false });
-    const files = ['floating-promise.ts', 'non-exhaustive-switch.ts', 'strict-void-type.ts', 'clean.ts'];
+    const files = ['floating-promise.ts', 'non-exhaustive-switch.ts', 'strict-void-type.ts', 'spread-first.ts', 'clean.ts'];
     const linted = await eslint.lintFiles(files.map((f) => join(FIXTURES, f)));
     results = new Map(linted.map((r) => [r.filePath.slice(FIXTURES.length + 1), r.messages.map((m) => ({ ruleId: m.ruleId, severity: m.severity }))]));
   }, 120_000);
@@ -33,6 +33,17 @@ describe('the lint configuration of npm test (docs/architecture.md, "Import arro
 
   it("applies typescript-eslint's strict set, not only recommended", () => {
     expect(results.get('strict-void-type.ts')).toEqual([{ ruleId: '@typescript-eslint/no-invalid-void-type', severity: 2 }]);
+  });
+
+  it('refuses an object literal that starts with a spread and goes on (a hidden class per call on Node 20)', () => {
+    expect(results.get('spread-first.ts')).toEqual([{ ruleId: 'no-restricted-syntax', severity: 2 }]);
+  });
+
+  it('holds production code to that rule, not tests', async () => {
+    const eslint = new ESLint({ cwd: REPO });
+    const ruleFor = async (file: string): Promise<unknown> => ((await eslint.calculateConfigForFile(join(REPO, file))) as { rules: Record<string, unknown[]> }).rules['no-restricted-syntax']?.[0];
+    for (const file of ['libs/decision/stages/record.ts', 'libs/protocols/saml2-xacml2/extract.ts', 'apps/server/pdp/request-caller.ts', 'apps/cli/main.ts']) expect(await ruleFor(file), file).toBe(2);
+    expect(await ruleFor('libs/decision/decide.spec.ts')).not.toBe(2);
   });
 
   it('passes a file that breaks nothing (the fixtures fail for their one reason)', () => {
