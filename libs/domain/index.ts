@@ -21,3 +21,4 @@ export type { LogSink } from './log/log-sink';
 export { ATTRIBUTE_VOCABULARY, DATA_TYPES, attributeUri } from './vocabulary/attributes';
 export type { AttributeCategory, AttributeTerm } from './vocabulary/attributes';
 export { EMI_MAP_LOCAL_USER, GLITE_LOCAL_ENVIRONMENT_MAP } from './vocabulary/obligations';
+export type { Complete } from './shape/complete';

@@ -1,3 +1,4 @@
+import type { Complete } from '@gridauthz/domain';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedCaller } from '../tls/caller-authenticator';
 
@@ -11,7 +12,7 @@ export function requestCaller(request: FastifyRequest): AuthenticatedCaller {
   const socket = request.raw.socket;
   const address = socket.remoteAddress;
   // Every field named, none spread first: docs/architecture.md, "Object literals on the request path".
-  return {
+  const caller: Complete<AuthenticatedCaller> = {
     dn: authenticated.dn,
     viaProxy: authenticated.viaProxy,
     chain: authenticated.chain,
@@ -23,4 +24,5 @@ export function requestCaller(request: FastifyRequest): AuthenticatedCaller {
     sourceAddress: address !== undefined && address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address,
     sourcePort: socket.remotePort,
   };
+  return caller;
 }

@@ -1,5 +1,5 @@
 /** Stage 3, bans: an active ban naming the subject ends the decision Deny, before policy and beyond its reach. */
-import type { Subject } from '@gridauthz/domain';
+import type { Complete, Subject } from '@gridauthz/domain';
 import { type Ban, type BanSubject, findBan } from '@gridauthz/mapping';
 import type { Step, Trail } from './outcome';
 import { next } from './outcome';
@@ -23,7 +23,7 @@ export function checkBans(bans: readonly Ban[], subject: Subject, now: Date, ans
 export function findBanFor(bans: readonly Ban[], subject: Subject, now: Date): Ban | undefined {
   // X.509 kinds match nothing without a DN, token kinds nothing without a token identity (libs/mapping ban.ts).
   // One shape for every subject (docs/architecture.md, "Object literals on the request path").
-  const banSubject = (vo: string | undefined): BanSubject => ({
+  const banSubject = (vo: string | undefined): Complete<BanSubject> => ({
     dn: subject.dn,
     fqans: subject.fqans,
     issuerDn: subject.issuerDn,

@@ -2,7 +2,7 @@
  * Stage 7, record: the decision record (docs/forensics.md), written for every decision, and the result the client
  * is answered with. A Permit leaves only once its record is durable.
  */
-import type { AuthzRequest, AuthzResult, Subject } from '@gridauthz/domain';
+import type { AuthzRequest, AuthzResult, Complete, Subject } from '@gridauthz/domain';
 import type { DecisionRecord } from '../decision-record';
 import { hostOfDn, requestHost } from '../provenance';
 import type { Obligated } from './obligations';
@@ -30,7 +30,7 @@ export function recordOf(input: RecordInput, outcome: Outcome): DecisionRecord {
   const subjectDn = subject ? subject.dn : request.subject.assertedDn;
   const account = outcome.account;
   const messageIssuer = request.messageIssuer?.trim();
-  return {
+  const record: Complete<DecisionRecord> = {
     id: input.id,
     decidedAt: input.now,
     callerDn: caller.dn.toSlash(),
@@ -63,12 +63,13 @@ export function recordOf(input: RecordInput, outcome: Outcome): DecisionRecord {
     environment: recordedEnvironment(request),
     latencyMs: Math.max(0, input.latencyMs),
   };
+  return record;
 }
 
 /** The answer: the outcome, the obligations it carries (the obligations stage), and the reasons. */
 export function resultOf(id: string, outcome: Outcome, obligated: Obligated | undefined, reasons: readonly string[]): AuthzResult {
   const obligations = resultObligations(obligated, outcome);
-  return {
+  const result: Complete<AuthzResult> = {
     decisionId: id,
     decision: outcome.decision,
     status: outcome.status,
@@ -77,6 +78,7 @@ export function resultOf(id: string, outcome: Outcome, obligated: Obligated | un
     obligations,
     reasons: [...reasons],
   };
+  return result;
 }
 
 /** Environment attributes as sent, plus the pilot job and the message id, for the record. */

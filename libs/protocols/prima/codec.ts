@@ -1,4 +1,4 @@
-import type { AuthzQuery } from '@gridauthz/domain';
+import type { AuthzQuery, Complete } from '@gridauthz/domain';
 import type { DecodedMessage, EncodedAnswer, ProtocolCodec } from '../codec';
 import type { ProtocolResult } from '../errors';
 import { soapRefusal, XML_CONTENT_TYPE } from '../saml2-xacml2/codec';
@@ -44,17 +44,23 @@ export function primaCodec(options: PrimaCodecOptions): ProtocolCodec<DecodedPri
       }
       const unreadable = primaPermitUnreadable(message);
       const request = message.request;
-      // The fields toAuthzQuery sets (decode.ts), under this site's resource.
-      const query: AuthzQuery = {
+      // The decoded query (decode.ts) under this site's resource, every field named.
+      const query: Complete<AuthzQuery> = {
         dialect: request.dialect,
         accountExpected: request.accountExpected,
+        resourceNamesHost: request.resourceNamesHost,
+        resourceAttributes: request.resourceAttributes,
         requestId: request.requestId,
+        messageIssuer: request.messageIssuer,
+        profileId: request.profileId,
         subject: request.subject,
         resource: options.resource,
         action: request.action,
+        host: request.host,
         hostDn: request.hostDn,
         onBehalfOfHost: request.onBehalfOfHost,
         obligationsSupported: request.obligationsSupported,
+        pilotJob: request.pilotJob,
         environment: request.environment,
         defects: unreadable === undefined ? request.defects : [...request.defects, { kind: 'missing-attribute', attribute: 'RespondWith/Action', detail: unreadable }],
       };

@@ -1,5 +1,5 @@
 import { Dn, ErrorCodes, Fqan } from '@gridauthz/domain';
-import type { AuthzQuery, PilotJob, RequestDefect } from '@gridauthz/domain';
+import type { AuthzQuery, Complete, PilotJob, RequestDefect } from '@gridauthz/domain';
 import { GRIDAUTHZ } from '../profiles/gridauthz';
 import { XACML } from '../profiles/xacml';
 import { decodeCertificates, NOT_ONE_CHAIN } from './certificates';
@@ -163,7 +163,19 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
 
   // Every field present, undefined when absent: one hidden class for every query of every dialect
   // (docs/architecture.md, "Object literals on the request path").
-  return {
+  const querySubject: Complete<AuthzQuery['subject']> = {
+    chain,
+    token,
+    assertedDn,
+    assertedIssuerDn,
+    assertedIssuerDns: assertedIssuerDns.length === 0 ? undefined : assertedIssuerDns,
+    assertedVos: vos.length === 0 ? undefined : vos,
+    assertedFqans: fqans.length === 0 ? undefined : fqans,
+    assertedPrimaryFqan: primaryFqan,
+    assertedFqanIssuer: fqanIssuer,
+    attributes,
+  };
+  const query: Complete<AuthzQuery> = {
     dialect: detected.name,
     accountExpected: detected.accountExpected,
     resourceNamesHost: detected.resourceNamesHost ? true : undefined,
@@ -171,27 +183,18 @@ export function extractQuery(context: XacmlContext, detected: XacmlDialect, dial
     requestId,
     messageIssuer,
     profileId,
-    subject: {
-      chain,
-      token,
-      assertedDn,
-      assertedIssuerDn,
-      assertedIssuerDns: assertedIssuerDns.length === 0 ? undefined : assertedIssuerDns,
-      assertedVos: vos.length === 0 ? undefined : vos,
-      assertedFqans: fqans.length === 0 ? undefined : fqans,
-      assertedPrimaryFqan: primaryFqan,
-      assertedFqanIssuer: fqanIssuer,
-      attributes,
-    },
+    subject: querySubject,
     resource: resourceId,
     action: actionId,
     host,
     hostDn,
+    onBehalfOfHost: undefined,
     obligationsSupported,
     pilotJob,
     environment,
     defects,
   };
+  return query;
 }
 
 /**
@@ -250,3 +253,4 @@ function subjectDnIds(plan: ExtractionPlan, detected: XacmlDialect): readonly st
   plan.subjectDn.set(detected, list);
   return list;
 }
+
